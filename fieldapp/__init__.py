@@ -1,0 +1,98 @@
+"""fieldapp: Parent Teacher Home Visits in the field. ``create_app`` is the table of contents."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from fieldapp import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=config.pop("INSTANCE_PATH", None)
+        or os.environ.get("FIELDAPP_INSTANCE_PATH")
+        or str(ROOT / "instance"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path, given=config))
+    app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from fieldapp import models  # noqa: F401  (the schema must be known to Alembic)
+    from fieldapp import rendering
+    from fieldapp.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    rendering.init_app(app)
+
+
+def _load_user(session_id: str):
+    from fieldapp.extensions import db
+    from fieldapp.models import User
+
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None  # signed out everywhere since this session began
+    return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from fieldapp.admin.views import bp as admin_bp
+    from fieldapp.auth.views import bp as auth_bp
+    from fieldapp.errors import bp as health_bp
+    from fieldapp.schools.views import bp as schools_bp
+    from fieldapp.training.views import bp as training_bp
+    from fieldapp.visits.views import bp as visits_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(visits_bp, url_prefix="/visits")
+    app.register_blueprint(schools_bp, url_prefix="/schools")
+    app.register_blueprint(training_bp, url_prefix="/training")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from fieldapp import errors, security
+
+    errors.register(app)
+    security.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from fieldapp.formatting import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from fieldapp.cli import register
+
+    register(app)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import current_user
+
+from fieldapp import policy
+from fieldapp.admin import queries
+from fieldapp.auth.forms import NewAccountForm
+from fieldapp.auth.services import AccountError, create_account
+from fieldapp.extensions import db
+from fieldapp.formatting import ROLE_LABELS
+from fieldapp.models import Role, School
+from fieldapp.rendering import render
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.get("/")
+@policy.requires(policy.administer)
+def home():
+    return render(
+        "admin/home.html",
+        schools=db.session.execute(queries.schools_with_counts()).all(),
+        users=db.session.scalars(queries.users()).all(),
+    )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@policy.requires(policy.create_accounts)
+def new_account():
+    roles, school_ids = policy.account_roles_for(current_user)
+    schools = db.session.scalars(queries.schools(school_ids)).all()
+    form = NewAccountForm()
+    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role if r in roles]
+    form.school_id.choices = [(0, "— none (district role) —")] * (school_ids is None) + [
+        (s.id, s.name) for s in schools
+    ]
+    status = 200
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        school = db.session.get(School, form.school_id.data) if form.school_id.data else None
+        if school is not None and school_ids is not None and school.id not in school_ids:
+            school = None  # a crafted id for a school this coordinator does not run
+        try:
+            user, password = create_account(
+                name=form.name.data, email=form.email.data, role=role, school=school,
+                by=current_user, languages=form.languages.data or "en",
+            )
+        except AccountError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            return render("admin/account_created.html", user=user, password=password, status=201)
+    elif form.is_submitted():
+        status = 422
+    return render("admin/new_account.html", form=form, status=status)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+MAX_PASSWORD = 128
+
+
+def _min_length(form, field) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(field.data or "") < minimum:
+        raise ValidationError(f"Use at least {minimum} characters. A short sentence works well.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter a new password."), _min_length, Length(max=MAX_PASSWORD)],
+        description="At least 15 characters. No rules about symbols: a phrase you remember.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("new_password", "The two new passwords differ."),
+        ],
+    )
+
+
+class NewAccountForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter the person's name."),
+                                                Length(max=200)])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter an email address."),
+            Email("Enter a valid email address, like name@school.org."),
+            Length(max=254),
+        ],
+    )
+    role = SelectField("Role", validators=[DataRequired("Choose a role.")])
+    school_id = SelectField("School", coerce=int, validate_choice=False)
+    languages = StringField(
+        "Languages spoken",
+        default="en",
+        validators=[Length(max=100)],
+        description="Language codes separated by spaces, e.g. “en es”.",
+    )

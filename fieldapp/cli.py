@@ -1,0 +1,76 @@
+"""Command-line entry points: thin wrappers over services (the web and the CLI share one rule)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from fieldapp.extensions import db
+
+users_cli = AppGroup("users", help="Staff accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "trainer", "coordinator", "visitor"]), default="admin"
+)
+@click.option("--school", "school_code", help="School code, for coordinator and visitor.")
+@click.password_option(help="Asked for when not given; never echoed or logged.")
+def create_user(email: str, name: str, role: str, school_code: str | None, password: str):
+    """Create an account (e.g. the first admin)."""
+    from flask import current_app
+
+    from fieldapp.auth.services import AccountError, create_account
+    from fieldapp.models import Role, School
+
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise click.UsageError(f"The password needs at least {minimum} characters.")
+    school = None
+    if school_code:
+        school = db.session.scalar(db.select(School).where(School.code == school_code))
+        if school is None:
+            raise click.UsageError(f"No school with code {school_code!r}.")
+    try:
+        user, _ = create_account(
+            name=name, email=email, role=Role(role), school=school, by=None, password=password
+        )
+    except AccountError as exc:
+        raise click.UsageError(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Created {role} {user.email}.")
+
+
+@click.command("seed-demo")
+@click.option("--reset", is_flag=True, help="Replace the data already in the database.")
+def seed_demo(reset: bool):
+    """Fill the database with a small demo district (password: fieldapp-demo-2026)."""
+    from fieldapp import demo
+
+    try:
+        counts = demo.seed(reset=reset)
+    except demo.DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Demo district ready: 2 schools, 12 accounts, {counts['visits']} visits. "
+        f"Password for every demo account: {demo.DEMO_PASSWORD}"
+    )
+
+
+@click.command("seed-demo-if-empty", hidden=True)
+def seed_demo_if_empty():
+    """Used by `make run`: seed only a database that has no accounts yet."""
+    from fieldapp import demo
+
+    if demo.database_is_empty():
+        counts = demo.seed()
+        click.echo(f"Seeded the demo district ({counts['visits']} visits).")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_demo_if_empty)

@@ -1,0 +1,54 @@
+"""Configuration read from the environment, with safe defaults.
+
+Every setting can be overridden by a mapping passed to ``create_app(config=...)`` (tests do).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# OWASP's recommended argon2id parameters: 19 MiB of memory, 2 iterations, parallelism 1.
+ARGON2_OWASP = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+
+
+def sqlite_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'fieldapp.db'}"
+
+
+def load_secret_key(instance_path: str) -> str:
+    """The key from FIELDAPP_SECRET_KEY, else one generated once into the instance folder."""
+    key = os.environ.get("FIELDAPP_SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Create the file readable by its owner only, atomically (no window with wider rights).
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str, given: dict | None = None) -> dict:
+    """Settings from the environment; a secret key is made only when none is given."""
+    given = given or {}
+    env = os.environ.get
+    production = env("FIELDAPP_ENV", "development") == "production"
+    return {
+        "SQLALCHEMY_DATABASE_URI": env("FIELDAPP_DATABASE_URL") or sqlite_url(instance_path),
+        "SECRET_KEY": given.get("SECRET_KEY") or load_secret_key(instance_path),
+        "PASSWORD_HASH_PARAMS": ARGON2_OWASP,
+        "DEFAULT_TIMEZONE": env("FIELDAPP_TIMEZONE", "America/Los_Angeles"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "PASSWORD_MIN_LENGTH": 15,
+    }

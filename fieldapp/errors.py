@@ -1,0 +1,54 @@
+"""Styled error pages (a partial for HTMX requests) and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from fieldapp.extensions import db
+from fieldapp.policy import public
+from fieldapp.rendering import render
+
+bp = Blueprint("health", __name__)
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
+    401: ("Please sign in", "You need to sign in to see this page."),
+    403: ("Not for your role", "Your account cannot open this page. If you need it, ask your coordinator."),
+    404: ("Page not found", "There is nothing here, or it is not yours to see."),
+    405: ("Not allowed", "That action does not work on this page."),
+    413: ("Too large", "What you sent is larger than this app accepts."),
+    429: ("Too many tries", "Please wait a little and try again."),
+    500: ("Something went wrong on our side", "Nothing you typed was your fault. Please try again in a moment."),
+}
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _page(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, (f"Error {code}", ""))
+    return render("errors/error.html", block="content", status=code, code=code, title=title,
+                  message=detail or message)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _page(400, "This page had expired. Go back, reload it and send the form again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return _page(exc.code)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(exc):
+        db.session.rollback()
+        return _page(500)

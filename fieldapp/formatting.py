@@ -1,0 +1,100 @@
+"""Template filters and globals: times in the school's zone, labels in the field's words."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+
+from fieldapp import rules
+from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitType
+
+LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "vi": "Vietnamese",
+    "so": "Somali",
+    "zh": "Chinese",
+    "ar": "Arabic",
+    "tl": "Tagalog",
+    "ht": "Haitian Creole",
+}
+VISIT_TYPES = {VisitType.FIRST: "First visit", VisitType.SECOND: "Second visit",
+               VisitType.FOLLOW_UP: "Follow-up visit"}
+MODES = {VisitMode.HOME: "At home", VisitMode.NEUTRAL: "Neutral place", VisitMode.VIDEO: "Video"}
+CONTACT_METHODS = {
+    ContactMethod.CALL: "Call", ContactMethod.TEXT: "Text", ContactMethod.EMAIL: "Email",
+    ContactMethod.IN_PERSON: "In person", ContactMethod.NOTE_HOME: "Note home",
+}
+OUTCOMES = {
+    ContactOutcome.NO_ANSWER: "No answer", ContactOutcome.LEFT_MESSAGE: "Left a message",
+    ContactOutcome.AGREED: "Agreed to a visit", ContactOutcome.DECLINED: "Declined",
+    ContactOutcome.DO_NOT_CONTACT: "Asked not to be contacted again",
+}
+ROLE_LABELS = {Role.VISITOR: "Visitor", Role.COORDINATOR: "Coordinator",
+               Role.TRAINER: "Trainer", Role.ADMIN: "Admin"}
+
+
+def zone(tz_name: str | None = None) -> ZoneInfo:
+    return ZoneInfo(tz_name or current_app.config["DEFAULT_TIMEZONE"])
+
+
+def local(value: datetime | None, tz_name: str | None = None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone(tz_name))
+
+
+def format_when(value: datetime | None, tz_name: str | None = None) -> str:
+    """"Tue 1 Dec, 4:30 pm" in the school's zone."""
+    value = local(value, tz_name)
+    if value is None:
+        return ""
+    hour = value.strftime("%I:%M").lstrip("0")
+    return f"{value:%a} {value.day} {value:%b}, {hour} {value:%p}".replace("AM", "am").replace(
+        "PM", "pm"
+    )
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+def nav_items() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    roles = current_user.role_set
+    if Role.VISITOR in roles:
+        items.append(("My visits", url_for("visits.my_visits")))
+    if Role.COORDINATOR in roles:
+        items.append(("School", url_for("schools.home")))
+    if Role.TRAINER in roles:
+        items.append(("Training", url_for("training.home")))
+    if Role.ADMIN in roles:
+        items.append(("Admin", url_for("admin.home")))
+    items.append(("Account", url_for("auth.account")))
+    return items
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        when=format_when,
+        day=format_date,
+        language=lambda code: LANGUAGES.get(code or "", code or ""),
+        status=lambda s: rules.STATUS_LABELS[s],
+        visit_type=lambda t: VISIT_TYPES[t],
+        mode=lambda m: MODES.get(m, ""),
+        method=lambda m: CONTACT_METHODS[m],
+        outcome=lambda o: OUTCOMES[o],
+        role=lambda r: ROLE_LABELS[r],
+    )
+    app.jinja_env.globals.update(nav_items=nav_items, htmx_version="2.0.11")

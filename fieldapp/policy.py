@@ -1,0 +1,147 @@
+"""Who may see and do what, decided here and nowhere else.
+
+A ``Permission`` names the roles that may use a route at all (anyone else gets 403) and, for a
+route about one object, a check of that object (a miss gets 404, so that nobody learns what
+exists at another school or in another pair's visits). Every route declares one with
+``@requires``, or ``@public`` for the few that need no sign-in; a test fails for a route that
+declares neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from fieldapp.extensions import db, login_manager
+from fieldapp.models import Family, Role, School, TeamMember, User, Visit
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    roles: frozenset[Role]
+    check: Callable[..., bool] | None = None
+
+    def role_allows(self, user: User) -> bool:
+        return bool(user.role_set & self.roles)
+
+    def allows(self, user: User, *objects: Any) -> bool:
+        if not user.is_authenticated or not self.role_allows(user):
+            return False
+        return self.check is None or self.check(user, *objects)
+
+
+# ---- object checks ----------------------------------------------------------------------------
+
+
+def _on_team(user: User, visit: Visit) -> bool:
+    return any(m.user_id == user.id for m in visit.team)
+
+
+def _coordinates(user: User, school_id: int) -> bool:
+    return school_id in user.school_ids(Role.COORDINATOR)
+
+
+def _may_view_visit(user: User, visit: Visit) -> bool:
+    return _on_team(user, visit) or _coordinates(user, visit.school_id)
+
+
+def _may_view_school(user: User, school: School) -> bool:
+    return _coordinates(user, school.id)
+
+
+def _teaches(user: User, family: Family) -> bool:
+    return any(user in c.teachers for s in family.students for c in s.classes)
+
+
+def _visited(user: User, family: Family) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    TeamMember.user_id == user.id,
+                    TeamMember.visit_id == Visit.id,
+                    Visit.family_id == family.id,
+                )
+            )
+        )
+    )
+
+
+def _may_view_family(user: User, family: Family) -> bool:
+    """The relationship card: the teams that visit the family, the teachers of record of its
+    students, and the coordinators of their schools — nobody else."""
+    coordinated = user.school_ids(Role.COORDINATOR)
+    if any(s.school_id in coordinated for s in family.students):
+        return True
+    return _visited(user, family) or _teaches(user, family)
+
+
+# ---- the permissions --------------------------------------------------------------------------
+
+signed_in = Permission("signed_in", ALL_ROLES)
+view_my_visits = Permission("view_my_visits", frozenset({Role.VISITOR}))
+view_visit = Permission("view_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit)
+view_family = Permission(
+    "view_family", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_family
+)
+coordinate = Permission("coordinate", frozenset({Role.COORDINATOR}))
+coordinate_school = Permission("coordinate_school", frozenset({Role.COORDINATOR}), _may_view_school)
+train = Permission("train", frozenset({Role.TRAINER}))
+administer = Permission("administer", frozenset({Role.ADMIN}))
+create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COORDINATOR}))
+
+PUBLIC = Permission("public", frozenset())
+
+
+def account_roles_for(user: User) -> tuple[set[Role], set[int] | None]:
+    """Which roles, at which schools (None: any), this person may give a new account."""
+    if user.has_role(Role.ADMIN):
+        return set(Role), None
+    return {Role.VISITOR}, user.school_ids(Role.COORDINATOR)
+
+
+# ---- route decorators -------------------------------------------------------------------------
+
+
+def requires(permission: Permission, **loaders: type) -> Callable:
+    """Guard a view: signed in, holding one of the permission's roles (else 403), and for each
+    ``name=Model`` the object ``<name>_id`` from the URL loaded and checked (else 404). The view
+    receives the loaded objects by name."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(**kwargs: Any):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not permission.role_allows(current_user):
+                abort(403)
+            objects = []
+            for name, model in loaders.items():
+                obj = db.session.get(model, kwargs.pop(f"{name}_id"))
+                if obj is None:
+                    abort(404)
+                kwargs[name] = obj
+                objects.append(obj)
+            if permission.check is not None and not permission.check(current_user, *objects):
+                abort(404)
+            return view(**kwargs)
+
+        guarded.permission = permission  # type: ignore[attr-defined]
+        return guarded
+
+    return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view that needs no sign-in (sign-in page, health check)."""
+    view.permission = PUBLIC  # type: ignore[attr-defined]
+    return view

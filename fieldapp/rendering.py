@@ -1,0 +1,46 @@
+"""Rendering pages and their HTMX partials. The only module that imports htmx-flask or
+jinja2-fragments, so that either can be replaced in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, make_response, redirect, render_template
+from htmx_flask import Htmx
+from htmx_flask import request as htmx_request
+from jinja2_fragments.flask import render_block
+
+htmx = Htmx()
+
+
+def is_htmx() -> bool:
+    return bool(htmx_request.htmx)
+
+
+def is_partial_request() -> bool:
+    """An HTMX request for part of a page (a boosted link or form wants the whole page)."""
+    return is_htmx() and not htmx_request.htmx.boosted
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
+    """The whole page for a normal or boosted request; only ``block`` for an HTMX partial."""
+    if block is not None and is_partial_request():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_after_post(location: str) -> Response:
+    """303 to ``location``; an HTMX partial request is told with HX-Redirect instead."""
+    if is_partial_request():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)
+
+
+def init_app(app: Flask) -> None:
+    htmx.init_app(app)

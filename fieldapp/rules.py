@@ -1,0 +1,208 @@
+"""The model's rules (Parent Teacher Home Visits), in one place.
+
+Pure functions over the schema's objects: no queries, no request. Services call them before
+they change anything, and a refused change raises ``RuleViolation`` with a message that can be
+shown to the person as it is.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from fieldapp.models import (
+    Family,
+    HoursMode,
+    School,
+    TrainingCompletion,
+    TrainingKind,
+    User,
+    Visit,
+    VisitStatus,
+)
+
+MIN_TEAM = 2
+MAX_TEAM = 3
+MIN_TRAINED = 2
+LAPSING_SOON = timedelta(days=30)
+
+
+class RuleViolation(Exception):
+    """A change the model's rules refuse; ``str(exc)`` is a message for the person."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field  # the form field the message belongs next to, when there is one
+
+
+# ---- Rule 2: trained (and not lapsed) ---------------------------------------------------------
+
+
+class TrainingStatus(enum.Enum):
+    TRAINED = "trained"
+    LAPSING_SOON = "lapsing_soon"
+    LAPSED = "lapsed"
+    NOT_TRAINED = "not_trained"
+
+    @property
+    def can_visit(self) -> bool:
+        return self in (TrainingStatus.TRAINED, TrainingStatus.LAPSING_SOON)
+
+    @property
+    def label(self) -> str:
+        return {
+            TrainingStatus.TRAINED: "Trained",
+            TrainingStatus.LAPSING_SOON: "Lapsing soon",
+            TrainingStatus.LAPSED: "Training lapsed",
+            TrainingStatus.NOT_TRAINED: "Not trained",
+        }[self]
+
+
+def training_valid_until(completions: Iterable[TrainingCompletion], on: date) -> date | None:
+    """The end of validity that holds on ``on`` (``date.max`` for one that never lapses), or None
+    when the person had not completed foundational training by then."""
+    done = [c for c in completions if c.completed_on <= on]
+    if not any(c.kind == TrainingKind.FOUNDATIONAL for c in done):
+        return None  # a refresher alone does not make anyone trained
+    return max((c.valid_until or date.max) for c in done)
+
+
+def training_status(completions: Iterable[TrainingCompletion], on: date) -> TrainingStatus:
+    """A person's training status on a date, from their completions: the one place it is decided."""
+    until = training_valid_until(completions, on)
+    if until is None:
+        return TrainingStatus.NOT_TRAINED
+    if until < on:
+        return TrainingStatus.LAPSED
+    if until - on <= LAPSING_SOON:
+        return TrainingStatus.LAPSING_SOON
+    return TrainingStatus.TRAINED
+
+
+def completions_by_user(completions: Iterable[TrainingCompletion]) -> dict[int, list]:
+    by_user: dict[int, list] = {}
+    for c in completions:
+        by_user.setdefault(c.user_id, []).append(c)
+    return by_user
+
+
+# ---- Rule 5: always in pairs ------------------------------------------------------------------
+
+
+def check_team(
+    members: Sequence[User], on: date, completions: Iterable[TrainingCompletion]
+) -> None:
+    """A team has 2 or 3 distinct people, at least two of them trained (not lapsed) on ``on``."""
+    ids = [m.id for m in members]
+    if len(set(ids)) != len(ids):
+        raise RuleViolation("The same person is on the team twice.", field="team")
+    if not MIN_TEAM <= len(ids) <= MAX_TEAM:
+        raise RuleViolation("A visit needs a team of two or three people.", field="team")
+    by_user = completions_by_user(completions)
+    trained = [m for m in members if training_status(by_user.get(m.id, []), on).can_visit]
+    if len(trained) < MIN_TRAINED:
+        untrained = ", ".join(
+            m.name for m in members if m not in trained
+        )
+        raise RuleViolation(
+            f"At least two people on the team must be trained on {on:%d %b %Y} "
+            f"(not trained or lapsed: {untrained}).",
+            field="team",
+        )
+
+
+# ---- Rule 1: voluntary, arranged in advance ---------------------------------------------------
+
+
+def check_may_contact(family: Family | None) -> None:
+    if family is not None and family.do_not_contact:
+        raise RuleViolation("This family asked not to be contacted. Their wish is kept.")
+
+
+def check_new_visit(family: Family) -> None:
+    """A family that asked not to be contacted gets no new visits."""
+    check_may_contact(family)
+
+
+# ---- The visit's state machine ----------------------------------------------------------------
+
+S = VisitStatus
+TRANSITIONS: dict[VisitStatus, frozenset[VisitStatus]] = {
+    S.TO_ARRANGE: frozenset({S.CONTACTING, S.SCHEDULED, S.DECLINED, S.CANCELLED}),
+    S.CONTACTING: frozenset({S.SCHEDULED, S.DECLINED, S.CANCELLED}),
+    S.SCHEDULED: frozenset({S.COMPLETED, S.RESCHEDULING, S.DECLINED, S.CANCELLED}),
+    S.RESCHEDULING: frozenset({S.SCHEDULED, S.DECLINED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.DECLINED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+OPEN_STATUSES = frozenset({S.TO_ARRANGE, S.CONTACTING, S.SCHEDULED, S.RESCHEDULING})
+
+STATUS_LABELS = {
+    S.TO_ARRANGE: "To arrange",
+    S.CONTACTING: "Contacting",
+    S.SCHEDULED: "Scheduled",
+    S.RESCHEDULING: "Rescheduling",
+    S.COMPLETED: "Completed",
+    S.DECLINED: "Declined",
+    S.CANCELLED: "Cancelled",
+}
+
+
+def check_transition(visit: Visit, new: VisitStatus) -> None:
+    if new not in TRANSITIONS[visit.status]:
+        raise RuleViolation(
+            f"A visit that is {STATUS_LABELS[visit.status].lower()} cannot become "
+            f"{STATUS_LABELS[new].lower()}."
+        )
+
+
+def check_contact(visit: Visit) -> None:
+    """Contacting the family: only for an open visit with a team, never a do-not-contact family."""
+    check_may_contact(visit.family)
+    if visit.status not in OPEN_STATUSES:
+        raise RuleViolation("This visit is closed; contacts can no longer be added.")
+    if len(visit.team) < MIN_TEAM:
+        raise RuleViolation("This visit has no team yet.")
+
+
+def check_schedule(
+    visit: Visit, on: date, completions: Iterable[TrainingCompletion], today: date
+) -> None:
+    """A visit is scheduled only after the family agreed, by a trained team, never in the past."""
+    if visit.status != S.SCHEDULED:
+        check_transition(visit, S.SCHEDULED)
+    check_may_contact(visit.family)
+    if visit.family_agreed_at is None:
+        raise RuleViolation(
+            "The family has not agreed to a visit yet. Record their agreement in the contact log "
+            "first: visits are arranged with the family, never drop-ins."
+        )
+    if on < today:
+        raise RuleViolation("Choose a date that is not in the past.", field="date")
+    if visit.round is not None and not visit.round.starts_on <= on <= visit.round.ends_on:
+        r = visit.round
+        raise RuleViolation(
+            f"Choose a date inside the round ({r.starts_on:%d %b} – {r.ends_on:%d %b %Y}).",
+            field="date",
+        )
+    check_team(visit.members, on, completions)
+
+
+def check_complete(visit: Visit) -> None:
+    """Completing a visit needs the team's reflection."""
+    check_transition(visit, S.COMPLETED)
+    if not visit.reflections:
+        raise RuleViolation("A visit is completed by recording the team's reflection.")
+
+
+def visit_hours(school: School, minutes: int) -> Decimal:
+    """Hours each team member earns for a completed visit, by the school's pay setting."""
+    if school.hours_mode == HoursMode.MINUTES:
+        hours = Decimal(minutes) / Decimal(60)
+    else:
+        hours = Decimal(school.hours_per_visit)
+    return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

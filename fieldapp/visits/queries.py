@@ -1,0 +1,72 @@
+"""Query builders for visits: they return ``select()`` objects that views run or paginate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from fieldapp.models import TeamMember, User, Visit, VisitStatus
+
+
+def my_visits(user: User) -> Select:
+    """Every visit of every team the visitor is on, with what a card shows loaded up front."""
+    return (
+        select(Visit)
+        .join(TeamMember, TeamMember.visit_id == Visit.id)
+        .where(TeamMember.user_id == user.id)
+        .options(
+            selectinload(Visit.family),
+            selectinload(Visit.students),
+            selectinload(Visit.team).selectinload(TeamMember.user),
+            selectinload(Visit.round),
+        )
+        .order_by(Visit.scheduled_start.is_(None), Visit.scheduled_start, Visit.id)
+    )
+
+
+def visit_detail(visit_id: int) -> Select:
+    return select(Visit).where(Visit.id == visit_id)
+
+
+@dataclass
+class MyVisits:
+    today: list[Visit] = field(default_factory=list)
+    upcoming: list[Visit] = field(default_factory=list)
+    to_arrange: list[Visit] = field(default_factory=list)
+    to_reflect: list[Visit] = field(default_factory=list)
+    done: list[Visit] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, str, list[Visit]]]:
+        return [
+            ("today", "Today", self.today),
+            ("to-reflect", "Waiting for reflection", self.to_reflect),
+            ("upcoming", "Upcoming", self.upcoming),
+            ("to-arrange", "To arrange", self.to_arrange),
+            ("done", "Done this round", self.done),
+        ]
+
+
+def group_my_visits(visits: list[Visit], now: datetime, tz: ZoneInfo) -> MyVisits:
+    """Sort a visitor's visits into what they need to do next, by the school's day."""
+    groups = MyVisits()
+    today: date = now.astimezone(tz).date()
+    for v in visits:
+        start = v.scheduled_start.astimezone(tz) if v.scheduled_start else None
+        if v.status == VisitStatus.COMPLETED:
+            if v.round is None or v.round.is_open:
+                groups.done.append(v)
+        elif v.status in (VisitStatus.TO_ARRANGE, VisitStatus.CONTACTING, VisitStatus.RESCHEDULING):
+            groups.to_arrange.append(v)
+        elif v.status == VisitStatus.SCHEDULED and start is not None:
+            ended = v.scheduled_start + timedelta(minutes=v.planned_minutes) <= now
+            if start.date() == today and not ended:
+                groups.today.append(v)
+            elif start.date() <= today:
+                groups.to_reflect.append(v)
+            else:
+                groups.upcoming.append(v)
+    return groups

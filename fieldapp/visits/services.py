@@ -1,0 +1,212 @@
+"""What happens to a visit: creating, assigning, contacting, scheduling, completing.
+
+Each service checks the model's rules (``fieldapp.rules``) before it changes anything, takes
+explicit arguments (never the request), and only flushes: the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from fieldapp import audit, rules
+from fieldapp.extensions import db
+from fieldapp.models import (
+    ContactAttempt,
+    ContactMethod,
+    ContactOutcome,
+    Family,
+    FollowUp,
+    HoursEntry,
+    PrivateNote,
+    Reflection,
+    Round,
+    Student,
+    TeamMember,
+    TeamRole,
+    User,
+    Visit,
+    VisitMode,
+    VisitStatus,
+    VisitType,
+    utcnow,
+)
+from fieldapp.training.queries import completions_of
+
+
+def _completions(users: Sequence[User]) -> list:
+    return list(db.session.scalars(completions_of(u.id for u in users)))
+
+
+def _move(visit: Visit, new: VisitStatus) -> None:
+    rules.check_transition(visit, new)
+    visit.status = new
+
+
+def create_visit(
+    *,
+    family: Family,
+    students: Sequence[Student],
+    visit_type: VisitType,
+    school_id: int,
+    round: Round | None = None,
+    by: User | None = None,
+) -> Visit:
+    rules.check_new_visit(family)
+    visit = Visit(
+        school_id=school_id,
+        round=round,
+        family=family,
+        visit_type=visit_type,
+        students=list(students),
+        status=VisitStatus.TO_ARRANGE,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("visit.create", actor=by, obj=visit, school_id=school_id)
+    return visit
+
+
+def assign_team(
+    visit: Visit,
+    members: Sequence[User],
+    *,
+    on: date,
+    interpreter: User | None = None,
+    by: User | None = None,
+) -> None:
+    """Give the visit its team (2–3 people, at least two trained on ``on``)."""
+    everyone = [*members, *([interpreter] if interpreter else [])]
+    rules.check_team(everyone, on, _completions(everyone))
+    if visit.status not in rules.OPEN_STATUSES:
+        raise rules.RuleViolation("Only an open visit can get a new team.")
+    visit.team = [TeamMember(user=u, role=TeamRole.VISITOR) for u in members]
+    if interpreter is not None:
+        visit.team.append(TeamMember(user=interpreter, role=TeamRole.INTERPRETER))
+    db.session.flush()
+    audit.record("visit.assign", actor=by, obj=visit, school_id=visit.school_id,
+                 team=[u.id for u in everyone])
+
+
+def log_contact(
+    visit: Visit,
+    *,
+    method: ContactMethod,
+    outcome: ContactOutcome,
+    note: str | None,
+    by: User,
+    at: datetime | None = None,
+    client_id: str | None = None,
+) -> ContactAttempt:
+    """Record an attempt to reach the family; its outcome moves the visit along."""
+    rules.check_contact(visit)
+    attempt = ContactAttempt(
+        visit=visit, method=method, outcome=outcome, note=note or None, by=by,
+        at=at or utcnow(), client_id=client_id,
+    )
+    db.session.add(attempt)
+    if visit.status == VisitStatus.TO_ARRANGE:
+        _move(visit, VisitStatus.CONTACTING)
+    if outcome == ContactOutcome.AGREED:
+        visit.family_agreed_at = attempt.at
+    elif outcome == ContactOutcome.DECLINED:
+        _move(visit, VisitStatus.DECLINED)
+        visit.status_reason = "The family declined."
+    elif outcome == ContactOutcome.DO_NOT_CONTACT:
+        mark_do_not_contact(visit.family, reason=note or "Asked not to be contacted again.", by=by)
+    db.session.flush()
+    audit.record("visit.contact", actor=by, obj=visit, school_id=visit.school_id,
+                 outcome=outcome.value)
+    return attempt
+
+
+def mark_do_not_contact(family: Family, *, reason: str, by: User | None) -> int:
+    """Keep the family's wish: flag it and close its open visits. Returns how many were closed."""
+    family.do_not_contact = True
+    family.do_not_contact_at = utcnow()
+    family.do_not_contact_reason = reason
+    open_visits = db.session.scalars(
+        db.select(Visit).where(
+            Visit.family_id == family.id, Visit.status.in_(rules.OPEN_STATUSES)
+        )
+    ).all()
+    for v in open_visits:
+        v.status = VisitStatus.DECLINED
+        v.status_reason = "The family asked not to be contacted again."
+    db.session.flush()
+    audit.record("family.do_not_contact", actor=by, obj=family, closed=len(open_visits))
+    return len(open_visits)
+
+
+def schedule_visit(
+    visit: Visit,
+    *,
+    start: datetime,
+    mode: VisitMode,
+    place: str | None,
+    by: User | None,
+    today: date,
+) -> None:
+    """Fix the time and place the family agreed to."""
+    rules.check_schedule(visit, start.date(), _completions(visit.members), today)
+    visit.scheduled_start = start
+    visit.mode = mode
+    visit.place = place
+    if visit.status != VisitStatus.SCHEDULED:
+        _move(visit, VisitStatus.SCHEDULED)
+    db.session.flush()
+    audit.record("visit.schedule", actor=by, obj=visit, school_id=visit.school_id)
+
+
+def request_reschedule(visit: Visit, *, reason: str, by: User | None) -> None:
+    """The agreed time no longer works: the team arranges a new one with the family."""
+    _move(visit, VisitStatus.RESCHEDULING)
+    visit.status_reason = reason
+    db.session.flush()
+    audit.record("visit.reschedule", actor=by, obj=visit, school_id=visit.school_id)
+
+
+def cancel_visit(visit: Visit, *, reason: str, by: User | None) -> None:
+    _move(visit, VisitStatus.CANCELLED)
+    visit.status_reason = reason
+    db.session.flush()
+    audit.record("visit.cancel", actor=by, obj=visit, school_id=visit.school_id)
+
+
+def submit_reflection(
+    visit: Visit,
+    *,
+    by: User,
+    duration_minutes: int,
+    shared: dict[str, str | None],
+    private_note: str | None = None,
+    follow_ups: Sequence[tuple[str, User, date]] = (),
+    client_id: str | None = None,
+) -> Reflection:
+    """Record the team's reflection once, complete the visit and give each member their hours."""
+    reflection = Reflection(
+        visit=visit, author=by, duration_minutes=duration_minutes, client_id=client_id, **shared
+    )
+    if private_note:
+        reflection.private_note = PrivateNote(text=private_note)
+    db.session.add(reflection)
+    rules.check_complete(visit)
+    _move(visit, VisitStatus.COMPLETED)
+    visit.completed_at = utcnow()
+    hours = rules.visit_hours(visit.school, duration_minutes)
+    earned_on = (visit.scheduled_start or visit.completed_at).date()
+    for member in visit.team:
+        db.session.add(
+            HoursEntry(
+                visit=visit, user_id=member.user_id, school_id=visit.school_id,
+                role=member.role, hours=hours, earned_on=earned_on,
+            )
+        )
+    for description, owner, due_on in follow_ups:
+        db.session.add(
+            FollowUp(family_id=visit.family_id, visit=visit, owner=owner,
+                     description=description, due_on=due_on)
+        )
+    db.session.flush()
+    audit.record("visit.reflect", actor=by, obj=visit, school_id=visit.school_id)
+    return reflection
