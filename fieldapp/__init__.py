@@ -35,8 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from fieldapp import models  # noqa: F401  (the schema must be known to Alembic)
-    from fieldapp import rendering
+    from fieldapp import (
+        models,  # noqa: F401  (the schema must be known to Alembic)
+        rendering,
+    )
     from fieldapp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)

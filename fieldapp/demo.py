@@ -14,7 +14,6 @@ from fieldapp.models import (
     ClassTeacher,
     ContactMethod,
     ContactOutcome,
-    Enrollment,
     Family,
     Guardian,
     Role,
@@ -27,7 +26,6 @@ from fieldapp.models import (
     TrainingKind,
     TrainingSession,
     User,
-    Visit,
     VisitMode,
     VisitType,
 )
@@ -38,10 +36,38 @@ TZ = "America/Los_Angeles"
 VALID_MONTHS = 24
 
 SURNAMES = {
-    "en": ["Johnson", "Williams", "Brown", "Davis", "Miller", "Wilson", "Taylor", "Anderson",
-           "Jackson", "White", "Harris", "Thompson", "Robinson", "Clark", "Lewis", "Walker"],
-    "es": ["García", "Hernández", "López", "Martínez", "Rodríguez", "Flores", "Ramírez",
-           "Torres", "Morales", "Reyes", "Cruz", "Ortiz"],
+    "en": [
+        "Johnson",
+        "Williams",
+        "Brown",
+        "Davis",
+        "Miller",
+        "Wilson",
+        "Taylor",
+        "Anderson",
+        "Jackson",
+        "White",
+        "Harris",
+        "Thompson",
+        "Robinson",
+        "Clark",
+        "Lewis",
+        "Walker",
+    ],
+    "es": [
+        "García",
+        "Hernández",
+        "López",
+        "Martínez",
+        "Rodríguez",
+        "Flores",
+        "Ramírez",
+        "Torres",
+        "Morales",
+        "Reyes",
+        "Cruz",
+        "Ortiz",
+    ],
     "vi": ["Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu"],
     "so": ["Abdi", "Hassan", "Mohamed", "Warsame"],
 }
@@ -57,8 +83,16 @@ ADULTS = {
     "vi": ["Hoa", "Tuan", "Mai", "Dung"],
     "so": ["Fadumo", "Abdullahi", "Khadra", "Ahmed"],
 }
-STREETS = ["Alder St", "Fruitvale Ave", "International Blvd", "Maple Ct", "E 14th St",
-           "Foothill Blvd", "Harrison St", "Seminary Ave"]
+STREETS = [
+    "Alder St",
+    "Fruitvale Ave",
+    "International Blvd",
+    "Maple Ct",
+    "E 14th St",
+    "Foothill Blvd",
+    "Harrison St",
+    "Seminary Ave",
+]
 
 
 class DemoError(Exception):
@@ -90,8 +124,15 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
     db.session.flush()
 
     def account(email, name, role, school=None, languages="en"):
-        user, _ = create_account(name=name, email=email, role=role, school=school, by=None,
-                                 password=DEMO_PASSWORD, languages=languages)
+        user, _ = create_account(
+            name=name,
+            email=email,
+            role=role,
+            school=school,
+            by=None,
+            password=DEMO_PASSWORD,
+            languages=languages,
+        )
         return user
 
     account("admin@demo.test", "Dana Okafor", Role.ADMIN)
@@ -99,10 +140,14 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
     coord2 = account("coordinator2@demo.test", "James Whitfield", Role.COORDINATOR, parks)
     trainer = account("trainer@demo.test", "Priya Raman", Role.TRAINER)
     visitor_specs = [
-        ("Ana Morales", chavez, "en es"), ("Ben Carter", chavez, "en"),
-        ("Linh Tran", chavez, "en vi"), ("Grace Kim", chavez, "en"),
-        ("Omar Hassan", parks, "en so"), ("Rachel Stein", parks, "en"),
-        ("Tom Becker", parks, "en"), ("Lucia Ferreira", parks, "en es"),
+        ("Ana Morales", chavez, "en es"),
+        ("Ben Carter", chavez, "en"),
+        ("Linh Tran", chavez, "en vi"),
+        ("Grace Kim", chavez, "en"),
+        ("Omar Hassan", parks, "en so"),
+        ("Rachel Stein", parks, "en"),
+        ("Tom Becker", parks, "en"),
+        ("Lucia Ferreira", parks, "en es"),
     ]
     visitors = [
         account(f"visitor{i}@demo.test", name, Role.VISITOR, school, langs)
@@ -112,37 +157,61 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
 
     # Training: everyone but visitor7 (lapsed) and visitor8 (never trained) is current.
     foundational = TrainingSession(
-        title="Foundational home visit training", kind=TrainingKind.FOUNDATIONAL,
-        starts_at=at(today - timedelta(days=100), 9), ends_at=at(today - timedelta(days=100), 15),
-        place="District Office, Room 210", schools=[chavez, parks], trainers=[trainer],
+        title="Foundational home visit training",
+        kind=TrainingKind.FOUNDATIONAL,
+        starts_at=at(today - timedelta(days=100), 9),
+        ends_at=at(today - timedelta(days=100), 15),
+        place="District Office, Room 210",
+        schools=[chavez, parks],
+        trainers=[trainer],
     )
     refresher = TrainingSession(
-        title="Refresher: second visits and academics", kind=TrainingKind.REFRESHER,
+        title="Refresher: second visits and academics",
+        kind=TrainingKind.REFRESHER,
         starts_at=at(today + timedelta(days=21), 15, 30),
         ends_at=at(today + timedelta(days=21), 17, 30),
-        place="Rosa Parks Middle School, Library", schools=[chavez, parks], trainers=[trainer],
+        place="Rosa Parks Middle School, Library",
+        schools=[chavez, parks],
+        trainers=[trainer],
     )
     db.session.add_all([foundational, refresher])
     db.session.flush()
     done_on = foundational.starts_at.date()
     for person in [*visitors[:6], coord1]:
-        db.session.add(TrainingCompletion(
-            user=person, session=foundational, kind=TrainingKind.FOUNDATIONAL,
-            completed_on=done_on, valid_until=_add_months(done_on, VALID_MONTHS),
-            recorded_by_id=trainer.id,
-        ))
+        db.session.add(
+            TrainingCompletion(
+                user=person,
+                session=foundational,
+                kind=TrainingKind.FOUNDATIONAL,
+                completed_on=done_on,
+                valid_until=_add_months(done_on, VALID_MONTHS),
+                recorded_by_id=trainer.id,
+            )
+        )
     old = today - timedelta(days=2 * 365 + 40)
-    db.session.add(TrainingCompletion(
-        user=visitors[6], kind=TrainingKind.FOUNDATIONAL, completed_on=old,
-        valid_until=_add_months(old, VALID_MONTHS), recorded_by_id=trainer.id,
-    ))
+    db.session.add(
+        TrainingCompletion(
+            user=visitors[6],
+            kind=TrainingKind.FOUNDATIONAL,
+            completed_on=old,
+            valid_until=_add_months(old, VALID_MONTHS),
+            recorded_by_id=trainer.id,
+        )
+    )
 
     # Classes, taught by visitors (their students' teacher of record).
     classes = {
-        chavez: [("Kindergarten – Room 2", "K", visitors[1]), ("Grade 1 – Room 6", "1", visitors[0]),
-                 ("Grade 2 – Room 9", "2", visitors[2]), ("Grade 3 – Room 11", "3", visitors[3])],
-        parks: [("Grade 6 Humanities", "6", visitors[4]), ("Grade 7 Humanities", "7", visitors[5]),
-                ("Grade 8 Humanities", "8", visitors[6])],
+        chavez: [
+            ("Kindergarten – Room 2", "K", visitors[1]),
+            ("Grade 1 – Room 6", "1", visitors[0]),
+            ("Grade 2 – Room 9", "2", visitors[2]),
+            ("Grade 3 – Room 11", "3", visitors[3]),
+        ],
+        parks: [
+            ("Grade 6 Humanities", "6", visitors[4]),
+            ("Grade 7 Humanities", "7", visitors[5]),
+            ("Grade 8 Humanities", "8", visitors[6]),
+        ],
     }
     class_rows = {}
     for school, specs in classes.items():
@@ -166,30 +235,49 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
             family = Family(
                 name=f"{surname} family",
                 address_line1=f"{rng.randint(100, 4999)} {rng.choice(STREETS)}",
-                city="Oakland", postal_code=rng.choice(["94601", "94603", "94605", "94621"]),
-                home_language=lang, interpreter_needed=lang != "en" and rng.random() < 0.6,
+                city="Oakland",
+                postal_code=rng.choice(["94601", "94603", "94605", "94621"]),
+                home_language=lang,
+                interpreter_needed=lang != "en" and rng.random() < 0.6,
                 preferred_contact_method=rng.choice([ContactMethod.CALL, ContactMethod.TEXT]),
                 preferred_contact_times=rng.choice(
-                    ["After 5 pm", "Weekday mornings", "Weekends", "Lunchtime, 12–1"]),
+                    ["After 5 pm", "Weekday mornings", "Weekends", "Lunchtime, 12–1"]
+                ),
             )
             adults = rng.sample(ADULTS[lang], 2)
-            family.guardians.append(Guardian(
-                name=f"{adults[0]} {surname}", relationship_to_student="parent",
-                phone=f"+1510555{number:04d}", language=lang, position=0,
-                email=f"{adults[0].lower()}.{number}@example.org" if rng.random() < 0.5 else None,
-            ))
+            family.guardians.append(
+                Guardian(
+                    name=f"{adults[0]} {surname}",
+                    relationship_to_student="parent",
+                    phone=f"+1510555{number:04d}",
+                    language=lang,
+                    position=0,
+                    email=f"{adults[0].lower()}.{number}@example.org"
+                    if rng.random() < 0.5
+                    else None,
+                )
+            )
             if rng.random() < 0.4:
-                family.guardians.append(Guardian(
-                    name=f"{adults[1]} {surname}", relationship_to_student="parent",
-                    phone=f"+1510556{number:04d}", language=lang, position=1,
-                ))
+                family.guardians.append(
+                    Guardian(
+                        name=f"{adults[1]} {surname}",
+                        relationship_to_student="parent",
+                        phone=f"+1510556{number:04d}",
+                        language=lang,
+                        position=1,
+                    )
+                )
             db.session.add(family)
             children = 2 if rng.random() < 0.2 and made + 2 <= target else 1
-            for _ in range(children):
+            for first_name in rng.sample(CHILDREN[lang], children):
                 cls = rng.choice(class_rows[school.id])
                 student = Student(
-                    school=school, family=family, first_name=rng.choice(CHILDREN[lang]),
-                    last_name=surname, grade=cls.grade, sis_id=f"S{number:04d}{made:02d}",
+                    school=school,
+                    family=family,
+                    first_name=first_name,
+                    last_name=surname,
+                    grade=cls.grade,
+                    sis_id=f"S{number:04d}{made:02d}",
                     classes=[cls],
                 )
                 db.session.add(student)
@@ -198,9 +286,16 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
     db.session.flush()
     # One family with a child at each school: siblings across schools share one family.
     cross = families[chavez.id][0]
-    db.session.add(Student(school=parks, family=cross, first_name="Marco",
-                           last_name=cross.name.split()[0], grade="7",
-                           classes=[class_rows[parks.id][1]]))
+    db.session.add(
+        Student(
+            school=parks,
+            family=cross,
+            first_name="Marco",
+            last_name=cross.name.split()[0],
+            grade="7",
+            classes=[class_rows[parks.id][1]],
+        )
+    )
     families[chavez.id][-1].do_not_contact = True
     families[chavez.id][-1].do_not_contact_at = now - timedelta(days=20)
     families[chavez.id][-1].do_not_contact_reason = "Asked by phone not to be contacted again."
@@ -208,29 +303,62 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
 
     counts = {"visits": 0}
     for school, coordinator, teams in (
-        (chavez, coord1, [(visitors[0], visitors[1]), (visitors[0], visitors[2]),
-                          (visitors[2], visitors[3]), (visitors[1], visitors[3])]),
+        (
+            chavez,
+            coord1,
+            [
+                (visitors[0], visitors[1]),
+                (visitors[0], visitors[2]),
+                (visitors[2], visitors[3]),
+                (visitors[1], visitors[3]),
+            ],
+        ),
         (parks, coord2, [(visitors[4], visitors[5])]),
     ):
-        rnd = Round(school=school, name=f"Fall {today.year} first visits", visit_type=VisitType.FIRST,
-                    starts_on=today - timedelta(days=75), ends_on=today + timedelta(days=35),
-                    created_by_id=coordinator.id)
+        rnd = Round(
+            school=school,
+            name=f"Fall {today.year} first visits",
+            visit_type=VisitType.FIRST,
+            starts_on=today - timedelta(days=75),
+            ends_on=today + timedelta(days=35),
+            created_by_id=coordinator.id,
+        )
         db.session.add(rnd)
         db.session.flush()
-        counts["visits"] += _seed_round(rnd, families[school.id], teams, coordinator, rng, today, at)
+        counts["visits"] += _seed_round(
+            rnd, families[school.id], teams, coordinator, rng, today, at
+        )
     db.session.commit()
     return counts
 
 
 def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
     """Visits for a round, in every status; the first team's visits walk through all of them."""
-    plan = ["today", "completed", "scheduled", "contacting", "to_arrange", "reflect",
-            "rescheduling", "declined", "cancelled", "completed", "scheduled", "to_arrange"]
+    plan = [
+        "today",
+        "completed",
+        "scheduled",
+        "contacting",
+        "to_arrange",
+        "reflect",
+        "rescheduling",
+        "declined",
+        "cancelled",
+        "completed",
+        "scheduled",
+        "to_arrange",
+    ]
     made = 0
     for i, family in enumerate(f for f in families if not f.do_not_contact):
         students = [s for s in family.students if s.school_id == rnd.school_id]
-        visit = services.create_visit(family=family, students=students, visit_type=rnd.visit_type,
-                                      school_id=rnd.school_id, round=rnd, by=coordinator)
+        visit = services.create_visit(
+            family=family,
+            students=students,
+            visit_type=rnd.visit_type,
+            school_id=rnd.school_id,
+            round=rnd,
+            by=coordinator,
+        )
         made += 1
         if i >= len(plan) * 2:
             continue  # the rest of the round is still unassigned
@@ -241,24 +369,48 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
             continue
         lead = team[0]
         first_try = at(today - timedelta(days=rng.randint(8, 20)), 17)
-        services.log_contact(visit, method=ContactMethod.CALL, outcome=ContactOutcome.NO_ANSWER,
-                             note=None, by=lead, at=first_try)
+        services.log_contact(
+            visit,
+            method=ContactMethod.CALL,
+            outcome=ContactOutcome.NO_ANSWER,
+            note=None,
+            by=lead,
+            at=first_try,
+        )
         if step == "contacting":
             continue
         if step == "declined":
-            services.log_contact(visit, method=ContactMethod.CALL, outcome=ContactOutcome.DECLINED,
-                                 note="Busy season at work; maybe in spring.", by=lead,
-                                 at=first_try + timedelta(days=2))
+            services.log_contact(
+                visit,
+                method=ContactMethod.CALL,
+                outcome=ContactOutcome.DECLINED,
+                note="Busy season at work; maybe in spring.",
+                by=lead,
+                at=first_try + timedelta(days=2),
+            )
             continue
-        services.log_contact(visit, method=ContactMethod.TEXT, outcome=ContactOutcome.AGREED,
-                             note="Happy to meet at home.", by=lead, at=first_try + timedelta(days=1))
-        offset = {"today": 0, "scheduled": rng.randint(2, 12), "completed": -rng.randint(3, 30),
-                  "reflect": -1, "rescheduling": 4, "cancelled": 6}[step]
+        services.log_contact(
+            visit,
+            method=ContactMethod.TEXT,
+            outcome=ContactOutcome.AGREED,
+            note="Happy to meet at home.",
+            by=lead,
+            at=first_try + timedelta(days=1),
+        )
+        offset = {
+            "today": 0,
+            "scheduled": rng.randint(2, 12),
+            "completed": -rng.randint(3, 30),
+            "reflect": -1,
+            "rescheduling": 4,
+            "cancelled": 6,
+        }[step]
         day = today + timedelta(days=offset)
         start = at(day, 18) if step == "today" else at(day, rng.choice([16, 17, 18]), 30)
         booked_on = min(day, today) - timedelta(days=2)
-        services.schedule_visit(visit, start=start, mode=VisitMode.HOME, place=family.address,
-                                by=lead, today=booked_on)
+        services.schedule_visit(
+            visit, start=start, mode=VisitMode.HOME, place=family.address, by=lead, today=booked_on
+        )
         if step == "rescheduling":
             services.request_reschedule(visit, reason="The family's shift changed.", by=lead)
         elif step == "cancelled":
@@ -266,19 +418,25 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
         elif step == "completed":
             child = students[0].first_name if students else "their child"
             services.submit_reflection(
-                visit, by=lead, duration_minutes=rng.choice([35, 40, 45]),
+                visit,
+                by=lead,
+                duration_minutes=rng.choice([35, 40, 45]),
                 shared={
                     "hopes_and_dreams": f"They hope {child} will be the first in the family to go "
-                                        "to college; {child} wants to be a veterinarian.".replace(
-                                            "{child}", child),
+                    "to college; {child} wants to be a veterinarian.".replace("{child}", child),
                     "strengths": "Grandmother reads with the children every night; "
-                                 "the family cooks together on Sundays.",
+                    "the family cooks together on Sundays.",
                     "want_school_to_know": f"{child} is shy at first but opens up with music.",
                     "best_way_to_reach": "Text in the evening, after 6 pm.",
                 },
                 private_note="Dad works nights; keep calls short.",
-                follow_ups=[("Send the library card form home", team[1],
-                             today + timedelta(days=rng.randint(-5, 10)))],
+                follow_ups=[
+                    (
+                        "Send the library card form home",
+                        team[1],
+                        today + timedelta(days=rng.randint(-5, 10)),
+                    )
+                ],
             )
     return made
 

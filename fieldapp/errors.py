@@ -13,14 +13,23 @@ from fieldapp.rendering import render
 bp = Blueprint("health", __name__)
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered and try again.",
+    ),
     401: ("Please sign in", "You need to sign in to see this page."),
-    403: ("Not for your role", "Your account cannot open this page. If you need it, ask your coordinator."),
+    403: (
+        "Not for your role",
+        "Your account cannot open this page. If you need it, ask your coordinator.",
+    ),
     404: ("Page not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "That action does not work on this page."),
     413: ("Too large", "What you sent is larger than this app accepts."),
     429: ("Too many tries", "Please wait a little and try again."),
-    500: ("Something went wrong on our side", "Nothing you typed was your fault. Please try again in a moment."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you typed was your fault. Please try again in a moment.",
+    ),
 }
 
 
@@ -33,8 +42,14 @@ def healthz():
 
 def _page(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (f"Error {code}", ""))
-    return render("errors/error.html", block="content", status=code, code=code, title=title,
-                  message=detail or message)
+    return render(
+        "errors/error.html",
+        block="content",
+        status=code,
+        code=code,
+        title=title,
+        message=detail or message,
+    )
 
 
 def register(app: Flask) -> None:

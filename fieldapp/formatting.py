@@ -21,20 +21,32 @@ LANGUAGES = {
     "tl": "Tagalog",
     "ht": "Haitian Creole",
 }
-VISIT_TYPES = {VisitType.FIRST: "First visit", VisitType.SECOND: "Second visit",
-               VisitType.FOLLOW_UP: "Follow-up visit"}
+VISIT_TYPES = {
+    VisitType.FIRST: "First visit",
+    VisitType.SECOND: "Second visit",
+    VisitType.FOLLOW_UP: "Follow-up visit",
+}
 MODES = {VisitMode.HOME: "At home", VisitMode.NEUTRAL: "Neutral place", VisitMode.VIDEO: "Video"}
 CONTACT_METHODS = {
-    ContactMethod.CALL: "Call", ContactMethod.TEXT: "Text", ContactMethod.EMAIL: "Email",
-    ContactMethod.IN_PERSON: "In person", ContactMethod.NOTE_HOME: "Note home",
+    ContactMethod.CALL: "Call",
+    ContactMethod.TEXT: "Text",
+    ContactMethod.EMAIL: "Email",
+    ContactMethod.IN_PERSON: "In person",
+    ContactMethod.NOTE_HOME: "Note home",
 }
 OUTCOMES = {
-    ContactOutcome.NO_ANSWER: "No answer", ContactOutcome.LEFT_MESSAGE: "Left a message",
-    ContactOutcome.AGREED: "Agreed to a visit", ContactOutcome.DECLINED: "Declined",
+    ContactOutcome.NO_ANSWER: "No answer",
+    ContactOutcome.LEFT_MESSAGE: "Left a message",
+    ContactOutcome.AGREED: "Agreed to a visit",
+    ContactOutcome.DECLINED: "Declined",
     ContactOutcome.DO_NOT_CONTACT: "Asked not to be contacted again",
 }
-ROLE_LABELS = {Role.VISITOR: "Visitor", Role.COORDINATOR: "Coordinator",
-               Role.TRAINER: "Trainer", Role.ADMIN: "Admin"}
+ROLE_LABELS = {
+    Role.VISITOR: "Visitor",
+    Role.COORDINATOR: "Coordinator",
+    Role.TRAINER: "Trainer",
+    Role.ADMIN: "Admin",
+}
 
 
 def zone(tz_name: str | None = None) -> ZoneInfo:
@@ -50,7 +62,7 @@ def local(value: datetime | None, tz_name: str | None = None) -> datetime | None
 
 
 def format_when(value: datetime | None, tz_name: str | None = None) -> str:
-    """"Tue 1 Dec, 4:30 pm" in the school's zone."""
+    """ "Tue 1 Dec, 4:30 pm" in the school's zone."""
     value = local(value, tz_name)
     if value is None:
         return ""

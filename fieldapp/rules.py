@@ -104,9 +104,7 @@ def check_team(
     by_user = completions_by_user(completions)
     trained = [m for m in members if training_status(by_user.get(m.id, []), on).can_visit]
     if len(trained) < MIN_TRAINED:
-        untrained = ", ".join(
-            m.name for m in members if m not in trained
-        )
+        untrained = ", ".join(m.name for m in members if m not in trained)
         raise RuleViolation(
             f"At least two people on the team must be trained on {on:%d %b %Y} "
             f"(not trained or lapsed: {untrained}).",

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 
 import pytest
+from flask.testing import FlaskClient
 
 from fieldapp import create_app
 from fieldapp.extensions import db as _db
@@ -50,9 +51,20 @@ def app_config(tmp_path, migrated_db):
     return base_config(path, tmp_path / "instance")
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as on a real server: its own ``g`` (where
+    Flask-Login caches the user) and its own database session. Without this, requests made
+    while a test holds an app context would share both and hide real bugs."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         _db.session.remove()
@@ -79,6 +91,7 @@ class AuthActions:
         self.client = client
 
     def login(self, user, password: str = TEST_PASSWORD, **extra):
+        _db.session.commit()  # what the test made must be visible to the request's session
         response = self.client.post(
             "/login", data={"email": user.email, "password": password, **extra}
         )

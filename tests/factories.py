@@ -48,11 +48,19 @@ def make_user(
 ) -> User:
     """A user with one role. ``trained``: True (valid), False (never), "lapsed"."""
     n = next(_n)
-    user = User(**{"email": f"user{n}@test.example", "name": f"Person {n}",
-                   "password_hash": hash_password(password), **kw})
+    user = User(
+        **{
+            "email": f"user{n}@test.example",
+            "name": f"Person {n}",
+            "password_hash": hash_password(password),
+            **kw,
+        }
+    )
     if role.is_school_role and school is None:
         school = make_school()
-    user.roles.append(RoleAssignment(role=role, school_id=school.id if role.is_school_role else None))
+    user.roles.append(
+        RoleAssignment(role=role, school_id=school.id if role.is_school_role else None)
+    )
     db.session.add(user)
     db.session.flush()
     today = date.today()
@@ -63,10 +71,15 @@ def make_user(
     return user
 
 
-def add_completion(user: User, completed_on: date, valid_until: date | None,
-                   kind: TrainingKind = TrainingKind.FOUNDATIONAL) -> TrainingCompletion:
-    c = TrainingCompletion(user_id=user.id, kind=kind, completed_on=completed_on,
-                           valid_until=valid_until)
+def add_completion(
+    user: User,
+    completed_on: date,
+    valid_until: date | None,
+    kind: TrainingKind = TrainingKind.FOUNDATIONAL,
+) -> TrainingCompletion:
+    c = TrainingCompletion(
+        user_id=user.id, kind=kind, completed_on=completed_on, valid_until=valid_until
+    )
     db.session.add(c)
     db.session.flush()
     return c
@@ -74,19 +87,37 @@ def add_completion(user: User, completed_on: date, valid_until: date | None,
 
 def make_family(**kw) -> Family:
     n = next(_n)
-    family = Family(**{"name": f"Family {n}", "address_line1": f"{n} Main St", "city": "Oakland",
-                       "home_language": "es", **kw})
+    family = Family(
+        **{
+            "name": f"Family {n}",
+            "address_line1": f"{n} Main St",
+            "city": "Oakland",
+            "home_language": "es",
+            **kw,
+        }
+    )
     family.guardians.append(Guardian(name=f"Guardian {n}", phone="+15105550100", position=0))
     db.session.add(family)
     db.session.flush()
     return family
 
 
-def make_student(school: School, family: Family | None = None, teacher: User | None = None,
-                 grade: str = "3", **kw) -> Student:
+def make_student(
+    school: School,
+    family: Family | None = None,
+    teacher: User | None = None,
+    grade: str = "3",
+    **kw,
+) -> Student:
     n = next(_n)
-    student = Student(school=school, family=family or make_family(), first_name=f"Kid{n}",
-                      last_name="Test", grade=grade, **kw)
+    student = Student(
+        school=school,
+        family=family or make_family(),
+        first_name=f"Kid{n}",
+        last_name="Test",
+        grade=grade,
+        **kw,
+    )
     if teacher is not None:
         cls = SchoolClass(school=school, name=f"Class {n}", grade=grade)
         db.session.add(cls)
@@ -100,9 +131,16 @@ def make_student(school: School, family: Family | None = None, teacher: User | N
 
 def make_round(school: School, **kw) -> Round:
     today = date.today()
-    rnd = Round(**{"school": school, "name": "Fall round", "visit_type": VisitType.FIRST,
-                   "starts_on": today - timedelta(days=30), "ends_on": today + timedelta(days=60),
-                   **kw})
+    rnd = Round(
+        **{
+            "school": school,
+            "name": "Fall round",
+            "visit_type": VisitType.FIRST,
+            "starts_on": today - timedelta(days=30),
+            "ends_on": today + timedelta(days=60),
+            **kw,
+        }
+    )
     db.session.add(rnd)
     db.session.flush()
     return rnd
@@ -116,9 +154,17 @@ def make_visit(school: School | None = None, team: list[User] | None = None, **k
     student = make_student(school, family)
     if team is None:
         team = [make_user(Role.VISITOR, school), make_user(Role.VISITOR, school)]
-    visit = Visit(**{"school_id": school.id, "family": family, "visit_type": VisitType.FIRST,
-                     "status": VisitStatus.TO_ARRANGE, "students": [student],
-                     "round": kw.pop("round", None) or make_round(school), **kw})
+    visit = Visit(
+        **{
+            "school_id": school.id,
+            "family": family,
+            "visit_type": VisitType.FIRST,
+            "status": VisitStatus.TO_ARRANGE,
+            "students": [student],
+            "round": kw.pop("round", None) or make_round(school),
+            **kw,
+        }
+    )
     visit.team = [TeamMember(user=u) for u in team]
     db.session.add(visit)
     db.session.flush()

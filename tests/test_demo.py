@@ -10,9 +10,16 @@ from sqlalchemy import func, select
 from fieldapp import demo, rules
 from fieldapp.models import Student, TeamMember, TrainingCompletion, User, Visit, VisitStatus
 
-ACCOUNTS = ["admin", "coordinator", "coordinator2", "trainer"] + [f"visitor{i}" for i in range(1, 9)]
-HOMES = {"admin": "/admin/", "trainer": "/training/", "coordinator": "/schools/",
-         "coordinator2": "/schools/", "visitor": "/visits/"}
+ACCOUNTS = ["admin", "coordinator", "coordinator2", "trainer"] + [
+    f"visitor{i}" for i in range(1, 9)
+]
+HOMES = {
+    "admin": "/admin/",
+    "trainer": "/training/",
+    "coordinator": "/schools/",
+    "coordinator2": "/schools/",
+    "visitor": "/visits/",
+}
 
 
 @pytest.fixture
@@ -40,8 +47,9 @@ def test_seed_refuses_a_database_with_data_unless_reset(seeded, runner, db):
 
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_every_demo_account_signs_in_and_lands_on_its_home(seeded, client, name):
-    response = client.post("/login", data={"email": f"{name}@demo.test",
-                                           "password": demo.DEMO_PASSWORD})
+    response = client.post(
+        "/login", data={"email": f"{name}@demo.test", "password": demo.DEMO_PASSWORD}
+    )
     assert response.status_code == 303
     home = HOMES.get(name, HOMES["visitor"])
     assert response.headers["Location"] == home
@@ -55,35 +63,45 @@ def test_the_district_has_the_promised_shape(seeded, db):
     languages = {f.home_language for s in db.session.scalars(select(Student)) for f in [s.family]}
     assert {"en", "es"} <= languages and len(languages) >= 3
     # Siblings across schools share one family.
-    assert any(len({s.school_id for s in f.students}) == 2
-               for f in {s.family for s in db.session.scalars(select(Student))})
+    assert any(
+        len({s.school_id for s in f.students}) == 2
+        for f in {s.family for s in db.session.scalars(select(Student))}
+    )
 
 
 def test_visitor1_has_visits_in_every_status_one_of_them_today(seeded, db):
     v1 = user(db, "visitor1")
     visits = db.session.scalars(
-        select(Visit).join(TeamMember).where(TeamMember.user_id == v1.id)).all()
+        select(Visit).join(TeamMember).where(TeamMember.user_id == v1.id)
+    ).all()
     assert {v.status for v in visits} == set(VisitStatus)
     today = datetime.now(UTC).astimezone(demo.ZoneInfo(demo.TZ)).date()
-    assert any(v.scheduled_start and v.scheduled_start.astimezone(demo.ZoneInfo(demo.TZ)).date()
-               == today for v in visits)
+    assert any(
+        v.scheduled_start and v.scheduled_start.astimezone(demo.ZoneInfo(demo.TZ)).date() == today
+        for v in visits
+    )
     assert all(g.phone for v in visits for g in v.family.guardians[:1])
     assert all(v.family.address for v in visits)
 
 
 def test_visitor7_is_lapsed_visitor8_untrained_and_neither_is_on_a_team(seeded, db):
     today = datetime.now(UTC).date()
-    for name, expected in (("visitor7", rules.TrainingStatus.LAPSED),
-                           ("visitor8", rules.TrainingStatus.NOT_TRAINED)):
+    for name, expected in (
+        ("visitor7", rules.TrainingStatus.LAPSED),
+        ("visitor8", rules.TrainingStatus.NOT_TRAINED),
+    ):
         person = user(db, name)
         completions = db.session.scalars(
-            select(TrainingCompletion).where(TrainingCompletion.user_id == person.id)).all()
+            select(TrainingCompletion).where(TrainingCompletion.user_id == person.id)
+        ).all()
         assert rules.training_status(completions, today) == expected
         assert not db.session.scalar(
-            select(func.count()).select_from(TeamMember).where(TeamMember.user_id == person.id))
+            select(func.count()).select_from(TeamMember).where(TeamMember.user_id == person.id)
+        )
 
 
 def test_several_visitors_are_teachers_of_record(seeded, db):
-    teachers = {u.email for s in db.session.scalars(select(Student))
-                for c in s.classes for u in c.teachers}
+    teachers = {
+        u.email for s in db.session.scalars(select(Student)) for c in s.classes for u in c.teachers
+    }
     assert len([t for t in teachers if t.startswith("visitor")]) >= 3

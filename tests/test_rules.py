@@ -37,7 +37,9 @@ def done(pid, on=date(2026, 8, 20), until=None, kind=TrainingKind.FOUNDATIONAL):
 
 
 def visit(status=S.TO_ARRANGE, team=(1, 2), agreed=True, dnc=False, window=None) -> Visit:
-    v = Visit(status=status, visit_type=VisitType.FIRST, family=Family(name="F", do_not_contact=dnc))
+    v = Visit(
+        status=status, visit_type=VisitType.FIRST, family=Family(name="F", do_not_contact=dnc)
+    )
     v.team = [TeamMember(user=person(i), user_id=i) for i in team]
     v.family_agreed_at = datetime(2026, 11, 20, tzinfo=UTC) if agreed else None
     if window:
@@ -60,8 +62,10 @@ def visit(status=S.TO_ARRANGE, team=(1, 2), agreed=True, dnc=False, window=None)
         ([done(1, on=TODAY + timedelta(days=1))], TrainingStatus.NOT_TRAINED),  # not yet
         ([done(1, kind=TrainingKind.REFRESHER)], TrainingStatus.NOT_TRAINED),  # refresher alone
         (  # a refresher renews a lapsed foundational training
-            [done(1, on=date(2023, 1, 1), until=date(2025, 1, 1)),
-             done(1, on=date(2026, 1, 1), until=date(2028, 1, 1), kind=TrainingKind.REFRESHER)],
+            [
+                done(1, on=date(2023, 1, 1), until=date(2025, 1, 1)),
+                done(1, on=date(2026, 1, 1), until=date(2028, 1, 1), kind=TrainingKind.REFRESHER),
+            ],
             TrainingStatus.TRAINED,
         ),
     ],
@@ -72,7 +76,9 @@ def test_training_status(completions, expected):
 
 def test_only_trained_and_lapsing_soon_can_visit():
     assert {s for s in TrainingStatus if s.can_visit} == {
-        TrainingStatus.TRAINED, TrainingStatus.LAPSING_SOON}
+        TrainingStatus.TRAINED,
+        TrainingStatus.LAPSING_SOON,
+    }
 
 
 # ---- teams ------------------------------------------------------------------------------------
@@ -147,11 +153,20 @@ def test_scheduling_is_refused_in_the_past_outside_the_round_and_for_a_lapsed_te
 # ---- the state machine ------------------------------------------------------------------------
 
 LEGAL = {
-    (S.TO_ARRANGE, S.CONTACTING), (S.TO_ARRANGE, S.SCHEDULED), (S.TO_ARRANGE, S.DECLINED),
-    (S.TO_ARRANGE, S.CANCELLED), (S.CONTACTING, S.SCHEDULED), (S.CONTACTING, S.DECLINED),
-    (S.CONTACTING, S.CANCELLED), (S.SCHEDULED, S.COMPLETED), (S.SCHEDULED, S.RESCHEDULING),
-    (S.SCHEDULED, S.DECLINED), (S.SCHEDULED, S.CANCELLED), (S.RESCHEDULING, S.SCHEDULED),
-    (S.RESCHEDULING, S.DECLINED), (S.RESCHEDULING, S.CANCELLED),
+    (S.TO_ARRANGE, S.CONTACTING),
+    (S.TO_ARRANGE, S.SCHEDULED),
+    (S.TO_ARRANGE, S.DECLINED),
+    (S.TO_ARRANGE, S.CANCELLED),
+    (S.CONTACTING, S.SCHEDULED),
+    (S.CONTACTING, S.DECLINED),
+    (S.CONTACTING, S.CANCELLED),
+    (S.SCHEDULED, S.COMPLETED),
+    (S.SCHEDULED, S.RESCHEDULING),
+    (S.SCHEDULED, S.DECLINED),
+    (S.SCHEDULED, S.CANCELLED),
+    (S.RESCHEDULING, S.SCHEDULED),
+    (S.RESCHEDULING, S.DECLINED),
+    (S.RESCHEDULING, S.CANCELLED),
 }
 
 
@@ -191,9 +206,12 @@ def test_completing_needs_a_reflection():
 
 
 def test_hours_per_visit_or_per_minute_recorded():
-    assert rules.visit_hours(School(hours_mode=HoursMode.PER_VISIT,
-                                    hours_per_visit=Decimal("1.5")), 35) == Decimal("1.50")
-    assert rules.visit_hours(School(hours_mode=HoursMode.MINUTES,
-                                    hours_per_visit=Decimal("1")), 45) == Decimal("0.75")
-    assert rules.visit_hours(School(hours_mode=HoursMode.MINUTES,
-                                    hours_per_visit=Decimal("1")), 40) == Decimal("0.67")
+    assert rules.visit_hours(
+        School(hours_mode=HoursMode.PER_VISIT, hours_per_visit=Decimal("1.5")), 35
+    ) == Decimal("1.50")
+    assert rules.visit_hours(
+        School(hours_mode=HoursMode.MINUTES, hours_per_visit=Decimal("1")), 45
+    ) == Decimal("0.75")
+    assert rules.visit_hours(
+        School(hours_mode=HoursMode.MINUTES, hours_per_visit=Decimal("1")), 40
+    ) == Decimal("0.67")

@@ -43,8 +43,12 @@ def new_account():
             school = None  # a crafted id for a school this coordinator does not run
         try:
             user, password = create_account(
-                name=form.name.data, email=form.email.data, role=role, school=school,
-                by=current_user, languages=form.languages.data or "en",
+                name=form.name.data,
+                email=form.email.data,
+                role=role,
+                school=school,
+                by=current_user,
+                languages=form.languages.data or "en",
             )
         except AccountError as exc:
             getattr(form, exc.field).errors.append(exc.message)

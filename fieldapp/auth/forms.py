@@ -41,8 +41,9 @@ class ChangePasswordForm(FlaskForm):
 
 
 class NewAccountForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter the person's name."),
-                                                Length(max=200)])
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+    )
     email = EmailField(
         "Email",
         validators=[

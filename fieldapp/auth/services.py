@@ -12,10 +12,28 @@ from fieldapp.extensions import db
 from fieldapp.models import Role, RoleAssignment, School, User, utcnow
 
 # Words for generated first passwords: long, easy to read out and type on a phone.
-_WORDS = (
-    "river maple orange window garden pencil rocket violin harbor meadow candle forest "
-    "planet bridge lantern ticket pepper canyon marble falcon"
-).split()
+_WORDS = [
+    "river",
+    "maple",
+    "orange",
+    "window",
+    "garden",
+    "pencil",
+    "rocket",
+    "violin",
+    "harbor",
+    "meadow",
+    "candle",
+    "forest",
+    "planet",
+    "bridge",
+    "lantern",
+    "ticket",
+    "pepper",
+    "canyon",
+    "marble",
+    "falcon",
+]
 
 
 class AccountError(Exception):

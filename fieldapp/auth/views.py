@@ -78,18 +78,19 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @policy.requires(policy.signed_in)
 def account():
+    user = current_user._get_current_object()
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            change_password(user, form.current_password.data, form.new_password.data)
         except AccountError as exc:
             getattr(form, exc.field).errors.append(exc.message)
             status = 422
         else:
             db.session.commit()
             # The password change ended every session; keep this one going.
-            login_user(current_user, remember=False)
+            login_user(user, remember=False)
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect_after_post(url_for("auth.account"))
     elif form.is_submitted():

@@ -104,7 +104,7 @@ class User(UserMixin, db.Model):
 
 
 class RoleAssignment(db.Model):
-    """A role a person holds: visitor and coordinator at a school, trainer and admin district-wide."""
+    """A role a person holds: visitor or coordinator at a school; trainer or admin district-wide."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (UniqueConstraint("user_id", "role", "school_id"),)

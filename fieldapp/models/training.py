@@ -68,7 +68,7 @@ class Attendance(db.Model):
 
 
 class TrainingCompletion(db.Model):
-    """A person completed training on a date; it stays valid until ``valid_until`` (None: always)."""
+    """A person completed training on a date, valid until ``valid_until`` (None: always)."""
 
     __tablename__ = "training_completions"
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Date,
     ForeignKey,
     Integer,

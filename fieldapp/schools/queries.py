@@ -23,13 +23,14 @@ def visits_by_status(school_id: int) -> Select:
 
 
 def active_students(school_id: int) -> Select:
-    return select(func.count()).select_from(Student).where(
-        Student.school_id == school_id, Student.active.is_(True)
+    return (
+        select(func.count())
+        .select_from(Student)
+        .where(Student.school_id == school_id, Student.active.is_(True))
     )
 
 
 def staff(school_id: int) -> Select:
-    return (
-        select(func.count(func.distinct(RoleAssignment.user_id)))
-        .where(RoleAssignment.school_id == school_id, RoleAssignment.role == Role.VISITOR)
+    return select(func.count(func.distinct(RoleAssignment.user_id))).where(
+        RoleAssignment.school_id == school_id, RoleAssignment.role == Role.VISITOR
     )

@@ -84,8 +84,13 @@ def assign_team(
     if interpreter is not None:
         visit.team.append(TeamMember(user=interpreter, role=TeamRole.INTERPRETER))
     db.session.flush()
-    audit.record("visit.assign", actor=by, obj=visit, school_id=visit.school_id,
-                 team=[u.id for u in everyone])
+    audit.record(
+        "visit.assign",
+        actor=by,
+        obj=visit,
+        school_id=visit.school_id,
+        team=[u.id for u in everyone],
+    )
 
 
 def log_contact(
@@ -101,8 +106,13 @@ def log_contact(
     """Record an attempt to reach the family; its outcome moves the visit along."""
     rules.check_contact(visit)
     attempt = ContactAttempt(
-        visit=visit, method=method, outcome=outcome, note=note or None, by=by,
-        at=at or utcnow(), client_id=client_id,
+        visit=visit,
+        method=method,
+        outcome=outcome,
+        note=note or None,
+        by=by,
+        at=at or utcnow(),
+        client_id=client_id,
     )
     db.session.add(attempt)
     if visit.status == VisitStatus.TO_ARRANGE:
@@ -115,8 +125,9 @@ def log_contact(
     elif outcome == ContactOutcome.DO_NOT_CONTACT:
         mark_do_not_contact(visit.family, reason=note or "Asked not to be contacted again.", by=by)
     db.session.flush()
-    audit.record("visit.contact", actor=by, obj=visit, school_id=visit.school_id,
-                 outcome=outcome.value)
+    audit.record(
+        "visit.contact", actor=by, obj=visit, school_id=visit.school_id, outcome=outcome.value
+    )
     return attempt
 
 
@@ -126,9 +137,7 @@ def mark_do_not_contact(family: Family, *, reason: str, by: User | None) -> int:
     family.do_not_contact_at = utcnow()
     family.do_not_contact_reason = reason
     open_visits = db.session.scalars(
-        db.select(Visit).where(
-            Visit.family_id == family.id, Visit.status.in_(rules.OPEN_STATUSES)
-        )
+        db.select(Visit).where(Visit.family_id == family.id, Visit.status.in_(rules.OPEN_STATUSES))
     ).all()
     for v in open_visits:
         v.status = VisitStatus.DECLINED
@@ -198,14 +207,23 @@ def submit_reflection(
     for member in visit.team:
         db.session.add(
             HoursEntry(
-                visit=visit, user_id=member.user_id, school_id=visit.school_id,
-                role=member.role, hours=hours, earned_on=earned_on,
+                visit=visit,
+                user_id=member.user_id,
+                school_id=visit.school_id,
+                role=member.role,
+                hours=hours,
+                earned_on=earned_on,
             )
         )
     for description, owner, due_on in follow_ups:
         db.session.add(
-            FollowUp(family_id=visit.family_id, visit=visit, owner=owner,
-                     description=description, due_on=due_on)
+            FollowUp(
+                family_id=visit.family_id,
+                visit=visit,
+                owner=owner,
+                description=description,
+                due_on=due_on,
+            )
         )
     db.session.flush()
     audit.record("visit.reflect", actor=by, obj=visit, school_id=visit.school_id)

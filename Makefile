@@ -1,0 +1,38 @@
+# fieldapp: the two commands a fresh machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := fieldapp
+
+.PHONY: install run test lint format system-deps bench clean
+
+$(BIN)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed
+
+## Serve the app with demo data on the embedded database (SQLite), http://127.0.0.1:$(PORT)
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo-if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## Everything CI runs: Debian packages (as root), lint, format check, the whole test suite.
+test: install system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

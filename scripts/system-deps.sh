@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: Chromium for the browser tests (Playwright drives Debian's
+# build; it never downloads a browser). Installed when missing and we are root.
+set -euo pipefail
+needed=()
+[ -x /usr/bin/chromium ] || needed+=(chromium)
+[ ${#needed[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${needed[*]}. Install them: sudo apt-get install -y ${needed[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null

@@ -1,0 +1,144 @@
+"""Permissions, walked route by route and role by role.
+
+Every route must declare a permission (``@requires`` or ``@public``), and every route must have
+rows in ``MATRIX`` below: adding a route without deciding who may use it fails here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fieldapp.models import Role
+from fieldapp.policy import PUBLIC
+from tests.factories import make_school, make_user, make_visit
+
+ROLES = ["visitor", "other_visitor", "coordinator", "other_coordinator", "trainer", "admin"]
+
+
+@dataclass
+class World:
+    users: dict
+    ids: dict
+
+
+@pytest.fixture
+def world(db):
+    a, b = make_school(), make_school()
+    visitor = make_user(Role.VISITOR, a)
+    partner = make_user(Role.VISITOR, a)
+    other_b = make_user(Role.VISITOR, b)
+    users = {
+        "visitor": visitor,
+        "other_visitor": make_user(Role.VISITOR, a),  # same school, not on the team
+        "coordinator": make_user(Role.COORDINATOR, a),
+        "other_coordinator": make_user(Role.COORDINATOR, b),
+        "trainer": make_user(Role.TRAINER),
+        "admin": make_user(Role.ADMIN),
+    }
+    visit_a = make_visit(a, team=[visitor, partner])
+    visit_b = make_visit(b, team=[other_b, make_user(Role.VISITOR, b)])
+    db.session.commit()
+    return World(
+        users, {"school_a": a.id, "school_b": b.id, "visit_a": visit_a.id, "visit_b": visit_b.id}
+    )
+
+
+# (endpoint, method, url template, {role: expected status}); roles left out expect 403.
+MATRIX = [
+    ("auth.index", "GET", "/", dict.fromkeys(ROLES, 302)),
+    ("auth.account", "GET", "/account", dict.fromkeys(ROLES, 200)),
+    ("auth.logout", "POST", "/logout", dict.fromkeys(ROLES, 303)),
+    ("visits.my_visits", "GET", "/visits/", {"visitor": 200, "other_visitor": 200}),
+    (
+        "visits.detail",
+        "GET",
+        "/visits/{visit_a}",
+        {"visitor": 200, "other_visitor": 404, "coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "visits.detail",
+        "GET",
+        "/visits/{visit_b}",
+        {"visitor": 404, "other_visitor": 404, "coordinator": 404, "other_coordinator": 200},
+    ),
+    (
+        "visits.detail",
+        "GET",
+        "/visits/999999",
+        {"visitor": 404, "other_visitor": 404, "coordinator": 404, "other_coordinator": 404},
+    ),
+    ("schools.home", "GET", "/schools/", {"coordinator": 302, "other_coordinator": 302}),
+    (
+        "schools.dashboard",
+        "GET",
+        "/schools/{school_a}/",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "schools.dashboard",
+        "GET",
+        "/schools/{school_b}/",
+        {"coordinator": 404, "other_coordinator": 200},
+    ),
+    ("training.home", "GET", "/training/", {"trainer": 200}),
+    ("admin.home", "GET", "/admin/", {"admin": 200}),
+    (
+        "admin.new_account",
+        "GET",
+        "/admin/accounts/new",
+        {"admin": 200, "coordinator": 200, "other_coordinator": 200},
+    ),
+]
+PUBLIC_ROUTES = {"auth.login": "/login", "health.healthz": "/healthz", "static": None}
+
+CASES = [
+    pytest.param(
+        endpoint, method, url, role, expected.get(role, 403), id=f"{method} {url} as {role}"
+    )
+    for endpoint, method, url, expected in MATRIX
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "url", "role", "status"), CASES)
+def test_route_for_role(world, client, login, endpoint, method, url, role, status):
+    login(world.users[role])
+    response = client.open(url.format(**world.ids), method=method)
+    assert response.status_code == status, response.data[:300]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for _, m, u, _ in MATRIX]
+)
+def test_signed_out_people_are_sent_to_sign_in(world, client, endpoint, method, url, expected):
+    response = client.open(url.format(**world.ids), method=method)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_every_route_declares_a_permission_and_is_in_the_matrix(app):
+    tested = {endpoint for endpoint, *_ in MATRIX}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        permission = getattr(view, "permission", None)
+        assert permission is not None, f"{rule.rule} declares no permission"
+        if permission is PUBLIC:
+            assert rule.endpoint in PUBLIC_ROUTES, f"{rule.rule} is public but not listed"
+        else:
+            assert rule.endpoint in tested, f"{rule.rule} has no rows in the permission matrix"
+
+
+@pytest.mark.parametrize("url", [u for u in PUBLIC_ROUTES.values() if u])
+def test_public_routes_need_no_sign_in(client, url):
+    assert client.get(url).status_code == 200
+
+
+def test_a_forbidden_page_is_a_styled_page_not_a_bare_error(world, client, login):
+    login(world.users["trainer"])
+    response = client.get("/visits/")
+    assert response.status_code == 403
+    assert b"Not for your role" in response.data and b"<nav" in response.data

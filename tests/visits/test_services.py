@@ -1,0 +1,189 @@
+"""Visit services apply the model's rules and leave the data consistent."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp.models import (
+    AuditEvent,
+    ContactMethod,
+    ContactOutcome,
+    FollowUp,
+    HoursEntry,
+    HoursMode,
+    Role,
+    VisitMode,
+    VisitStatus,
+    VisitType,
+)
+from fieldapp.rules import RuleViolation
+from fieldapp.visits import services
+from tests.factories import (
+    make_family,
+    make_school,
+    make_student,
+    make_user,
+    make_visit,
+    tomorrow_at,
+)
+
+TODAY = date.today()
+
+
+def agree(visit, by):
+    services.log_contact(
+        visit, method=ContactMethod.CALL, outcome=ContactOutcome.AGREED, note=None, by=by
+    )
+
+
+def test_the_whole_path_of_a_visit_produces_hours_for_each_member(db):
+    school = make_school(hours_mode=HoursMode.MINUTES)
+    visit = make_visit(school)
+    lead, partner = visit.members
+    services.log_contact(
+        visit, method=ContactMethod.CALL, outcome=ContactOutcome.NO_ANSWER, note=None, by=lead
+    )
+    assert visit.status == VisitStatus.CONTACTING
+    agree(visit, lead)
+    services.schedule_visit(
+        visit, start=tomorrow_at(), mode=VisitMode.HOME, place="1 Main St", by=lead, today=TODAY
+    )
+    assert visit.status == VisitStatus.SCHEDULED
+    services.submit_reflection(
+        visit,
+        by=lead,
+        duration_minutes=45,
+        shared={"hopes_and_dreams": "A doctor"},
+        private_note="only for us",
+        follow_ups=[("Call about the library", partner, TODAY)],
+    )
+    assert visit.status == VisitStatus.COMPLETED
+    hours = db.session.scalars(select(HoursEntry).where(HoursEntry.visit_id == visit.id)).all()
+    assert {h.user_id for h in hours} == {lead.id, partner.id}
+    assert all(h.hours == Decimal("0.75") for h in hours)
+    follow_up = db.session.scalar(select(FollowUp))
+    assert follow_up.owner == partner and follow_up.family_id == visit.family_id
+    assert visit.reflections[0].private_note.text == "only for us"
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert {"visit.contact", "visit.schedule", "visit.reflect"} <= set(actions)
+
+
+def test_scheduling_before_the_family_agreed_is_refused(db):
+    visit = make_visit()
+    with pytest.raises(RuleViolation, match="not agreed"):
+        services.schedule_visit(
+            visit,
+            start=tomorrow_at(),
+            mode=VisitMode.HOME,
+            place=None,
+            by=visit.members[0],
+            today=TODAY,
+        )
+    assert visit.status == VisitStatus.TO_ARRANGE and visit.scheduled_start is None
+
+
+def test_a_lapsed_partner_blocks_scheduling(db):
+    school = make_school()
+    visit = make_visit(
+        school,
+        team=[make_user(Role.VISITOR, school), make_user(Role.VISITOR, school, trained="lapsed")],
+    )
+    agree(visit, visit.members[0])
+    with pytest.raises(RuleViolation, match="trained"):
+        services.schedule_visit(
+            visit,
+            start=tomorrow_at(),
+            mode=VisitMode.HOME,
+            place=None,
+            by=visit.members[0],
+            today=TODAY,
+        )
+
+
+def test_assigning_an_untrained_person_is_refused(db):
+    school = make_school()
+    visit = make_visit(school, team=[])
+    with pytest.raises(RuleViolation, match="trained"):
+        services.assign_team(
+            visit,
+            [make_user(Role.VISITOR, school), make_user(Role.VISITOR, school, trained=False)],
+            on=TODAY,
+        )
+    assert visit.team == []
+
+
+def test_asked_not_to_be_contacted_closes_every_open_visit_of_the_family(db):
+    school = make_school()
+    family = make_family()
+    first = make_visit(school, family=family)
+    second = make_visit(school, family=family)
+    services.log_contact(
+        first,
+        method=ContactMethod.CALL,
+        outcome=ContactOutcome.DO_NOT_CONTACT,
+        note="Please stop calling",
+        by=first.members[0],
+    )
+    assert family.do_not_contact and family.do_not_contact_reason == "Please stop calling"
+    assert first.status == second.status == VisitStatus.DECLINED
+    with pytest.raises(RuleViolation, match="not to be contacted"):
+        services.create_visit(
+            family=family,
+            students=[make_student(school, family)],
+            visit_type=VisitType.FIRST,
+            school_id=school.id,
+        )
+
+
+def test_completing_without_a_reflection_is_impossible_and_no_hours_appear(db):
+    visit = make_visit()
+    with pytest.raises(RuleViolation):
+        services.submit_reflection(visit, by=visit.members[0], duration_minutes=40, shared={})
+    db.session.rollback()
+    assert db.session.scalars(select(HoursEntry)).all() == []
+
+
+def test_a_stale_change_to_a_visit_is_refused_not_overwritten(app, db):
+    """Optimistic locking: two people changing one visit from the same version."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    visit = make_visit()
+    db.session.commit()
+    with Session(db.engine) as other:
+        theirs = other.get(type(visit), visit.id)
+        theirs.status_reason = "changed by another coordinator"
+        other.commit()
+    visit.status_reason = "changed here from a stale page"
+    with pytest.raises(StaleDataError):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(type(visit), visit.id).status_reason == "changed by another coordinator"
+
+
+def test_a_reschedule_goes_back_through_scheduling(db):
+    visit = make_visit()
+    agree(visit, visit.members[0])
+    services.schedule_visit(
+        visit,
+        start=tomorrow_at(),
+        mode=VisitMode.HOME,
+        place=None,
+        by=visit.members[0],
+        today=TODAY,
+    )
+    services.request_reschedule(visit, reason="Shift changed", by=visit.members[0])
+    assert visit.status == VisitStatus.RESCHEDULING
+    services.schedule_visit(
+        visit,
+        start=tomorrow_at() + timedelta(days=2),
+        mode=VisitMode.VIDEO,
+        place="link",
+        by=visit.members[0],
+        today=TODAY,
+    )
+    assert visit.status == VisitStatus.SCHEDULED and visit.mode == VisitMode.VIDEO
