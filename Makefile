@@ -19,7 +19,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo-if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## Everything CI runs: Debian packages (as root), lint, format check, the whole test suite.
 test: install system-deps
