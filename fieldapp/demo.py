@@ -326,13 +326,13 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
         db.session.add(rnd)
         db.session.flush()
         counts["visits"] += _seed_round(
-            rnd, families[school.id], teams, coordinator, rng, today, at
+            rnd, families[school.id], teams, coordinator, rng, today, at, now
         )
     db.session.commit()
     return counts
 
 
-def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
+def _seed_round(rnd, families, teams, coordinator, rng, today, at, now) -> int:
     """Visits for a round, in every status; the first team's visits walk through all of them."""
     plan = [
         "today",
@@ -399,14 +399,16 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
         )
         offset = {
             "today": 0,
-            "scheduled": rng.randint(2, 12),
-            "completed": -rng.randint(3, 30),
+            "scheduled": 2 + i % len(plan),  # distinct days: no double booking
+            "completed": -(3 + 2 * (i % len(plan))),
             "reflect": -1,
-            "rescheduling": 4,
+            "rescheduling": 5,
             "cancelled": 6,
         }[step]
         day = today + timedelta(days=offset)
-        start = at(day, 18) if step == "today" else at(day, rng.choice([16, 17, 18]), 30)
+        # Each pass over the plan books its own hours, so that no visitor is booked twice at once.
+        cycle = i // len(plan)
+        start = at(day, 18 - 2 * cycle) if step == "today" else at(day, 16 + 2 * cycle, 30)
         booked_on = min(day, today) - timedelta(days=2)
         services.schedule_visit(
             visit, start=start, mode=VisitMode.HOME, place=family.address, by=lead, today=booked_on
@@ -419,6 +421,7 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
             child = students[0].first_name if students else "their child"
             services.submit_reflection(
                 visit,
+                now=now,
                 by=lead,
                 duration_minutes=rng.choice([35, 40, 45]),
                 shared={

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import Flask, current_app, url_for
 from flask_login import current_user
 
@@ -80,6 +81,22 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def format_phone(value: str | None, region: str = "US") -> str:
+    """A stored E.164 number in one readable format; anything unparsable as it was typed."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return value
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == region
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
 def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
@@ -108,5 +125,6 @@ def register(app: Flask) -> None:
         method=lambda m: CONTACT_METHODS[m],
         outcome=lambda o: OUTCOMES[o],
         role=lambda r: ROLE_LABELS[r],
+        phone=format_phone,
     )
-    app.jinja_env.globals.update(nav_items=nav_items, htmx_version="2.0.11")
+    app.jinja_env.globals.update(nav_items=nav_items, htmx_version="2.0.11", Role=Role)

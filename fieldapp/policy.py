@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import exists, select
 
 from fieldapp.extensions import db, login_manager
-from fieldapp.models import Family, Role, School, TeamMember, User, Visit
+from fieldapp.models import Family, FollowUp, Role, School, TeamMember, User, Visit
 
 ALL_ROLES = frozenset(Role)
 
@@ -85,11 +85,23 @@ def _may_view_family(user: User, family: Family) -> bool:
     return _visited(user, family) or _teaches(user, family)
 
 
+def _owns(user: User, follow_up: FollowUp) -> bool:
+    return follow_up.owner_id == user.id
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
 view_my_visits = Permission("view_my_visits", frozenset({Role.VISITOR}))
 view_visit = Permission("view_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit)
+# Contacting, scheduling and reflecting: the team alone. Cancelling: the team or a coordinator.
+work_on_visit = Permission("work_on_visit", frozenset({Role.VISITOR}), _on_team)
+cancel_visit = Permission(
+    "cancel_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit
+)
+complete_follow_up = Permission(
+    "complete_follow_up", frozenset({Role.VISITOR, Role.COORDINATOR}), _owns
+)
 view_family = Permission(
     "view_family", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_family
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from fieldapp.models import (
@@ -190,11 +190,42 @@ def check_schedule(
     check_team(visit.members, on, completions)
 
 
+def check_may_reflect(visit: Visit, now: datetime) -> None:
+    """The team reflects after the visit happened: a scheduled visit whose time has come."""
+    if visit.status == S.COMPLETED:
+        raise RuleViolation("This visit is already completed; its reflection is recorded.")
+    if visit.status != S.SCHEDULED or visit.scheduled_start is None:
+        raise RuleViolation("A reflection is written after a scheduled visit.")
+    if visit.scheduled_start > now:
+        raise RuleViolation("This visit has not happened yet. Write the reflection after it.")
+
+
 def check_complete(visit: Visit) -> None:
     """Completing a visit needs the team's reflection."""
     check_transition(visit, S.COMPLETED)
     if not visit.reflections:
         raise RuleViolation("A visit is completed by recording the team's reflection.")
+
+
+def overlaps(start: datetime, minutes: int, other_start: datetime, other_minutes: int) -> bool:
+    return start < other_start + timedelta(minutes=other_minutes) and other_start < start + (
+        timedelta(minutes=minutes)
+    )
+
+
+def check_no_overlap(visit: Visit, start: datetime, others: Iterable[Visit]) -> None:
+    """No team member is booked on two visits at once."""
+    for other in others:
+        if other.id == visit.id or other.status != S.SCHEDULED or other.scheduled_start is None:
+            continue
+        if overlaps(start, visit.planned_minutes, other.scheduled_start, other.planned_minutes):
+            who = {m.user_id for m in other.team} & {m.user_id for m in visit.team}
+            names = ", ".join(m.user.name for m in visit.team if m.user_id in who)
+            raise RuleViolation(
+                f"{names or 'Someone on the team'} already has a visit at that time "
+                f"(the {other.family.name if other.family else 'other family'}).",
+                field="start_time",
+            )
 
 
 def visit_hours(school: School, minutes: int) -> Decimal:

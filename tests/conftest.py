@@ -92,6 +92,7 @@ class AuthActions:
 
     def login(self, user, password: str = TEST_PASSWORD, **extra):
         _db.session.commit()  # what the test made must be visible to the request's session
+        self.client.post("/logout")  # whoever was signed in before
         response = self.client.post(
             "/login", data={"email": user.email, "password": password, **extra}
         )

@@ -110,14 +110,16 @@ def make_student(
     **kw,
 ) -> Student:
     n = next(_n)
+    family = family or make_family()
     student = Student(
-        school=school,
-        family=family or make_family(),
+        school_id=school.id,
+        family_id=family.id,
         first_name=f"Kid{n}",
         last_name="Test",
         grade=grade,
         **kw,
     )
+    db.session.add(student)
     if teacher is not None:
         cls = SchoolClass(school=school, name=f"Class {n}", grade=grade)
         db.session.add(cls)

@@ -7,10 +7,11 @@ rows in ``MATRIX`` below: adding a route without deciding who may use it fails h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from fieldapp.models import Role
+from fieldapp.models import FollowUp, Role, VisitMode, VisitStatus
 from fieldapp.policy import PUBLIC
 from tests.factories import make_school, make_user, make_visit
 
@@ -37,12 +38,35 @@ def world(db):
         "trainer": make_user(Role.TRAINER),
         "admin": make_user(Role.ADMIN),
     }
-    visit_a = make_visit(a, team=[visitor, partner])
+    # A visit that happened an hour ago, waiting for its reflection.
+    visit_a = make_visit(
+        a,
+        team=[visitor, partner],
+        status=VisitStatus.SCHEDULED,
+        mode=VisitMode.HOME,
+        scheduled_start=datetime.now(UTC) - timedelta(hours=1),
+        family_agreed_at=datetime.now(UTC) - timedelta(days=3),
+    )
+    follow_up = FollowUp(
+        family_id=visit_a.family_id,
+        visit=visit_a,
+        owner=visitor,
+        description="Send the library form",
+        due_on=date.today(),
+    )
+    db.session.add(follow_up)
     visit_b = make_visit(b, team=[other_b, make_user(Role.VISITOR, b)])
     db.session.commit()
-    return World(
-        users, {"school_a": a.id, "school_b": b.id, "visit_a": visit_a.id, "visit_b": visit_b.id}
-    )
+    ids = {
+        "school_a": a.id,
+        "school_b": b.id,
+        "visit_a": visit_a.id,
+        "visit_b": visit_b.id,
+        "family_a": visit_a.family_id,
+        "family_b": visit_b.family_id,
+        "follow_up": follow_up.id,
+    }
+    return World(users, ids)
 
 
 # (endpoint, method, url template, {role: expected status}); roles left out expect 403.
@@ -68,6 +92,78 @@ MATRIX = [
         "GET",
         "/visits/999999",
         {"visitor": 404, "other_visitor": 404, "coordinator": 404, "other_coordinator": 404},
+    ),
+    (
+        "visits.add_contact",
+        "POST",
+        "/visits/{visit_a}/contacts",
+        {"visitor": 422, "other_visitor": 404},
+    ),
+    (
+        "visits.add_contact",
+        "POST",
+        "/visits/{visit_b}/contacts",
+        {"visitor": 404, "other_visitor": 404},
+    ),
+    (
+        "visits.schedule",
+        "GET",
+        "/visits/{visit_a}/schedule",
+        {"visitor": 200, "other_visitor": 404},
+    ),
+    (
+        "visits.reschedule",
+        "GET",
+        "/visits/{visit_a}/reschedule",
+        {"visitor": 200, "other_visitor": 404},
+    ),
+    (
+        "visits.cancel",
+        "GET",
+        "/visits/{visit_a}/cancel",
+        {"visitor": 200, "other_visitor": 404, "coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "visits.calendar",
+        "GET",
+        "/visits/{visit_a}/calendar.ics",
+        {"visitor": 200, "other_visitor": 404, "coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "visits.reflection",
+        "GET",
+        "/visits/{visit_a}/reflection",
+        {"visitor": 200, "other_visitor": 404},
+    ),
+    (
+        "visits.reflection",
+        "GET",
+        "/visits/{visit_b}/reflection",
+        {"visitor": 404, "other_visitor": 404},
+    ),
+    (
+        "visits.save_draft",
+        "POST",
+        "/visits/{visit_a}/reflection/draft",
+        {"visitor": 303, "other_visitor": 404},
+    ),
+    (
+        "families.card",
+        "GET",
+        "/families/{family_a}",
+        {"visitor": 200, "other_visitor": 404, "coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "families.card",
+        "GET",
+        "/families/{family_b}",
+        {"visitor": 404, "other_visitor": 404, "coordinator": 404, "other_coordinator": 200},
+    ),
+    (
+        "families.follow_up_done",
+        "POST",
+        "/follow-ups/{follow_up}/done",
+        {"visitor": 303, "other_visitor": 404, "coordinator": 404, "other_coordinator": 404},
     ),
     ("schools.home", "GET", "/schools/", {"coordinator": 302, "other_coordinator": 302}),
     (

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from fieldapp import policy
 from fieldapp.admin import queries
@@ -31,10 +32,10 @@ def new_account():
     roles, school_ids = policy.account_roles_for(current_user)
     schools = db.session.scalars(queries.schools(school_ids)).all()
     form = NewAccountForm()
-    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role if r in roles]
-    form.school_id.choices = [(0, "— none (district role) —")] * (school_ids is None) + [
-        (s.id, s.name) for s in schools
-    ]
+    form.role.choices = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role if r in roles]
+    form.school_id.choices = [SelectChoice(0, "— none (district role) —")] * (
+        school_ids is None
+    ) + [SelectChoice(s.id, s.name) for s in schools]
     status = 200
     if form.validate_on_submit():
         role = Role(form.role.data)

@@ -28,8 +28,20 @@ def my_visits(user: User) -> Select:
     )
 
 
-def visit_detail(visit_id: int) -> Select:
-    return select(Visit).where(Visit.id == visit_id)
+def nearby_visits_of_team(visit: Visit, start: datetime) -> Select:
+    """Scheduled visits of the team's members within a day of ``start`` (overlap candidates)."""
+    members = [m.user_id for m in visit.team]
+    return (
+        select(Visit)
+        .join(TeamMember, TeamMember.visit_id == Visit.id)
+        .where(
+            TeamMember.user_id.in_(members),
+            Visit.id != visit.id,
+            Visit.status == VisitStatus.SCHEDULED,
+            Visit.scheduled_start.between(start - timedelta(days=1), start + timedelta(days=1)),
+        )
+        .options(selectinload(Visit.team).selectinload(TeamMember.user), selectinload(Visit.family))
+    )
 
 
 @dataclass

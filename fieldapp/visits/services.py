@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from fieldapp import audit, rules
+from sqlalchemy import delete, select
+
+from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
 from fieldapp.models import (
     ContactAttempt,
@@ -20,6 +23,7 @@ from fieldapp.models import (
     HoursEntry,
     PrivateNote,
     Reflection,
+    ReflectionDraft,
     Round,
     Student,
     TeamMember,
@@ -29,9 +33,9 @@ from fieldapp.models import (
     VisitMode,
     VisitStatus,
     VisitType,
-    utcnow,
 )
 from fieldapp.training.queries import completions_of
+from fieldapp.visits import queries
 
 
 def _completions(users: Sequence[User]) -> list:
@@ -111,7 +115,7 @@ def log_contact(
         outcome=outcome,
         note=note or None,
         by=by,
-        at=at or utcnow(),
+        at=at or clock.now(),
         client_id=client_id,
     )
     db.session.add(attempt)
@@ -134,10 +138,10 @@ def log_contact(
 def mark_do_not_contact(family: Family, *, reason: str, by: User | None) -> int:
     """Keep the family's wish: flag it and close its open visits. Returns how many were closed."""
     family.do_not_contact = True
-    family.do_not_contact_at = utcnow()
+    family.do_not_contact_at = clock.now()
     family.do_not_contact_reason = reason
     open_visits = db.session.scalars(
-        db.select(Visit).where(Visit.family_id == family.id, Visit.status.in_(rules.OPEN_STATUSES))
+        select(Visit).where(Visit.family_id == family.id, Visit.status.in_(rules.OPEN_STATUSES))
     ).all()
     for v in open_visits:
         v.status = VisitStatus.DECLINED
@@ -156,8 +160,12 @@ def schedule_visit(
     by: User | None,
     today: date,
 ) -> None:
-    """Fix the time and place the family agreed to."""
-    rules.check_schedule(visit, start.date(), _completions(visit.members), today)
+    """Fix the time and place the family agreed to (``today`` is the school's date now)."""
+    local_day = start.astimezone(ZoneInfo(visit.school.timezone)).date()
+    rules.check_schedule(visit, local_day, _completions(visit.members), today)
+    rules.check_no_overlap(
+        visit, start, db.session.scalars(queries.nearby_visits_of_team(visit, start))
+    )
     visit.scheduled_start = start
     visit.mode = mode
     visit.place = place
@@ -191,17 +199,24 @@ def submit_reflection(
     private_note: str | None = None,
     follow_ups: Sequence[tuple[str, User, date]] = (),
     client_id: str | None = None,
+    now: datetime,
 ) -> Reflection:
     """Record the team's reflection once, complete the visit and give each member their hours."""
+    rules.check_may_reflect(visit, now)
     reflection = Reflection(
-        visit=visit, author=by, duration_minutes=duration_minutes, client_id=client_id, **shared
+        visit=visit,
+        author=by,
+        duration_minutes=duration_minutes,
+        client_id=client_id,
+        submitted_at=now,
+        **shared,
     )
     if private_note:
         reflection.private_note = PrivateNote(text=private_note)
     db.session.add(reflection)
     rules.check_complete(visit)
     _move(visit, VisitStatus.COMPLETED)
-    visit.completed_at = utcnow()
+    visit.completed_at = now
     hours = rules.visit_hours(visit.school, duration_minutes)
     earned_on = (visit.scheduled_start or visit.completed_at).date()
     for member in visit.team:
@@ -225,6 +240,39 @@ def submit_reflection(
                 due_on=due_on,
             )
         )
+    db.session.execute(delete(ReflectionDraft).where(ReflectionDraft.visit_id == visit.id))
     db.session.flush()
     audit.record("visit.reflect", actor=by, obj=visit, school_id=visit.school_id)
     return reflection
+
+
+def save_draft(visit: Visit, *, by: User, data: dict[str, str]) -> ReflectionDraft:
+    """Keep what the visitor has typed so far, so that a sleeping phone loses nothing."""
+    draft = db.session.scalar(
+        select(ReflectionDraft).where(
+            ReflectionDraft.visit_id == visit.id, ReflectionDraft.user_id == by.id
+        )
+    )
+    if draft is None:
+        draft = ReflectionDraft(visit_id=visit.id, user_id=by.id)
+        db.session.add(draft)
+    draft.data = data
+    draft.updated_at = clock.now()
+    db.session.flush()
+    return draft
+
+
+def find_draft(visit: Visit, user: User) -> ReflectionDraft | None:
+    return db.session.scalar(
+        select(ReflectionDraft).where(
+            ReflectionDraft.visit_id == visit.id, ReflectionDraft.user_id == user.id
+        )
+    )
+
+
+def complete_follow_up(follow_up: FollowUp, *, by: User) -> None:
+    if follow_up.done_at is None:
+        follow_up.done_at = clock.now()
+        follow_up.done_by_id = by.id
+        db.session.flush()
+        audit.record("follow_up.done", actor=by, obj=follow_up)

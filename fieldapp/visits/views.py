@@ -1,27 +1,272 @@
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_login import current_user
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from fieldapp import policy
+from flask import Blueprint, Response, flash, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from fieldapp import clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.formatting import zone
-from fieldapp.models import Visit, utcnow
-from fieldapp.rendering import render
-from fieldapp.visits import queries
+from fieldapp.formatting import format_when, zone
+from fieldapp.models import ContactMethod, ContactOutcome, Visit, VisitMode, VisitStatus, VisitType
+from fieldapp.rendering import is_partial_request, redirect_after_post, render
+from fieldapp.rules import OPEN_STATUSES, RuleViolation
+from fieldapp.visits import queries, services
+from fieldapp.visits.calendar import visit_calendar
+from fieldapp.visits.forms import (
+    ContactForm,
+    FirstVisitReflectionForm,
+    ReasonForm,
+    ScheduleForm,
+    SecondVisitReflectionForm,
+)
 
 bp = Blueprint("visits", __name__)
+
+
+def _tz(visit: Visit) -> ZoneInfo:
+    return ZoneInfo(visit.school.timezone)
+
+
+def _field_error(form, exc: RuleViolation, default: str) -> None:
+    """Show a rule's refusal next to the field it is about."""
+    field = getattr(form, exc.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, exc.message]
 
 
 @bp.get("/")
 @policy.requires(policy.view_my_visits)
 def my_visits():
     visits = list(db.session.scalars(queries.my_visits(current_user)).unique())
-    groups = queries.group_my_visits(visits, utcnow(), zone())
+    groups = queries.group_my_visits(visits, clock.now(), zone())
     return render("visits/my_visits.html", groups=groups, total=len(visits))
+
+
+def _detail(
+    visit: Visit,
+    contact_form: ContactForm | None = None,
+    status: int = 200,
+    confirm_dnc: bool = False,
+):
+    on_team = any(m.user_id == current_user.id for m in visit.team)
+    return render(
+        "visits/detail.html",
+        block="visit_body",
+        status=status,
+        visit=visit,
+        on_team=on_team,
+        contact_form=contact_form or ContactForm(formdata=None),
+        confirm_dnc=confirm_dnc,
+        is_open=visit.status in OPEN_STATUSES,
+        may_reflect=on_team
+        and visit.status == VisitStatus.SCHEDULED
+        and visit.scheduled_start is not None
+        and visit.scheduled_start <= clock.now(),
+    )
 
 
 @bp.get("/<int:visit_id>")
 @policy.requires(policy.view_visit, visit=Visit)
 def detail(visit: Visit):
-    return render("visits/detail.html", visit=visit)
+    return _detail(visit)
+
+
+@bp.post("/<int:visit_id>/contacts")
+@policy.requires(policy.work_on_visit, visit=Visit)
+def add_contact(visit: Visit):
+    form = ContactForm()
+    if not form.validate():
+        return _detail(visit, form, status=422)
+    outcome = ContactOutcome(form.outcome.data)
+    if outcome == ContactOutcome.DO_NOT_CONTACT and form.confirm.data != "yes":
+        # Keeping the family's wish closes their visits: ask once more before doing it.
+        form.confirm.data = "yes"
+        return _detail(visit, form, confirm_dnc=True)
+    try:
+        services.log_contact(
+            visit,
+            method=ContactMethod(form.method.data),
+            outcome=outcome,
+            note=(form.note.data or "").strip(),
+            by=current_user,
+            at=clock.now(),
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        _field_error(form, exc, "outcome")
+        return _detail(visit, form, status=422)
+    db.session.commit()
+    if is_partial_request():
+        return _detail(visit)
+    return redirect_after_post(url_for("visits.detail", visit_id=visit.id) + "#contact-log")
+
+
+@bp.route("/<int:visit_id>/schedule", methods=["GET", "POST"])
+@policy.requires(policy.work_on_visit, visit=Visit)
+def schedule(visit: Visit):
+    tz = _tz(visit)
+    form = ScheduleForm()
+    if request.method == "GET":
+        if visit.scheduled_start is not None:
+            start = visit.scheduled_start.astimezone(tz)
+            form.date.data, form.start_time.data = start.date(), start.time()
+        if visit.mode is not None:
+            form.mode.data = visit.mode.value
+            form.place.data = visit.place if visit.mode != VisitMode.HOME else ""
+    status = 200
+    if form.validate_on_submit():
+        start = datetime.combine(form.date.data, form.start_time.data, tz)
+        mode = VisitMode(form.mode.data)
+        place = (form.place.data or "").strip() or (
+            visit.family.address if visit.family and mode == VisitMode.HOME else None
+        )
+        try:
+            services.schedule_visit(
+                visit, start=start, mode=mode, place=place, by=current_user, today=clock.today(tz)
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            _field_error(form, exc, "date")
+            status = 422
+        else:
+            db.session.commit()
+            flash(
+                f"Scheduled for {format_when(visit.scheduled_start, visit.school.timezone)}.",
+                "success",
+            )
+            return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+    elif form.is_submitted():
+        status = 422
+    return render("visits/schedule.html", visit=visit, form=form, status=status)
+
+
+@bp.route("/<int:visit_id>/reschedule", methods=["GET", "POST"])
+@policy.requires(policy.work_on_visit, visit=Visit)
+def reschedule(visit: Visit):
+    return _with_reason(visit, "reschedule")
+
+
+@bp.route("/<int:visit_id>/cancel", methods=["GET", "POST"])
+@policy.requires(policy.cancel_visit, visit=Visit)
+def cancel(visit: Visit):
+    return _with_reason(visit, "cancel")
+
+
+def _with_reason(visit: Visit, action: str):
+    form = ReasonForm()
+    status = 200
+    if form.validate_on_submit():
+        change = services.request_reschedule if action == "reschedule" else services.cancel_visit
+        try:
+            change(visit, reason=form.reason.data.strip(), by=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            _field_error(form, exc, "reason")
+            status = 422
+        else:
+            db.session.commit()
+            flash(
+                "The visit is cancelled."
+                if action == "cancel"
+                else "Marked for rescheduling. Agree a new time with the family.",
+                "success",
+            )
+            return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+    elif form.is_submitted():
+        status = 422
+    return render("visits/reason.html", visit=visit, form=form, action=action, status=status)
+
+
+@bp.get("/<int:visit_id>/calendar.ics")
+@policy.requires(policy.view_visit, visit=Visit)
+def calendar(visit: Visit):
+    if visit.scheduled_start is None or visit.status != VisitStatus.SCHEDULED:
+        return _detail(visit, status=404)
+    body = visit_calendar([visit], request.host.split(":")[0])
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="visit-{visit.id}.ics"'},
+    )
+
+
+def _owner_choices(visit: Visit) -> list[SelectChoice]:
+    return [SelectChoice(m.user_id, m.user.name) for m in visit.team]
+
+
+def _reflection_form(visit: Visit, formdata=None):
+    form_class = (
+        FirstVisitReflectionForm
+        if visit.visit_type == VisitType.FIRST
+        else SecondVisitReflectionForm
+    )
+    form = form_class(formdata=formdata) if formdata is not None else form_class()
+    for entry in form.follow_ups:
+        entry.owner_id.choices = _owner_choices(visit)
+    return form
+
+
+@bp.route("/<int:visit_id>/reflection", methods=["GET", "POST"])
+@policy.requires(policy.work_on_visit, visit=Visit)
+def reflection(visit: Visit):
+    try:
+        rules.check_may_reflect(visit, clock.now())
+    except RuleViolation as exc:
+        flash(exc.message, "warning")
+        return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+    draft = services.find_draft(visit, current_user)
+    if request.method == "GET" and draft is not None:
+        form = _reflection_form(visit, MultiDict(draft.data))
+    else:
+        form = _reflection_form(visit)
+    if request.method == "POST" and "add_follow_up" in request.form:
+        form.follow_ups.append_entry()
+        form.follow_ups[-1].owner_id.choices = _owner_choices(visit)
+        return render("visits/reflection.html", visit=visit, form=form, draft=draft)
+    status = 200
+    if form.validate_on_submit():
+        follow_ups = []
+        team = {m.user_id: m.user for m in visit.team}
+        for entry in form.follow_ups:
+            text = (entry.text.data or "").strip()
+            if text:
+                owner = team.get(entry.owner_id.data) or current_user
+                follow_ups.append((text, owner, entry.due_on.data))
+        try:
+            services.submit_reflection(
+                visit,
+                by=current_user,
+                duration_minutes=form.duration_minutes.data,
+                shared=form.shared_data(),
+                private_note=(form.private_note.data or "").strip(),
+                follow_ups=follow_ups,
+                now=clock.now(),
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = 422
+        else:
+            db.session.commit()
+            flash("Reflection saved. The visit is done and your hours are recorded.", "success")
+            return redirect_after_post(url_for("visits.my_visits") + "#done")
+    elif form.is_submitted():
+        status = 422
+    return render("visits/reflection.html", visit=visit, form=form, draft=draft, status=status)
+
+
+@bp.post("/<int:visit_id>/reflection/draft")
+@policy.requires(policy.work_on_visit, visit=Visit)
+def save_draft(visit: Visit):
+    if visit.status != VisitStatus.SCHEDULED:
+        return render("visits/_draft_status.html", saved=None, status=409)
+    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "add_follow_up")}
+    draft = services.save_draft(visit, by=current_user, data=data)
+    db.session.commit()
+    if is_partial_request():
+        return render("visits/_draft_status.html", saved=draft.updated_at, tz=visit.school.timezone)
+    flash("Draft saved.", "success")
+    return redirect_after_post(url_for("visits.reflection", visit_id=visit.id))

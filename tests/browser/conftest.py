@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import shutil
 import threading
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from fieldapp import create_app, demo
@@ -65,15 +68,40 @@ def live_server(tmp_path_factory, migrated_db):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+    def query(self, fn):
+        """Run ``fn()`` against the live app's database and return its result."""
+        with self.app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+
+@pytest.fixture
+def time_passes(live_server):
+    """Move the live app's clock forward (its config only); put it back after the test."""
+
+    def move(delta: timedelta) -> None:
+        live_server.app.config["CLOCK_OFFSET"] = delta
+
+    yield move
+    live_server.app.config.pop("CLOCK_OFFSET", None)
 
 
 @pytest.fixture
 def sign_in(page, live_server):
     def sign_in(email: str, password: str = demo.DEMO_PASSWORD):
-        page.goto(f"{live_server}/login")
+        page.goto(f"{live_server.url}/login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()

@@ -59,6 +59,7 @@ def test_the_whole_path_of_a_visit_produces_hours_for_each_member(db):
         duration_minutes=45,
         shared={"hopes_and_dreams": "A doctor"},
         private_note="only for us",
+        now=tomorrow_at() + timedelta(hours=1),
         follow_ups=[("Call about the library", partner, TODAY)],
     )
     assert visit.status == VisitStatus.COMPLETED
@@ -142,7 +143,9 @@ def test_asked_not_to_be_contacted_closes_every_open_visit_of_the_family(db):
 def test_completing_without_a_reflection_is_impossible_and_no_hours_appear(db):
     visit = make_visit()
     with pytest.raises(RuleViolation):
-        services.submit_reflection(visit, by=visit.members[0], duration_minutes=40, shared={})
+        services.submit_reflection(
+            visit, by=visit.members[0], duration_minutes=40, shared={}, now=tomorrow_at()
+        )
     db.session.rollback()
     assert db.session.scalars(select(HoursEntry)).all() == []
 

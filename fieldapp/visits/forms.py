@@ -1,0 +1,157 @@
+"""Forms of the visitor's screens. Labels speak the field's words; every error says what to do."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
+from fieldapp.models import VisitMode
+
+LONG_TEXT = 5000
+
+
+class ContactForm(FlaskForm):
+    method = RadioField(
+        "How",
+        choices=[SelectChoice(m.value, label) for m, label in CONTACT_METHODS.items()],
+        default="call",
+        validators=[InputRequired("Choose how you reached out.")],
+    )
+    outcome = RadioField(
+        "What happened",
+        choices=[SelectChoice(o.value, label) for o, label in OUTCOMES.items()],
+        validators=[InputRequired("Choose what happened.")],
+    )
+    note = StringField(
+        "Note (optional)",
+        validators=[Length(max=1000, message="Keep the note under 1,000 characters.")],
+        description="A few words for your partner, e.g. “call back after 6”.",
+    )
+    confirm = HiddenField()
+
+
+class ScheduleForm(FlaskForm):
+    date = DateField("Date", validators=[InputRequired("Choose the date the family agreed to.")])
+    start_time = TimeField("Start time", validators=[InputRequired("Choose a start time.")])
+    mode = RadioField(
+        "Where",
+        choices=[SelectChoice(m.value, label) for m, label in MODES.items()],
+        default=VisitMode.HOME.value,
+        validators=[InputRequired("Choose where the visit happens.")],
+    )
+    place = StringField(
+        "Address or link",
+        validators=[Length(max=300, message="Keep this under 300 characters.")],
+        description="For a neutral place its address (library, park, café — not the school); "
+        "for a video visit the link. Leave empty for the family's home.",
+    )
+
+    def validate_place(self, field) -> None:
+        if (
+            self.mode.data in (VisitMode.NEUTRAL.value, VisitMode.VIDEO.value)
+            and not (field.data or "").strip()
+        ):
+            what = "address of the place" if self.mode.data == "neutral" else "video link"
+            raise ValidationError(f"Enter the {what}.")
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        "Reason",
+        validators=[
+            DataRequired("Say briefly why, for your partner and the coordinator."),
+            Length(max=500, message="Keep the reason under 500 characters."),
+        ],
+    )
+
+
+class FollowUpEntry(Form):
+    """One commitment: what, who, by when. A row left empty is ignored."""
+
+    text = StringField("Follow-up", validators=[Optional(), Length(max=500)])
+    owner_id = SelectField("Who", coerce=int, validate_choice=False)
+    due_on = DateField("By when", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.text.data or "").strip() and self.due_on.data is None:
+            # Checked here, not by a field validator: Optional() ends the due date's own chain.
+            self.due_on.errors = [*self.due_on.errors, "Choose a date for this follow-up."]
+            return False
+        return valid
+
+
+def _minutes():
+    return IntegerField(
+        "How long was the visit? (minutes)",
+        validators=[
+            InputRequired("Enter how many minutes the visit lasted."),
+            NumberRange(5, 300, "Enter the minutes the visit lasted, between 5 and 300."),
+        ],
+    )
+
+
+def _text(label: str, required: str | None = None, description: str | None = None):
+    validators = [Length(max=LONG_TEXT, message="Please keep this under 5,000 characters.")]
+    validators.insert(0, DataRequired(required) if required else Optional())
+    return TextAreaField(label, validators=validators, description=description)
+
+
+class ReflectionForm(FlaskForm):
+    duration_minutes = _minutes()
+    follow_ups = FieldList(FormField(FollowUpEntry), min_entries=1, max_entries=10)
+    private_note = _text(
+        "Private note for the team",
+        description="Only the two (or three) of you see this. It is never shared with the "
+        "school or exported.",
+    )
+
+    SHARED: tuple[str, ...] = ()
+
+    def shared_data(self) -> dict[str, str | None]:
+        return {name: (getattr(self, name).data or "").strip() or None for name in self.SHARED}
+
+
+class FirstVisitReflectionForm(ReflectionForm):
+    hopes_and_dreams = _text(
+        "Their hopes and dreams for the child",
+        required="Write what the family hopes for their child: the heart of a first visit.",
+    )
+    strengths = _text("The family's strengths and knowledge")
+    want_school_to_know = _text("What they want the school to know")
+    best_way_to_reach = _text(
+        "Best way and time to reach them", description="E.g. “text in Spanish after 6 pm”."
+    )
+    SHARED = ("hopes_and_dreams", "strengths", "want_school_to_know", "best_way_to_reach")
+
+
+class SecondVisitReflectionForm(ReflectionForm):
+    academic_focus = _text(
+        "The academic focus you agreed on",
+        required="Write the academic focus you agreed on with the family.",
+    )
+    family_support = _text("How the family will support it")
+    best_way_to_reach = _text("Best way and time to reach them")
+    SHARED = ("academic_focus", "family_support", "best_way_to_reach")
