@@ -108,6 +108,10 @@ def nav_items() -> list[tuple[str, str]]:
         items.append(("School", url_for("schools.home")))
     if Role.TRAINER in roles:
         items.append(("Training", url_for("training.home")))
+    if roles & {Role.TRAINER, Role.COORDINATOR}:
+        items.append(("Trained staff", url_for("training.roster")))
+    if roles & {Role.VISITOR, Role.COORDINATOR} and Role.TRAINER not in roles:
+        items.append(("My training", url_for("training.mine")))
     if Role.ADMIN in roles:
         items.append(("Admin", url_for("admin.home")))
     items.append(("Account", url_for("auth.account")))

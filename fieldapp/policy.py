@@ -19,7 +19,16 @@ from flask_login import current_user
 from sqlalchemy import exists, select
 
 from fieldapp.extensions import db, login_manager
-from fieldapp.models import Family, FollowUp, Role, School, TeamMember, User, Visit
+from fieldapp.models import (
+    Family,
+    FollowUp,
+    Role,
+    School,
+    TeamMember,
+    TrainingCompletion,
+    User,
+    Visit,
+)
 
 ALL_ROLES = frozenset(Role)
 
@@ -89,6 +98,13 @@ def _owns(user: User, follow_up: FollowUp) -> bool:
     return follow_up.owner_id == user.id
 
 
+def _may_view_certificate(user: User, completion: TrainingCompletion) -> bool:
+    if user.has_role(Role.TRAINER) or completion.user_id == user.id:
+        return True
+    theirs = {a.school_id for a in completion.user.roles if a.school_id is not None}
+    return bool(theirs & user.school_ids(Role.COORDINATOR))
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
@@ -108,10 +124,18 @@ view_family = Permission(
 coordinate = Permission("coordinate", frozenset({Role.COORDINATOR}))
 coordinate_school = Permission("coordinate_school", frozenset({Role.COORDINATOR}), _may_view_school)
 train = Permission("train", frozenset({Role.TRAINER}))
+view_trained_roster = Permission("view_trained_roster", frozenset({Role.TRAINER, Role.COORDINATOR}))
+own_training = Permission("own_training", frozenset({Role.VISITOR, Role.COORDINATOR}))
+view_certificate = Permission("view_certificate", ALL_ROLES, _may_view_certificate)
 administer = Permission("administer", frozenset({Role.ADMIN}))
 create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COORDINATOR}))
 
 PUBLIC = Permission("public", frozenset())
+
+
+def roster_school_ids(user: User) -> set[int] | None:
+    """The schools whose trained roster this person sees (None: every school)."""
+    return None if user.has_role(Role.TRAINER) else user.school_ids(Role.COORDINATOR)
 
 
 def account_roles_for(user: User) -> tuple[set[Role], set[int] | None]:

@@ -10,8 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from fieldapp.models import FollowUp, Role, VisitMode, VisitStatus
+from fieldapp.models import (
+    FollowUp,
+    Role,
+    TrainingCompletion,
+    TrainingKind,
+    TrainingSession,
+    VisitMode,
+    VisitStatus,
+)
 from fieldapp.policy import PUBLIC
 from tests.factories import make_school, make_user, make_visit
 
@@ -55,6 +64,18 @@ def world(db):
         due_on=date.today(),
     )
     db.session.add(follow_up)
+    session = TrainingSession(
+        title="Foundational",
+        kind=TrainingKind.FOUNDATIONAL,
+        starts_at=datetime.now(UTC) - timedelta(days=30),
+        ends_at=datetime.now(UTC) - timedelta(days=30) + timedelta(hours=3),
+        schools=[a],
+    )
+    db.session.add(session)
+    db.session.flush()
+    completion = db.session.scalar(
+        select(TrainingCompletion).where(TrainingCompletion.user_id == visitor.id)
+    )
     visit_b = make_visit(b, team=[other_b, make_user(Role.VISITOR, b)])
     db.session.commit()
     ids = {
@@ -65,6 +86,9 @@ def world(db):
         "family_a": visit_a.family_id,
         "family_b": visit_b.family_id,
         "follow_up": follow_up.id,
+        "session": session.id,
+        "completion": completion.id,
+        "visitor_id": visitor.id,
     }
     return World(users, ids)
 
@@ -179,6 +203,56 @@ MATRIX = [
         {"coordinator": 404, "other_coordinator": 200},
     ),
     ("training.home", "GET", "/training/", {"trainer": 200}),
+    ("training.new_session", "GET", "/training/sessions/new", {"trainer": 200}),
+    ("training.session", "GET", "/training/sessions/{session}", {"trainer": 200}),
+    ("training.session", "GET", "/training/sessions/999999", {"trainer": 404}),
+    (
+        "training.mark_present",
+        "POST",
+        "/training/sessions/{session}/present/{visitor_id}",
+        {"trainer": 303},
+    ),
+    ("training.walk_ins", "GET", "/training/sessions/{session}/walk-ins?q=Per", {"trainer": 200}),
+    ("training.complete", "POST", "/training/sessions/{session}/complete", {"trainer": 303}),
+    ("training.import_attendance", "GET", "/training/sessions/{session}/import", {"trainer": 200}),
+    ("training.settings", "GET", "/training/settings", {"trainer": 200}),
+    (
+        "training.roster",
+        "GET",
+        "/training/roster",
+        {"trainer": 200, "coordinator": 200, "other_coordinator": 200},
+    ),
+    (
+        "training.roster",
+        "GET",
+        "/training/roster?school={school_b}",
+        {"trainer": 200, "coordinator": 404, "other_coordinator": 200},
+    ),
+    (
+        "training.roster_csv",
+        "GET",
+        "/training/roster.csv",
+        {"trainer": 200, "coordinator": 200, "other_coordinator": 200},
+    ),
+    (
+        "training.mine",
+        "GET",
+        "/training/me",
+        {"visitor": 200, "other_visitor": 200, "coordinator": 200, "other_coordinator": 200},
+    ),
+    (
+        "training.certificate",
+        "GET",
+        "/training/completions/{completion}/certificate",
+        {
+            "visitor": 200,
+            "other_visitor": 404,
+            "coordinator": 200,
+            "other_coordinator": 404,
+            "trainer": 200,
+            "admin": 404,
+        },
+    ),
     ("admin.home", "GET", "/admin/", {"admin": 200}),
     (
         "admin.new_account",

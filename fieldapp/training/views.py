@@ -1,12 +1,21 @@
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from datetime import datetime
 
-from fieldapp import policy
+from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from fieldapp import clock, policy
 from fieldapp.extensions import db
-from fieldapp.models import utcnow
-from fieldapp.rendering import render
-from fieldapp.training import queries
+from fieldapp.formatting import zone
+from fieldapp.models import TrainingCompletion, TrainingKind, TrainingSession, User
+from fieldapp.rendering import is_partial_request, redirect_after_post, render
+from fieldapp.rules import TrainingStatus
+from fieldapp.training import queries, services
+from fieldapp.training.forms import ImportForm, SessionForm, ValidityForm
 
 bp = Blueprint("training", __name__)
 
@@ -14,8 +23,279 @@ bp = Blueprint("training", __name__)
 @bp.get("/")
 @policy.requires(policy.train)
 def home():
-    now = utcnow()
+    now = clock.now()
     sessions = db.session.scalars(queries.sessions()).all()
     upcoming = sorted((s for s in sessions if s.ends_at >= now), key=lambda s: s.starts_at)
     past = [s for s in sessions if s.ends_at < now]
-    return render("training/home.html", upcoming=upcoming, past=past)
+    return render(
+        "training/home.html", upcoming=upcoming, past=past, valid_months=services.valid_months()
+    )
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@policy.requires(policy.train)
+def new_session():
+    form = SessionForm()
+    schools = db.session.scalars(queries.schools()).all()
+    trainers = db.session.scalars(queries.trainers()).all()
+    form.schools.choices = [SelectChoice(s.id, s.name) for s in schools]
+    form.trainers.choices = [SelectChoice(t.id, t.name) for t in trainers]
+    if request.method == "GET":
+        form.trainers.data = [current_user.id]
+    status = 200
+    if form.validate_on_submit():
+        tz = zone()
+        try:
+            session = services.create_session(
+                title=form.title.data.strip(),
+                kind=TrainingKind(form.kind.data),
+                starts_at=datetime.combine(form.date.data, form.start_time.data, tz),
+                ends_at=datetime.combine(form.date.data, form.end_time.data, tz),
+                place=(form.place.data or "").strip() or None,
+                schools=[s for s in schools if s.id in form.schools.data],
+                trainers=[t for t in trainers if t.id in form.trainers.data],
+                by=current_user,
+            )
+        except services.TrainingError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Session created. Mark attendance on the day.", "success")
+            return redirect_after_post(url_for("training.session", session_id=session.id))
+    elif form.is_submitted():
+        status = 422
+    return render("training/new_session.html", form=form, status=status)
+
+
+def _roster(session: TrainingSession) -> list[User]:
+    """The invited schools' staff, and anyone else marked present (walk-ins)."""
+    invited = db.session.scalars(queries.staff_at(s.id for s in session.schools)).all()
+    walk_ins = db.session.scalars(queries.attendees(session.id)).all()
+    people = {u.id: u for u in [*invited, *walk_ins]}
+    return sorted(people.values(), key=lambda u: u.name)
+
+
+def _session_page(session: TrainingSession, status: int = 200, **extra):
+    roster = _roster(session)
+    return render(
+        "training/session.html",
+        status=status,
+        session=session,
+        roster=roster,
+        present=set(db.session.scalars(queries.present_ids(session.id))),
+        completed=set(db.session.scalars(queries.completed_ids(session.id))),
+        statuses=services.statuses(roster, clock.today(zone())),
+        results=extra.pop("results", []),
+        query=request.args.get("q", ""),
+        **extra,
+    )
+
+
+@bp.get("/sessions/<int:session_id>")
+@policy.requires(policy.train, session=TrainingSession)
+def session(session: TrainingSession):
+    return _session_page(session)
+
+
+@bp.post("/sessions/<int:session_id>/present/<int:person_id>")
+@policy.requires(policy.train, session=TrainingSession)
+def mark_present(session: TrainingSession, person_id: int):
+    person = db.session.get(User, person_id) or abort(404)
+    present = request.form.get("present") == "1"
+    try:
+        services.set_present(session, person, present, by=current_user)
+    except services.TrainingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect_after_post(url_for("training.session", session_id=session.id))
+    db.session.commit()
+    if is_partial_request():
+        return render(
+            "training/_person.html",
+            session=session,
+            person=person,
+            present=set(db.session.scalars(queries.present_ids(session.id))),
+            completed=set(db.session.scalars(queries.completed_ids(session.id))),
+            statuses=services.statuses([person], clock.today(zone())),
+        )
+    return redirect_after_post(
+        url_for("training.session", session_id=session.id) + f"#person-{person.id}"
+    )
+
+
+@bp.get("/sessions/<int:session_id>/walk-ins")
+@policy.requires(policy.train, session=TrainingSession)
+def walk_ins(session: TrainingSession):
+    term = request.args.get("q", "").strip()
+    results = db.session.scalars(queries.search_staff(term)).all() if len(term) >= 2 else []
+    if is_partial_request():
+        return render("training/_walk_ins.html", session=session, results=results, query=term)
+    return _session_page(session, results=results)
+
+
+@bp.post("/sessions/<int:session_id>/complete")
+@policy.requires(policy.train, session=TrainingSession)
+def complete(session: TrainingSession):
+    ids = {int(i) for i in request.form.getlist("people") if i.isdigit()}
+    people = db.session.scalars(db.select(User).where(User.id.in_(ids))).all() if ids else []
+    if not people:
+        flash("Tick the people who attended the whole session.", "error")
+        return redirect_after_post(url_for("training.session", session_id=session.id))
+    try:
+        made = services.complete(session, people, by=current_user)
+    except services.TrainingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Training completed for {made} {'person' if made == 1 else 'people'}. "
+            "They can be assigned to visits now.",
+            "success",
+        )
+    return redirect_after_post(url_for("training.session", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/import", methods=["GET", "POST"])
+@policy.requires(policy.train, session=TrainingSession)
+def import_attendance(session: TrainingSession):
+    form = ImportForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = services.import_attendance(
+                session,
+                form.file.data.read(),
+                all_or_nothing=form.mode.data == "all_or_nothing",
+                by=current_user,
+            )
+        except services.TrainingError as exc:
+            form.file.errors.append(exc.message)
+            status = 422
+        else:
+            if result.applied:
+                db.session.commit()
+            else:
+                db.session.rollback()
+                status = 422
+    elif form.is_submitted():
+        status = 422
+    return render("training/import.html", session=session, form=form, result=result, status=status)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@policy.requires(policy.train)
+def settings():
+    form = ValidityForm()
+    if request.method == "GET":
+        form.months.data = services.valid_months()
+    if form.validate_on_submit():
+        services.set_valid_months(form.months.data, by=current_user)
+        db.session.commit()
+        flash("Saved. New completions use this validity.", "success")
+        return redirect_after_post(url_for("training.home"))
+    return render("training/settings.html", form=form, status=422 if form.errors else 200)
+
+
+def _roster_rows(school_ids: set[int] | None):
+    schools = db.session.scalars(queries.schools(school_ids)).all()
+    chosen = request.args.get("school", type=int)
+    if chosen is not None:
+        if chosen not in {s.id for s in schools}:
+            abort(404)
+        shown = [s for s in schools if s.id == chosen]
+    else:
+        shown = schools
+    wanted = request.args.get("status") or None
+    if wanted is not None and wanted not in {s.value for s in TrainingStatus}:
+        abort(400)
+    today = clock.today(zone())
+    rows = []
+    for school in shown:
+        staff = db.session.scalars(queries.staff_at([school.id])).all()
+        statuses = services.statuses(staff, today)
+        for person in staff:
+            status, until = statuses[person.id]
+            if wanted is None or status.value == wanted:
+                rows.append((school, person, status, until))
+    return schools, chosen, wanted, rows
+
+
+@bp.get("/roster")
+@policy.requires(policy.view_trained_roster)
+def roster():
+    schools, chosen, wanted, rows = _roster_rows(policy.roster_school_ids(current_user))
+    counts = {s: sum(1 for r in rows if r[2] == s) for s in TrainingStatus}
+    return render(
+        "training/roster.html",
+        block="roster",
+        schools=schools,
+        chosen=chosen,
+        wanted=wanted,
+        rows=rows,
+        counts=counts,
+        statuses=list(TrainingStatus),
+    )
+
+
+@bp.get("/roster.csv")
+@policy.requires(policy.view_trained_roster)
+def roster_csv():
+    _, _, _, rows = _roster_rows(policy.roster_school_ids(current_user))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["School", "Name", "Email", "Staff id", "Training status", "Valid until"])
+    for school, person, status, until in rows:
+        writer.writerow(
+            [
+                school.name,
+                person.name,
+                person.email,
+                person.staff_id or "",
+                status.label,
+                until.isoformat() if until else "",
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="trained-staff.csv"'},
+    )
+
+
+@bp.get("/me")
+@policy.requires(policy.own_training)
+def mine():
+    today = clock.today(zone())
+    status, until = services.statuses([current_user], today)[current_user.id]
+    completions = db.session.scalars(
+        queries.completions_of([current_user.id]).order_by(TrainingCompletion.completed_on.desc())
+    ).all()
+    school_ids = {a.school_id for a in current_user.roles if a.school_id is not None}
+    now = clock.now()
+    upcoming = [
+        s
+        for s in db.session.scalars(queries.sessions_for_schools(school_ids))
+        if s.starts_at >= now
+    ]
+    return render(
+        "training/mine.html",
+        training_status=status,
+        until=until,
+        completions=completions,
+        upcoming=sorted(upcoming, key=lambda s: s.starts_at),
+    )
+
+
+@bp.get("/completions/<int:completion_id>/certificate")
+@policy.requires(policy.view_certificate, completion=TrainingCompletion)
+def certificate(completion: TrainingCompletion):
+    return render(
+        "training/certificate.html",
+        completion=completion,
+        person=completion.user,
+        school_names=sorted({a.school.name for a in completion.user.roles if a.school is not None}),
+    )

@@ -1,0 +1,293 @@
+"""Training: sessions, attendance, completions and how long they stay valid.
+
+Whether someone is trained is decided by ``rules.training_status`` alone; this module records
+the facts it reads (completions) and computes their end of validity from the district setting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select
+
+from fieldapp import audit, clock, rules
+from fieldapp.extensions import db
+from fieldapp.models import (
+    Attendance,
+    School,
+    Setting,
+    TrainingCompletion,
+    TrainingKind,
+    TrainingSession,
+    User,
+)
+from fieldapp.training.queries import completions_of
+
+VALID_MONTHS_KEY = "training_valid_months"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class TrainingError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# ---- the district's validity setting ----------------------------------------------------------
+
+
+def valid_months() -> int | None:
+    """How many months a completion stays valid; None: for ever."""
+    value = db.session.get(Setting, VALID_MONTHS_KEY)
+    return int(value.value) if value is not None and value.value else None
+
+
+def set_valid_months(months: int | None, *, by: User) -> None:
+    setting = db.session.get(Setting, VALID_MONTHS_KEY) or Setting(key=VALID_MONTHS_KEY)
+    setting.value = str(months) if months else None
+    db.session.add(setting)
+    audit.record("training.validity", actor=by, months=months)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
+    return date(year, month, min(day.day, last))
+
+
+def valid_until(completed_on: date) -> date | None:
+    months = valid_months()
+    return add_months(completed_on, months) if months else None
+
+
+# ---- sessions ---------------------------------------------------------------------------------
+
+
+def create_session(
+    *,
+    title: str,
+    kind: TrainingKind,
+    starts_at: datetime,
+    ends_at: datetime,
+    place: str | None,
+    schools: Sequence[School],
+    trainers: Sequence[User],
+    by: User,
+) -> TrainingSession:
+    if ends_at <= starts_at:
+        raise TrainingError("The session must end after it starts.", field="end_time")
+    session = TrainingSession(
+        title=title,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        schools=list(schools),
+        trainers=list(trainers),
+        created_by_id=by.id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    audit.record("training.session_create", actor=by, obj=session)
+    return session
+
+
+def set_present(session: TrainingSession, person: User, present: bool, *, by: User) -> None:
+    """Mark a person present at a session (or take the mark back)."""
+    existing = db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.user_id == person.id
+        )
+    )
+    if present and existing is None:
+        db.session.add(
+            Attendance(
+                session_id=session.id, user_id=person.id, marked_by_id=by.id, marked_at=clock.now()
+            )
+        )
+    elif not present and existing is not None:
+        if _completion_of(session, person) is not None:
+            raise TrainingError(
+                f"{person.name} has completed this session; take the completion back first."
+            )
+        db.session.delete(existing)
+    db.session.flush()
+
+
+def _completion_of(session: TrainingSession, person: User) -> TrainingCompletion | None:
+    return db.session.scalar(
+        select(TrainingCompletion).where(
+            TrainingCompletion.session_id == session.id, TrainingCompletion.user_id == person.id
+        )
+    )
+
+
+def complete(session: TrainingSession, people: Sequence[User], *, by: User) -> int:
+    """Record completion for people who attended the whole session. Returns how many are new."""
+    present = set(
+        db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == session.id))
+    )
+    absent = [p.name for p in people if p.id not in present]
+    if absent:
+        raise TrainingError(
+            "Only people marked present can complete the session: " + ", ".join(absent) + "."
+        )
+    completed_on = session.starts_at.date()
+    made = 0
+    for person in people:
+        if _completion_of(session, person) is not None:
+            continue
+        db.session.add(
+            TrainingCompletion(
+                user_id=person.id,
+                session_id=session.id,
+                kind=session.kind,
+                completed_on=completed_on,
+                valid_until=valid_until(completed_on),
+                recorded_by_id=by.id,
+            )
+        )
+        made += 1
+    db.session.flush()
+    audit.record("training.complete", actor=by, obj=session, people=[p.id for p in people])
+    return made
+
+
+def revoke_completion(session: TrainingSession, person: User, *, by: User) -> None:
+    db.session.execute(
+        delete(TrainingCompletion).where(
+            TrainingCompletion.session_id == session.id, TrainingCompletion.user_id == person.id
+        )
+    )
+    audit.record("training.revoke", actor=by, obj=session, person=person.id)
+
+
+# ---- attendance from a CSV sign-in sheet ------------------------------------------------------
+
+
+@dataclass
+class ImportLine:
+    number: int
+    value: str
+    person: User | None = None
+    error: str | None = None
+    notice: str | None = None
+
+
+@dataclass
+class AttendanceImport:
+    lines: list[ImportLine] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def errors(self) -> list[ImportLine]:
+        return [line for line in self.lines if line.error]
+
+    @property
+    def good(self) -> list[ImportLine]:
+        return [line for line in self.lines if line.person and not line.error and not line.notice]
+
+
+def parse_sign_in_sheet(data: bytes) -> list[tuple[int, str]]:
+    """(line number, email or staff id) for each row; a header row naming the column is skipped."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TrainingError(
+            "The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.", field="file"
+        ) from exc
+    rows = []
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [c.strip() for c in row if c.strip()]
+        if not cells:
+            continue
+        if number == 1 and cells[0].lower().replace(" ", "_") in ("email", "staff_id", "id"):
+            continue
+        rows.append((number, cells[0]))
+    if not rows:
+        raise TrainingError("The file has no rows to import.", field="file")
+    return rows
+
+
+def import_attendance(
+    session: TrainingSession, data: bytes, *, all_or_nothing: bool, by: User
+) -> AttendanceImport:
+    """Mark present everyone the sheet names. Each line gets a verdict; with ``all_or_nothing``
+    one bad line applies nothing, otherwise the good lines are applied and the rest reported."""
+    result = AttendanceImport()
+    rows = parse_sign_in_sheet(data)
+    keys = [v.lower() for _, v in rows]
+    users = db.session.scalars(
+        select(User).where(
+            func.lower(User.email).in_(keys) | User.staff_id.in_([v for _, v in rows])
+        )
+    ).all()
+    by_key = {u.email.lower(): u for u in users} | {u.staff_id: u for u in users if u.staff_id}
+    seen: dict[int, int] = {}
+    for number, value in rows:
+        line = ImportLine(number, value)
+        result.lines.append(line)
+        if "@" in value and not EMAIL.match(value):
+            line.error = "This is not a valid email address."
+            continue
+        person = by_key.get(value.lower()) or by_key.get(value)
+        if person is None:
+            line.error = "No staff account has this email or staff id."
+        elif not person.active:
+            line.error = f"{person.name}'s account is disabled."
+        elif person.id in seen:
+            line.person = person
+            line.notice = f"Same person as line {seen[person.id]}; counted once."
+        else:
+            line.person = person
+            seen[person.id] = number
+    if all_or_nothing and result.errors:
+        return result
+    for line in result.good:
+        set_present(session, line.person, True, by=by)
+    result.applied = True
+    audit.record(
+        "training.import",
+        actor=by,
+        obj=session,
+        marked=len(result.good),
+        refused=len(result.errors),
+    )
+    return result
+
+
+# ---- who is trained ---------------------------------------------------------------------------
+
+
+def statuses(users: Sequence[User], on: date) -> dict[int, tuple]:
+    """Each person's (TrainingStatus, end of validity or None) on a date, in one query."""
+    by_user = rules.completions_by_user(db.session.scalars(completions_of(u.id for u in users)))
+    result = {}
+    for user in users:
+        mine = by_user.get(user.id, [])
+        until = rules.training_valid_until(mine, on)
+        result[user.id] = (
+            rules.training_status(mine, on),
+            None if until in (None, date.max) else until,
+        )
+    return result
