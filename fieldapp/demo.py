@@ -411,7 +411,12 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at, now) -> int:
         start = at(day, 18 - 2 * cycle) if step == "today" else at(day, 16 + 2 * cycle, 30)
         booked_on = min(day, today) - timedelta(days=2)
         services.schedule_visit(
-            visit, start=start, mode=VisitMode.HOME, place=family.address, by=lead, today=booked_on
+            visit,
+            start=start,
+            mode=VisitMode.HOME,
+            place=family.address,
+            by=lead,
+            now=at(booked_on, 9),
         )
         if step == "rescheduling":
             services.request_reschedule(visit, reason="The family's shift changed.", by=lead)

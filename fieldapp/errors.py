@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fieldapp.extensions import db
@@ -24,6 +25,7 @@ MESSAGES = {
     ),
     404: ("Page not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "That action does not work on this page."),
+    409: ("Changed meanwhile", "Someone else changed this. Reload the page and try again."),
     413: ("Too large", "What you sent is larger than this app accepts."),
     429: ("Too many tries", "Please wait a little and try again."),
     500: (
@@ -62,6 +64,16 @@ def register(app: Flask) -> None:
         if exc.code is None or exc.code < 400:
             return exc
         return _page(exc.code)
+
+    @app.errorhandler(StaleDataError)
+    def stale(exc):
+        # Optimistic locking: someone else changed the record since this page was loaded.
+        db.session.rollback()
+        return _page(
+            409,
+            "Someone else changed this meanwhile. Reload the page to see the "
+            "latest, then try again.",
+        )
 
     @app.errorhandler(InternalServerError)
     def server_error(exc):

@@ -73,11 +73,11 @@ def format_when(value: datetime | None, tz_name: str | None = None) -> str:
     )
 
 
-def format_date(value: date | datetime | None) -> str:
+def format_date(value: date | datetime | None, tz_name: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = local(value)
+        value = local(value, tz_name)
     return f"{value.day} {value:%b %Y}"
 
 

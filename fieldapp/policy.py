@@ -68,7 +68,10 @@ def _may_view_school(user: User, school: School) -> bool:
 
 
 def _teaches(user: User, family: Family) -> bool:
-    return any(user in c.teachers for s in family.students for c in s.classes)
+    """A teacher of record of one of the family's current students, in a current class."""
+    return any(
+        user in c.teachers for s in family.students if s.active for c in s.classes if c.active
+    )
 
 
 def _visited(user: User, family: Family) -> bool:
@@ -89,7 +92,7 @@ def _may_view_family(user: User, family: Family) -> bool:
     """The relationship card: the teams that visit the family, the teachers of record of its
     students, and the coordinators of their schools — nobody else."""
     coordinated = user.school_ids(Role.COORDINATOR)
-    if any(s.school_id in coordinated for s in family.students):
+    if any(s.school_id in coordinated for s in family.students if s.active):
         return True
     return _visited(user, family) or _teaches(user, family)
 

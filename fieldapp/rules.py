@@ -11,11 +11,14 @@ import enum
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from fieldapp.models import (
     Family,
     HoursMode,
     School,
+    TeamMember,
+    TeamRole,
     TrainingCompletion,
     TrainingKind,
     User,
@@ -27,6 +30,7 @@ MIN_TEAM = 2
 MAX_TEAM = 3
 MIN_TRAINED = 2
 LAPSING_SOON = timedelta(days=30)
+MAX_AHEAD = timedelta(days=730)
 
 
 class RuleViolation(Exception):
@@ -93,23 +97,42 @@ def completions_by_user(completions: Iterable[TrainingCompletion]) -> dict[int, 
 
 
 def check_team(
-    members: Sequence[User], on: date, completions: Iterable[TrainingCompletion]
+    members: Sequence[User],
+    on: date,
+    completions: Iterable[TrainingCompletion],
+    interpreters: Sequence[User] = (),
 ) -> None:
-    """A team has 2 or 3 distinct people, at least two of them trained (not lapsed) on ``on``."""
-    ids = [m.id for m in members]
+    """A team has 2 or 3 distinct people. Every visitor on it is trained (not lapsed) on ``on``,
+    and so are at least two of the team; an interpreter may be the third, untrained, person."""
+    everyone = [*members, *interpreters]
+    ids = [m.id for m in everyone]
     if len(set(ids)) != len(ids):
         raise RuleViolation("The same person is on the team twice.", field="team")
     if not MIN_TEAM <= len(ids) <= MAX_TEAM:
         raise RuleViolation("A visit needs a team of two or three people.", field="team")
     by_user = completions_by_user(completions)
-    trained = [m for m in members if training_status(by_user.get(m.id, []), on).can_visit]
-    if len(trained) < MIN_TRAINED:
-        untrained = ", ".join(m.name for m in members if m not in trained)
+    trained = {m.id for m in everyone if training_status(by_user.get(m.id, []), on).can_visit}
+    untrained = [m.name for m in members if m.id not in trained]
+    if untrained or len(trained) < MIN_TRAINED:
+        names = ", ".join(untrained or [m.name for m in everyone if m.id not in trained])
         raise RuleViolation(
-            f"At least two people on the team must be trained on {on:%d %b %Y} "
-            f"(not trained or lapsed: {untrained}).",
+            f"Visitors must be trained on {on:%d %b %Y}, and at least two people on the team "
+            f"(not trained or lapsed: {names}).",
             field="team",
         )
+
+
+def paid_members(
+    team: Sequence[TeamMember], on: date, completions: Iterable[TrainingCompletion]
+) -> list[TeamMember]:
+    """Who is paid for a completed visit: visitors trained on the visit's day, and interpreters."""
+    by_user = completions_by_user(completions)
+    return [
+        m
+        for m in team
+        if m.role == TeamRole.INTERPRETER
+        or training_status(by_user.get(m.user_id, []), on).can_visit
+    ]
 
 
 # ---- Rule 1: voluntary, arranged in advance ---------------------------------------------------
@@ -168,9 +191,14 @@ def check_contact(visit: Visit) -> None:
 
 
 def check_schedule(
-    visit: Visit, on: date, completions: Iterable[TrainingCompletion], today: date
+    visit: Visit,
+    start: datetime,
+    tz: ZoneInfo,
+    completions: Iterable[TrainingCompletion],
+    now: datetime,
 ) -> None:
-    """A visit is scheduled only after the family agreed, by a trained team, never in the past."""
+    """A visit is scheduled only after the family agreed, by a trained team, never in the past,
+    inside its round (dates in the school's time zone)."""
     if visit.status != S.SCHEDULED:
         check_transition(visit, S.SCHEDULED)
     check_may_contact(visit.family)
@@ -179,15 +207,23 @@ def check_schedule(
             "The family has not agreed to a visit yet. Record their agreement in the contact log "
             "first: visits are arranged with the family, never drop-ins."
         )
-    if on < today:
-        raise RuleViolation("Choose a date that is not in the past.", field="date")
+    if start <= now:
+        raise RuleViolation("Choose a time that is not in the past.", field="date")
+    on = start.astimezone(tz).date()
+    if on > now.astimezone(tz).date() + MAX_AHEAD:
+        raise RuleViolation("Choose a date within the next two years.", field="date")
     if visit.round is not None and not visit.round.starts_on <= on <= visit.round.ends_on:
         r = visit.round
         raise RuleViolation(
             f"Choose a date inside the round ({r.starts_on:%d %b} – {r.ends_on:%d %b %Y}).",
             field="date",
         )
-    check_team(visit.members, on, completions)
+    check_team(
+        [m.user for m in visit.team if m.role != TeamRole.INTERPRETER],
+        on,
+        completions,
+        interpreters=[m.user for m in visit.team if m.role == TeamRole.INTERPRETER],
+    )
 
 
 def check_may_reflect(visit: Visit, now: datetime) -> None:

@@ -136,6 +136,30 @@ MATRIX = [
         {"visitor": 200, "other_visitor": 404},
     ),
     (
+        "visits.schedule",
+        "POST",
+        "/visits/{visit_a}/schedule",
+        {"visitor": 422, "other_visitor": 404},
+    ),
+    (
+        "visits.reschedule",
+        "POST",
+        "/visits/{visit_a}/reschedule",
+        {"visitor": 422, "other_visitor": 404},
+    ),
+    (
+        "visits.cancel",
+        "POST",
+        "/visits/{visit_a}/cancel",
+        {"visitor": 422, "other_visitor": 404, "coordinator": 422, "other_coordinator": 404},
+    ),
+    (
+        "visits.reflection",
+        "POST",
+        "/visits/{visit_a}/reflection",
+        {"visitor": 422, "other_visitor": 404},
+    ),
+    (
         "visits.reschedule",
         "GET",
         "/visits/{visit_a}/reschedule",

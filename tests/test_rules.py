@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,6 +16,7 @@ from fieldapp.models import (
     Round,
     School,
     TeamMember,
+    TeamRole,
     TrainingCompletion,
     TrainingKind,
     User,
@@ -38,9 +40,12 @@ def done(pid, on=date(2026, 8, 20), until=None, kind=TrainingKind.FOUNDATIONAL):
 
 def visit(status=S.TO_ARRANGE, team=(1, 2), agreed=True, dnc=False, window=None) -> Visit:
     v = Visit(
-        status=status, visit_type=VisitType.FIRST, family=Family(name="F", do_not_contact=dnc)
+        status=status,
+        visit_type=VisitType.FIRST,
+        planned_minutes=40,
+        family=Family(name="F", do_not_contact=dnc),
     )
-    v.team = [TeamMember(user=person(i), user_id=i) for i in team]
+    v.team = [TeamMember(user=person(i), user_id=i, role=TeamRole.VISITOR) for i in team]
     v.family_agreed_at = datetime(2026, 11, 20, tzinfo=UTC) if agreed else None
     if window:
         v.round = Round(starts_on=window[0], ends_on=window[1])
@@ -89,7 +94,17 @@ def test_a_trained_pair_is_a_team():
 
 
 def test_a_team_of_three_with_an_untrained_interpreter_is_allowed():
-    rules.check_team([person(1), person(2), person(3)], TODAY, [done(1), done(2)])
+    rules.check_team([person(1), person(2)], TODAY, [done(1), done(2)], interpreters=[person(3)])
+
+
+def test_every_visitor_on_the_team_must_be_trained():
+    with pytest.raises(RuleViolation, match="Person 3"):
+        rules.check_team([person(1), person(2), person(3)], TODAY, [done(1), done(2)])
+
+
+def test_an_untrained_interpreter_does_not_make_a_pair():
+    with pytest.raises(RuleViolation, match="trained"):
+        rules.check_team([person(1)], TODAY, [done(1)], interpreters=[person(3)])
 
 
 @pytest.mark.parametrize("size", [0, 1, 4])
@@ -110,7 +125,7 @@ def test_two_of_the_team_must_be_trained_on_the_visit_date():
     with pytest.raises(RuleViolation, match="Person 2"):
         rules.check_team([person(1), person(2)], TODAY, [done(1), lapsed])
     with pytest.raises(RuleViolation, match="trained"):
-        rules.check_team([person(1), person(2), person(3)], TODAY, [done(1)])
+        rules.check_team([person(1)], TODAY, [done(1)], interpreters=[person(2), person(3)])
     # Trained today but lapsed by the visit's date: refused for that date.
     ends = done(2, until=TODAY + timedelta(days=5))
     rules.check_team([person(1), person(2)], TODAY, [done(1), ends])
@@ -130,24 +145,65 @@ def test_a_do_not_contact_family_gets_no_new_visit_and_no_contact():
     rules.check_contact(visit())
 
 
+NOON = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # noon in Los Angeles
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def at(day_offset: int, hour: int = 17) -> datetime:
+    return datetime.combine(TODAY + timedelta(days=day_offset), time(hour), LA)
+
+
 def test_scheduling_needs_the_family_s_agreement():
     with pytest.raises(RuleViolation, match="not agreed"):
-        rules.check_schedule(visit(agreed=False), TODAY, [done(1), done(2)], TODAY)
-    rules.check_schedule(visit(agreed=True), TODAY, [done(1), done(2)], TODAY)
+        rules.check_schedule(visit(agreed=False), at(1), LA, [done(1), done(2)], NOON)
+    rules.check_schedule(visit(agreed=True), at(1), LA, [done(1), done(2)], NOON)
 
 
 def test_scheduling_is_refused_in_the_past_outside_the_round_and_for_a_lapsed_team():
     v = visit(window=(TODAY - timedelta(days=10), TODAY + timedelta(days=10)))
     trained = [done(1), done(2)]
     with pytest.raises(RuleViolation, match="past") as exc:
-        rules.check_schedule(v, TODAY - timedelta(days=1), trained, TODAY)
+        rules.check_schedule(v, at(0, 9), LA, trained, NOON)  # this morning: already gone
     assert exc.value.field == "date"
+    rules.check_schedule(v, at(0, 17), LA, trained, NOON)  # this evening: fine
     with pytest.raises(RuleViolation, match="inside the round"):
-        rules.check_schedule(v, TODAY + timedelta(days=11), trained, TODAY)
+        rules.check_schedule(v, at(11), LA, trained, NOON)
     with pytest.raises(RuleViolation, match="trained"):
-        rules.check_schedule(v, TODAY, [done(1)], TODAY)
+        rules.check_schedule(v, at(1), LA, [done(1)], NOON)
     with pytest.raises(RuleViolation, match="not to be contacted"):
-        rules.check_schedule(visit(dnc=True), TODAY, trained, TODAY)
+        rules.check_schedule(visit(dnc=True), at(1), LA, trained, NOON)
+    with pytest.raises(RuleViolation, match="two years"):
+        rules.check_schedule(visit(), at(800), LA, trained, NOON)
+
+
+def test_the_round_window_is_read_in_the_school_s_time_zone():
+    """17:30 in Los Angeles on the round's last day is already the next day in UTC."""
+    v = visit(window=(TODAY, TODAY + timedelta(days=2)))
+    rules.check_schedule(v, at(2, 17), LA, [done(1), done(2)], NOON)
+
+
+def test_visits_of_one_visitor_may_not_overlap():
+    mine = visit(status=S.SCHEDULED)
+    mine.id = 1
+    other = visit(status=S.SCHEDULED)
+    other.id = 2
+    other.scheduled_start = at(1, 17)
+    with pytest.raises(RuleViolation, match="already has a visit"):
+        rules.check_no_overlap(mine, at(1, 17) + timedelta(minutes=39), [other])
+    rules.check_no_overlap(mine, at(1, 17) + timedelta(minutes=40), [other])
+    other.status = S.CANCELLED
+    rules.check_no_overlap(mine, at(1, 17), [other])
+
+
+def test_only_trained_visitors_and_interpreters_are_paid():
+    team = [
+        TeamMember(user_id=1, role=TeamRole.VISITOR),
+        TeamMember(user_id=2, role=TeamRole.VISITOR),
+        TeamMember(user_id=3, role=TeamRole.INTERPRETER),
+    ]
+    lapsed = done(2, until=TODAY - timedelta(days=1))
+    paid = rules.paid_members(team, TODAY, [done(1), lapsed])
+    assert [m.user_id for m in paid] == [1, 3]
 
 
 # ---- the state machine ------------------------------------------------------------------------

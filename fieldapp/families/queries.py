@@ -21,7 +21,7 @@ def visit_history(family_id: int) -> Select:
     return (
         select(Visit)
         .where(Visit.family_id == family_id)
-        .options(selectinload(Visit.team).selectinload(TeamMember.user))
+        .options(selectinload(Visit.team).selectinload(TeamMember.user), selectinload(Visit.school))
         .order_by(Visit.scheduled_start.desc().nulls_last(), Visit.id.desc())
     )
 

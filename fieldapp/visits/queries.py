@@ -23,6 +23,7 @@ def my_visits(user: User) -> Select:
             selectinload(Visit.students),
             selectinload(Visit.team).selectinload(TeamMember.user),
             selectinload(Visit.round),
+            selectinload(Visit.school),
         )
         .order_by(Visit.scheduled_start.is_(None), Visit.scheduled_start, Visit.id)
     )
@@ -62,11 +63,12 @@ class MyVisits:
         ]
 
 
-def group_my_visits(visits: list[Visit], now: datetime, tz: ZoneInfo) -> MyVisits:
-    """Sort a visitor's visits into what they need to do next, by the school's day."""
+def group_my_visits(visits: list[Visit], now: datetime) -> MyVisits:
+    """Sort a visitor's visits into what they need to do next, by each school's day."""
     groups = MyVisits()
-    today: date = now.astimezone(tz).date()
     for v in visits:
+        tz = ZoneInfo(v.school.timezone)
+        today: date = now.astimezone(tz).date()
         start = v.scheduled_start.astimezone(tz) if v.scheduled_start else None
         if v.status == VisitStatus.COMPLETED:
             if v.round is None or v.round.is_open:

@@ -42,6 +42,10 @@ def _completions(users: Sequence[User]) -> list:
     return list(db.session.scalars(completions_of(u.id for u in users)))
 
 
+def _zone(visit: Visit) -> ZoneInfo:
+    return ZoneInfo(visit.school.timezone)
+
+
 def _move(visit: Visit, new: VisitStatus) -> None:
     rules.check_transition(visit, new)
     visit.status = new
@@ -81,7 +85,9 @@ def assign_team(
 ) -> None:
     """Give the visit its team (2–3 people, at least two trained on ``on``)."""
     everyone = [*members, *([interpreter] if interpreter else [])]
-    rules.check_team(everyone, on, _completions(everyone))
+    rules.check_team(
+        members, on, _completions(everyone), interpreters=[interpreter] if interpreter else []
+    )
     if visit.status not in rules.OPEN_STATUSES:
         raise rules.RuleViolation("Only an open visit can get a new team.")
     visit.team = [TeamMember(user=u, role=TeamRole.VISITOR) for u in members]
@@ -158,11 +164,10 @@ def schedule_visit(
     mode: VisitMode,
     place: str | None,
     by: User | None,
-    today: date,
+    now: datetime,
 ) -> None:
-    """Fix the time and place the family agreed to (``today`` is the school's date now)."""
-    local_day = start.astimezone(ZoneInfo(visit.school.timezone)).date()
-    rules.check_schedule(visit, local_day, _completions(visit.members), today)
+    """Fix the time and place the family agreed to."""
+    rules.check_schedule(visit, start, _zone(visit), _completions(visit.members), now)
     rules.check_no_overlap(
         visit, start, db.session.scalars(queries.nearby_visits_of_team(visit, start))
     )
@@ -179,6 +184,8 @@ def request_reschedule(visit: Visit, *, reason: str, by: User | None) -> None:
     """The agreed time no longer works: the team arranges a new one with the family."""
     _move(visit, VisitStatus.RESCHEDULING)
     visit.status_reason = reason
+    # The new time is arranged with the family again: their agreement is asked anew.
+    visit.family_agreed_at = None
     db.session.flush()
     audit.record("visit.reschedule", actor=by, obj=visit, school_id=visit.school_id)
 
@@ -218,8 +225,8 @@ def submit_reflection(
     _move(visit, VisitStatus.COMPLETED)
     visit.completed_at = now
     hours = rules.visit_hours(visit.school, duration_minutes)
-    earned_on = (visit.scheduled_start or visit.completed_at).date()
-    for member in visit.team:
+    earned_on = (visit.scheduled_start or now).astimezone(_zone(visit)).date()
+    for member in rules.paid_members(visit.team, earned_on, _completions(visit.members)):
         db.session.add(
             HoursEntry(
                 visit=visit,

@@ -3,14 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from fieldapp import clock, policy, rules
+from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.formatting import format_when, zone
+from fieldapp.formatting import format_when
 from fieldapp.models import ContactMethod, ContactOutcome, Visit, VisitMode, VisitStatus, VisitType
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import OPEN_STATUSES, RuleViolation
@@ -41,7 +41,7 @@ def _field_error(form, exc: RuleViolation, default: str) -> None:
 @policy.requires(policy.view_my_visits)
 def my_visits():
     visits = list(db.session.scalars(queries.my_visits(current_user)).unique())
-    groups = queries.group_my_visits(visits, clock.now(), zone())
+    groups = queries.group_my_visits(visits, clock.now())
     return render("visits/my_visits.html", groups=groups, total=len(visits))
 
 
@@ -71,6 +71,9 @@ def _detail(
 @bp.get("/<int:visit_id>")
 @policy.requires(policy.view_visit, visit=Visit)
 def detail(visit: Visit):
+    # The page shows the family's phone numbers and address: a read of a family record.
+    audit.record("visit.view", actor=current_user, obj=visit, school_id=visit.school_id)
+    db.session.commit()
     return _detail(visit)
 
 
@@ -125,7 +128,7 @@ def schedule(visit: Visit):
         )
         try:
             services.schedule_visit(
-                visit, start=start, mode=mode, place=place, by=current_user, today=clock.today(tz)
+                visit, start=start, mode=mode, place=place, by=current_user, now=clock.now()
             )
         except RuleViolation as exc:
             db.session.rollback()
@@ -184,7 +187,9 @@ def _with_reason(visit: Visit, action: str):
 @policy.requires(policy.view_visit, visit=Visit)
 def calendar(visit: Visit):
     if visit.scheduled_start is None or visit.status != VisitStatus.SCHEDULED:
-        return _detail(visit, status=404)
+        abort(404)
+    audit.record("visit.calendar", actor=current_user, obj=visit, school_id=visit.school_id)
+    db.session.commit()
     body = visit_calendar([visit], request.host.split(":")[0])
     return Response(
         body,
@@ -223,9 +228,10 @@ def reflection(visit: Visit):
     else:
         form = _reflection_form(visit)
     if request.method == "POST" and "add_follow_up" in request.form:
-        form.follow_ups.append_entry()
-        form.follow_ups[-1].owner_id.choices = _owner_choices(visit)
-        return render("visits/reflection.html", visit=visit, form=form, draft=draft)
+        if len(form.follow_ups) < form.follow_ups.max_entries:
+            form.follow_ups.append_entry()
+            form.follow_ups[-1].owner_id.choices = _owner_choices(visit)
+        return render("visits/reflection.html", visit=visit, form=form, draft=None)
     status = 200
     if form.validate_on_submit():
         follow_ups = []
@@ -255,14 +261,18 @@ def reflection(visit: Visit):
             return redirect_after_post(url_for("visits.my_visits") + "#done")
     elif form.is_submitted():
         status = 422
-    return render("visits/reflection.html", visit=visit, form=form, draft=draft, status=status)
+    restored = draft if request.method == "GET" else None
+    return render("visits/reflection.html", visit=visit, form=form, draft=restored, status=status)
 
 
 @bp.post("/<int:visit_id>/reflection/draft")
 @policy.requires(policy.work_on_visit, visit=Visit)
 def save_draft(visit: Visit):
     if visit.status != VisitStatus.SCHEDULED:
-        return render("visits/_draft_status.html", saved=None, status=409)
+        if is_partial_request():
+            return render("visits/_draft_status.html", saved=None, status=409)
+        flash("This visit no longer takes a reflection; nothing was saved.", "warning")
+        return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
     data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "add_follow_up")}
     draft = services.save_draft(visit, by=current_user, data=data)
     db.session.commit()

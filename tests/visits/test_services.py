@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from fieldapp.models import (
     HoursEntry,
     HoursMode,
     Role,
+    TrainingCompletion,
     VisitMode,
     VisitStatus,
     VisitType,
@@ -32,6 +34,7 @@ from tests.factories import (
 )
 
 TODAY = date.today()
+NOW = datetime.now(UTC)
 
 
 def agree(visit, by):
@@ -50,7 +53,7 @@ def test_the_whole_path_of_a_visit_produces_hours_for_each_member(db):
     assert visit.status == VisitStatus.CONTACTING
     agree(visit, lead)
     services.schedule_visit(
-        visit, start=tomorrow_at(), mode=VisitMode.HOME, place="1 Main St", by=lead, today=TODAY
+        visit, start=tomorrow_at(), mode=VisitMode.HOME, place="1 Main St", by=lead, now=NOW
     )
     assert visit.status == VisitStatus.SCHEDULED
     services.submit_reflection(
@@ -82,7 +85,7 @@ def test_scheduling_before_the_family_agreed_is_refused(db):
             mode=VisitMode.HOME,
             place=None,
             by=visit.members[0],
-            today=TODAY,
+            now=NOW,
         )
     assert visit.status == VisitStatus.TO_ARRANGE and visit.scheduled_start is None
 
@@ -101,7 +104,7 @@ def test_a_lapsed_partner_blocks_scheduling(db):
             mode=VisitMode.HOME,
             place=None,
             by=visit.members[0],
-            today=TODAY,
+            now=NOW,
         )
 
 
@@ -140,14 +143,50 @@ def test_asked_not_to_be_contacted_closes_every_open_visit_of_the_family(db):
         )
 
 
-def test_completing_without_a_reflection_is_impossible_and_no_hours_appear(db):
+def test_a_reflection_before_the_visit_is_refused_and_no_hours_appear(db):
     visit = make_visit()
-    with pytest.raises(RuleViolation):
+    agree(visit, visit.members[0])
+    services.schedule_visit(
+        visit, start=tomorrow_at(), mode=VisitMode.HOME, place=None, by=visit.members[0], now=NOW
+    )
+    with pytest.raises(RuleViolation, match="not happened yet"):
         services.submit_reflection(
-            visit, by=visit.members[0], duration_minutes=40, shared={}, now=tomorrow_at()
+            visit,
+            by=visit.members[0],
+            duration_minutes=40,
+            shared={"hopes_and_dreams": "x"},
+            now=NOW,
         )
-    db.session.rollback()
+    assert visit.status == VisitStatus.SCHEDULED
     assert db.session.scalars(select(HoursEntry)).all() == []
+
+
+def test_hours_are_earned_on_the_school_s_date_and_only_by_trained_members(db):
+    """An evening visit in New York is already the next day in UTC; a partner whose training
+    lapsed since the visit was scheduled is not paid for it."""
+    school = make_school(timezone="America/New_York")
+    lead = make_user(Role.VISITOR, school)
+    partner = make_user(Role.VISITOR, school)
+    visit = make_visit(school, team=[lead, partner])
+    agree(visit, lead)
+    day = date.today() + timedelta(days=10)
+    evening = datetime.combine(day, time(19, 30), ZoneInfo("America/New_York"))
+    services.schedule_visit(visit, start=evening, mode=VisitMode.HOME, place=None, by=lead, now=NOW)
+    assert evening.astimezone(UTC).date() == day + timedelta(days=1)
+    # The partner's training ends before the visit happens.
+    for completion in db.session.scalars(
+        select(TrainingCompletion).where(TrainingCompletion.user_id == partner.id)
+    ):
+        completion.valid_until = day - timedelta(days=1)
+    services.submit_reflection(
+        visit,
+        by=lead,
+        duration_minutes=40,
+        shared={"hopes_and_dreams": "x"},
+        now=evening + timedelta(hours=1),
+    )
+    hours = db.session.scalars(select(HoursEntry)).all()
+    assert [(h.user_id, h.earned_on) for h in hours] == [(lead.id, day)]
 
 
 def test_a_stale_change_to_a_visit_is_refused_not_overwritten(app, db):
@@ -177,16 +216,27 @@ def test_a_reschedule_goes_back_through_scheduling(db):
         mode=VisitMode.HOME,
         place=None,
         by=visit.members[0],
-        today=TODAY,
+        now=NOW,
     )
     services.request_reschedule(visit, reason="Shift changed", by=visit.members[0])
     assert visit.status == VisitStatus.RESCHEDULING
+    assert visit.family_agreed_at is None  # the new time is agreed with the family anew
+    with pytest.raises(RuleViolation, match="not agreed"):
+        services.schedule_visit(
+            visit,
+            start=tomorrow_at() + timedelta(days=2),
+            mode=VisitMode.VIDEO,
+            place="link",
+            by=visit.members[0],
+            now=NOW,
+        )
+    agree(visit, visit.members[0])
     services.schedule_visit(
         visit,
         start=tomorrow_at() + timedelta(days=2),
         mode=VisitMode.VIDEO,
         place="link",
         by=visit.members[0],
-        today=TODAY,
+        now=NOW,
     )
     assert visit.status == VisitStatus.SCHEDULED and visit.mode == VisitMode.VIDEO

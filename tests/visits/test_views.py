@@ -3,6 +3,7 @@ for full pages and for HTMX fragments alike."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,8 @@ from sqlalchemy import func, select
 from fieldapp.models import (
     AuditEvent,
     ContactAttempt,
+    ContactMethod,
+    ContactOutcome,
     FollowUp,
     HoursEntry,
     PrivateNote,
@@ -180,19 +183,25 @@ def test_the_agreed_visit_is_scheduled_in_the_school_s_time_zone(db, visit, visi
 
 
 @pytest.mark.parametrize(
-    ("form", "message"),
+    ("form", "field", "message"),
     [
-        ({"day": date(2020, 1, 1)}, "not in the past"),
-        ({"day": date.today() + timedelta(days=365)}, "inside the round"),
-        ({"mode": "neutral", "place": ""}, "Enter the address of the place."),
-        ({"time": ""}, "Choose a start time."),
+        ({"day": date(2020, 1, 1)}, "date", "not in the past"),
+        ({"day": date.today() + timedelta(days=365)}, "date", "inside the round"),
+        ({"day": date(9999, 12, 31)}, "date", "within the next two years"),
+        ({"mode": "neutral", "place": ""}, "place", "Enter the address of the place."),
+        ({"time": ""}, "start_time", "Choose a start time."),
     ],
 )
-def test_schedule_form_errors_are_next_to_the_field(db, visit, visitor, client, form, message):
+def test_schedule_form_errors_are_next_to_the_field(
+    db, visit, visitor, client, form, field, message
+):
     contact(client, visit, "agreed")
     response = schedule(client, visit, **form)
     assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', html, re.S)
+    assert error and message in error.group(1)
+    assert f'aria-describedby="{field}-error"' in html or f"{field}-error" in html
 
 
 def test_no_visitor_is_booked_twice_at_once(db, visitor, client):
@@ -253,6 +262,14 @@ def test_the_calendar_file_holds_the_visit_and_no_notes(db, client, login):
     visit = scheduled_visit(db)
     visit.scheduled_start = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)
     visit.place = "12 Elm St"
+    db.session.add(
+        ContactAttempt(
+            visit=visit,
+            method=ContactMethod.CALL,
+            outcome=ContactOutcome.AGREED,
+            note="Grandma is ill",
+        )
+    )
     db.session.commit()
     login(visit.members[0])
     response = client.get(f"/visits/{visit.id}/calendar.ics")
@@ -264,6 +281,7 @@ def test_the_calendar_file_holds_the_visit_and_no_notes(db, client, login):
     assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=40)
     assert str(event["location"]) == "12 Elm St"
     assert visit.family.name in str(event["summary"])
+    assert b"Grandma is ill" not in response.data  # contact notes never leave the app
 
 
 # ---- the reflection --------------------------------------------------------------------------
@@ -460,3 +478,70 @@ def test_my_visits_groups_by_what_to_do_next(db, client, login):
     for heading in ("To arrange", "Upcoming", "Waiting for reflection", "Done this round"):
         assert f'>{heading} <span class="count">1</span>' in html, heading
     assert html.count('class="card status-') == 4
+
+
+def test_a_school_in_another_time_zone_is_scheduled_and_shown_in_its_own(db, client, login):
+    """A New York school: 17:30 typed is 17:30 in New York, on the card and the page alike."""
+    school = make_school(timezone="America/New_York")
+    visit = make_visit(school)
+    login(visit.members[0])
+    contact(client, visit, "agreed")
+    day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=2)
+    assert schedule(client, visit, day=day, time="17:30").status_code == 303
+    db.session.refresh(visit)
+    assert visit.scheduled_start.astimezone(ZoneInfo("America/New_York")).hour == 17
+    assert "5:30 pm" in client.get("/visits/").get_data(as_text=True)
+    assert "5:30 pm" in client.get(f"/visits/{visit.id}").get_data(as_text=True)
+
+
+def test_viewing_a_visit_page_is_audited(db, visit, visitor, client):
+    client.get(f"/visits/{visit.id}")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit.view"))
+    assert event.actor_id == visitor.id and event.object_id == visit.id
+
+
+def test_the_follow_up_rows_have_a_limit_not_a_crash(db, client, login):
+    visit = scheduled_visit(db)
+    login(visit.members[0])
+    rows = {f"follow_ups-{i}-text": f"thing {i}" for i in range(12)}
+    response = client.post(f"/visits/{visit.id}/reflection", data={**rows, "add_follow_up": "1"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('name="follow_ups-') // 3 == 10
+
+
+def test_two_partners_submitting_at_once_get_a_clear_answer_not_a_crash(db, client, login):
+    visit = scheduled_visit(db)
+    login(visit.members[0])
+    assert (
+        client.post(f"/visits/{visit.id}/reflection", data=reflection_data(visit)).status_code
+        == 303
+    )
+    login(visit.members[1])
+    second = client.post(f"/visits/{visit.id}/reflection", data=reflection_data(visit))
+    assert second.status_code == 303  # told it is already recorded, sent back to the visit
+    assert db.session.scalar(select(func.count()).select_from(HoursEntry)) == 2
+
+
+def test_htmx_posts_carry_the_csrf_token_in_a_header(app_config, db):
+    from fieldapp import create_app
+    from tests.conftest import TEST_PASSWORD, FreshContextClient
+
+    visit = make_visit(make_school())
+    db.session.commit()
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    app.test_client_class = FreshContextClient
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={"email": visit.members[0].email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    body = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    header_token = re.search(r'"X-CSRFToken": "([^"]+)"', body).group(1)
+    data = {"method": "call", "outcome": "no_answer"}
+    assert client.post(f"/visits/{visit.id}/contacts", data=data, headers=HX).status_code == 400
+    ok = client.post(
+        f"/visits/{visit.id}/contacts", data=data, headers={**HX, "X-CSRFToken": header_token}
+    )
+    assert ok.status_code == 200
