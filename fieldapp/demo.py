@@ -29,6 +29,7 @@ from fieldapp.models import (
     VisitMode,
     VisitType,
 )
+from fieldapp.training.services import add_months
 from fieldapp.visits import services
 
 DEMO_PASSWORD = "fieldapp-demo-2026"
@@ -184,7 +185,7 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
                 session=foundational,
                 kind=TrainingKind.FOUNDATIONAL,
                 completed_on=done_on,
-                valid_until=_add_months(done_on, VALID_MONTHS),
+                valid_until=add_months(done_on, VALID_MONTHS),
                 recorded_by_id=trainer.id,
             )
         )
@@ -194,7 +195,7 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
             user=visitors[6],
             kind=TrainingKind.FOUNDATIONAL,
             completed_on=old,
-            valid_until=_add_months(old, VALID_MONTHS),
+            valid_until=add_months(old, VALID_MONTHS),
             recorded_by_id=trainer.id,
         )
     )
@@ -447,12 +448,6 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at, now) -> int:
                 ],
             )
     return made
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, 28))
 
 
 def _clear() -> None:

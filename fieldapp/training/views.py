@@ -112,13 +112,17 @@ def mark_present(session: TrainingSession, person_id: int):
         return redirect_after_post(url_for("training.session", session_id=session.id))
     db.session.commit()
     if is_partial_request():
+        # The tapped row, and out of band the count and the completion list that depend on it.
+        roster = _roster(session)
         return render(
             "training/_person.html",
             session=session,
             person=person,
+            roster=roster,
             present=set(db.session.scalars(queries.present_ids(session.id))),
             completed=set(db.session.scalars(queries.completed_ids(session.id))),
             statuses=services.statuses([person], clock.today(zone())),
+            oob=True,
         )
     return redirect_after_post(
         url_for("training.session", session_id=session.id) + f"#person-{person.id}"

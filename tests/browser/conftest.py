@@ -111,12 +111,14 @@ def sign_in(page, live_server):
     return sign_in
 
 
+def save_screenshot(page, name: str) -> Path:
+    """A full-page PNG under test-artifacts/screens/, to look at after the run."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    path = SCREENS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 @pytest.fixture
 def screenshot(page):
-    def shot(name: str) -> Path:
-        SCREENS.mkdir(parents=True, exist_ok=True)
-        path = SCREENS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return shot
+    return lambda name: save_screenshot(page, name)
