@@ -23,7 +23,9 @@ from fieldapp.models import (
     Family,
     FollowUp,
     Role,
+    Round,
     School,
+    Student,
     TeamMember,
     TrainingCompletion,
     User,
@@ -108,6 +110,20 @@ def _may_view_certificate(user: User, completion: TrainingCompletion) -> bool:
     return bool(theirs & user.school_ids(Role.COORDINATOR))
 
 
+def _coordinates_family(user: User, family: Family) -> bool:
+    """A family is the coordinator's when one of its active students is at their school."""
+    coordinated = user.school_ids(Role.COORDINATOR)
+    return any(s.school_id in coordinated for s in family.students if s.active)
+
+
+def _coordinates_student(user: User, student: Student) -> bool:
+    return _coordinates(user, student.school_id)
+
+
+def _coordinates_round(user: User, round_: Round) -> bool:
+    return _coordinates(user, round_.school_id)
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
@@ -126,6 +142,13 @@ view_family = Permission(
 )
 coordinate = Permission("coordinate", frozenset({Role.COORDINATOR}))
 coordinate_school = Permission("coordinate_school", frozenset({Role.COORDINATOR}), _may_view_school)
+coordinate_family = Permission(
+    "coordinate_family", frozenset({Role.COORDINATOR}), _coordinates_family
+)
+coordinate_student = Permission(
+    "coordinate_student", frozenset({Role.COORDINATOR}), _coordinates_student
+)
+coordinate_round = Permission("coordinate_round", frozenset({Role.COORDINATOR}), _coordinates_round)
 train = Permission("train", frozenset({Role.TRAINER}))
 view_trained_roster = Permission("view_trained_roster", frozenset({Role.TRAINER, Role.COORDINATOR}))
 own_training = Permission("own_training", frozenset({Role.VISITOR, Role.COORDINATOR}))
