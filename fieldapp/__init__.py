@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.errors import bp as health_bp
     from fieldapp.families.views import bp as families_bp
+    from fieldapp.rounds.views import bp as rounds_bp
     from fieldapp.schools.views import bp as schools_bp
     from fieldapp.training.views import bp as training_bp
     from fieldapp.visits.views import bp as visits_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(visits_bp, url_prefix="/visits")
     app.register_blueprint(families_bp)
+    app.register_blueprint(rounds_bp)
     app.register_blueprint(schools_bp, url_prefix="/schools")
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from fieldapp.models import (
     Family,
     HoursMode,
+    RoundScope,
     School,
     TeamMember,
     TeamRole,
@@ -84,6 +85,21 @@ def training_status(completions: Iterable[TrainingCompletion], on: date) -> Trai
     if until - on <= LAPSING_SOON:
         return TrainingStatus.LAPSING_SOON
     return TrainingStatus.TRAINED
+
+
+def why_not_assignable(
+    completions: Iterable[TrainingCompletion], today: date, until: date
+) -> str | None:
+    """Why a person cannot be put on a team for visits from ``today`` to ``until`` (the round's
+    end), or None when they can: trained now and still trained when the round ends."""
+    completions = list(completions)
+    now = training_status(completions, today)
+    if not now.can_visit:
+        return now.label
+    if not training_status(completions, until).can_visit:
+        ends = training_valid_until(completions, today)
+        return f"Training lapses on {ends:%d %b %Y}, before the round ends"
+    return None
 
 
 def completions_by_user(completions: Iterable[TrainingCompletion]) -> dict[int, list]:
@@ -262,6 +278,32 @@ def check_no_overlap(visit: Visit, start: datetime, others: Iterable[Visit]) -> 
                 f"(the {other.family.name if other.family else 'other family'}).",
                 field="start_time",
             )
+
+
+# ---- Rule 4: no targeting ---------------------------------------------------------------------
+
+COVERAGE_MARK = 0.10  # research found effects where a school visited at least 10% of families
+
+
+def targeting_warnings(
+    scope: RoundScope, in_scope_by_grade: dict[str, int], students_by_grade: dict[str, int]
+) -> list[str]:
+    """Gentle warnings when a round looks targeted: individual students only, or most of a
+    grade left out. A school visits all students of a group, or a cross-section."""
+    warnings = []
+    if scope == RoundScope.STUDENTS:
+        warnings.append(
+            "This round picks individual students only. Visit all students of a group, or a "
+            "cross-section, so that no family feels singled out."
+        )
+    for grade, chosen in sorted(in_scope_by_grade.items()):
+        total = students_by_grade.get(grade, 0)
+        if chosen and total and chosen / total < 0.5:
+            warnings.append(
+                f"It leaves out most of grade {grade} ({chosen} of {total} "
+                "students are in the round)."
+            )
+    return warnings
 
 
 def visit_hours(school: School, minutes: int) -> Decimal:

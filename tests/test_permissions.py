@@ -89,6 +89,8 @@ def world(db):
         "session": session.id,
         "completion": completion.id,
         "visitor_id": visitor.id,
+        "round_a": visit_a.round_id,
+        "round_b": visit_b.round_id,
     }
     return World(users, ids)
 
@@ -227,6 +229,56 @@ MATRIX = [
         {"coordinator": 404, "other_coordinator": 200},
     ),
     ("training.home", "GET", "/training/", {"trainer": 200}),
+    (
+        "rounds.index",
+        "GET",
+        "/schools/{school_a}/rounds",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "rounds.new",
+        "GET",
+        "/schools/{school_a}/rounds/new",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    ("rounds.board", "GET", "/rounds/{round_a}", {"coordinator": 200, "other_coordinator": 404}),
+    ("rounds.board", "GET", "/rounds/{round_b}", {"coordinator": 404, "other_coordinator": 200}),
+    (
+        "rounds.assign",
+        "POST",
+        "/rounds/{round_a}/assign",
+        {"coordinator": 422, "other_coordinator": 404},
+    ),
+    (
+        "rounds.close",
+        "POST",
+        "/rounds/{round_a}/close",
+        {"coordinator": 303, "other_coordinator": 404},
+    ),
+    (
+        "schools.hours",
+        "GET",
+        "/schools/{school_a}/hours",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "schools.hours_csv",
+        "GET",
+        "/schools/{school_a}/hours.csv",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "schools.mark_exported",
+        "POST",
+        "/schools/{school_a}/hours/export",
+        {"coordinator": 303, "other_coordinator": 404},
+    ),
+    (
+        "schools.pay_settings",
+        "POST",
+        "/schools/{school_a}/hours/settings",
+        {"coordinator": 303, "other_coordinator": 404},
+    ),
     ("training.new_session", "GET", "/training/sessions/new", {"trainer": 200}),
     ("training.session", "GET", "/training/sessions/{session}", {"trainer": 200}),
     ("training.session", "GET", "/training/sessions/999999", {"trainer": 404}),

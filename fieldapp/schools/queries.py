@@ -1,8 +1,28 @@
+"""Query builders for a school's dashboard and its hours for pay. Aggregates run in SQL."""
+
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from datetime import date, datetime
 
-from fieldapp.models import Role, RoleAssignment, School, Student, Visit
+from sqlalchemy import Select, case, func, select
+
+from fieldapp.models import (
+    Enrollment,
+    FollowUp,
+    HoursEntry,
+    HoursExport,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolClass,
+    Student,
+    TeamMember,
+    TeamRole,
+    User,
+    Visit,
+    VisitStatus,
+)
+from fieldapp.rounds.queries import visited_student_ids
 
 
 def coordinated_schools(user_id: int) -> Select:
@@ -14,12 +34,11 @@ def coordinated_schools(user_id: int) -> Select:
     )
 
 
-def visits_by_status(school_id: int) -> Select:
-    return (
-        select(Visit.status, func.count())
-        .where(Visit.school_id == school_id)
-        .group_by(Visit.status)
-    )
+def visits_by_status(school_id: int, round_id: int | None = None) -> Select:
+    query = select(Visit.status, func.count()).where(Visit.school_id == school_id)
+    if round_id is not None:
+        query = query.where(Visit.round_id == round_id)
+    return query.group_by(Visit.status)
 
 
 def active_students(school_id: int) -> Select:
@@ -33,4 +52,113 @@ def active_students(school_id: int) -> Select:
 def staff(school_id: int) -> Select:
     return select(func.count(func.distinct(RoleAssignment.user_id))).where(
         RoleAssignment.school_id == school_id, RoleAssignment.role == Role.VISITOR
+    )
+
+
+def _visited(round_id: int | None):
+    if round_id is None:
+        return func.sum(0)
+    return func.sum(case((Student.id.in_(visited_student_ids(round_id)), 1), else_=0))
+
+
+def coverage_by_grade(school_id: int, round_id: int | None) -> Select:
+    """(grade, students, students whose family had a completed visit in the round)."""
+    return (
+        select(Student.grade, func.count(Student.id), _visited(round_id))
+        .where(Student.school_id == school_id, Student.active.is_(True))
+        .group_by(Student.grade)
+    )
+
+
+def coverage_by_class(school_id: int, round_id: int | None) -> Select:
+    return (
+        select(SchoolClass.name, func.count(Student.id), _visited(round_id))
+        .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+        .join(Student, Student.id == Enrollment.student_id)
+        .where(SchoolClass.school_id == school_id, Student.active.is_(True))
+        .group_by(SchoolClass.id, SchoolClass.name)
+        .order_by(SchoolClass.name)
+    )
+
+
+def overdue_reflections(school_id: int, now: datetime) -> Select:
+    """Visits whose time has passed with no reflection yet."""
+    return (
+        select(Visit)
+        .where(
+            Visit.school_id == school_id,
+            Visit.status == VisitStatus.SCHEDULED,
+            Visit.scheduled_start < now,
+        )
+        .order_by(Visit.scheduled_start)
+    )
+
+
+def open_follow_ups(school_id: int) -> Select:
+    return (
+        select(FollowUp)
+        .join(Visit, Visit.id == FollowUp.visit_id)
+        .where(Visit.school_id == school_id, FollowUp.done_at.is_(None))
+        .order_by(FollowUp.due_on)
+    )
+
+
+def busiest_people(school_id: int, limit: int = 5) -> Select:
+    count = func.count(TeamMember.id).label("open")
+    return (
+        select(User, count)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .join(Visit, Visit.id == TeamMember.visit_id)
+        .where(
+            Visit.school_id == school_id,
+            Visit.status.in_(
+                [
+                    VisitStatus.TO_ARRANGE,
+                    VisitStatus.CONTACTING,
+                    VisitStatus.SCHEDULED,
+                    VisitStatus.RESCHEDULING,
+                ]
+            ),
+        )
+        .group_by(User.id)
+        .order_by(count.desc(), User.name)
+        .limit(limit)
+    )
+
+
+def hours_by_person(school_id: int, start: date, end: date) -> Select:
+    """Per person: completed visits, visitor hours, interpreter hours, and hours not yet
+    exported, for hours earned between ``start`` and ``end`` (inclusive)."""
+    visitor = HoursEntry.role == TeamRole.VISITOR
+    return (
+        select(
+            User,
+            func.count(HoursEntry.id),
+            func.coalesce(func.sum(case((visitor, HoursEntry.hours), else_=0)), 0),
+            func.coalesce(func.sum(case((~visitor, HoursEntry.hours), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((HoursEntry.export_id.is_(None), HoursEntry.hours), else_=0)), 0
+            ),
+        )
+        .join(HoursEntry, HoursEntry.user_id == User.id)
+        .where(HoursEntry.school_id == school_id, HoursEntry.earned_on.between(start, end))
+        .group_by(User.id)
+        .order_by(User.name)
+    )
+
+
+def unexported_hours(school_id: int, start: date, end: date) -> Select:
+    return select(HoursEntry).where(
+        HoursEntry.school_id == school_id,
+        HoursEntry.earned_on.between(start, end),
+        HoursEntry.export_id.is_(None),
+    )
+
+
+def exports(school_id: int) -> Select:
+    return (
+        select(HoursExport)
+        .where(HoursExport.school_id == school_id)
+        .order_by(HoursExport.exported_at.desc())
+        .limit(12)
     )

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+import csv
+import io
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 
-from fieldapp import policy
+from fieldapp import clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.models import School, VisitStatus
-from fieldapp.rendering import render
-from fieldapp.schools import queries
+from fieldapp.models import HoursMode, School, VisitStatus
+from fieldapp.rendering import redirect_after_post, render
+from fieldapp.rounds import queries as round_queries
+from fieldapp.schools import queries, services
+from fieldapp.schools.forms import HoursRangeForm, HoursSettingsForm
 
 bp = Blueprint("schools", __name__)
 
@@ -21,15 +28,164 @@ def home():
     return render("schools/list.html", schools=schools)
 
 
+def _share(visited: int, total: int) -> float:
+    return visited / total if total else 0.0
+
+
 @bp.get("/<int:school_id>/")
 @policy.requires(policy.coordinate_school, school=School)
 def dashboard(school: School):
-    counts = dict(db.session.execute(queries.visits_by_status(school.id)).all())
+    round_id = request.args.get("round", type=int)
+    rounds = db.session.scalars(round_queries.rounds(school.id)).all()
+    current = next((r for r in rounds if r.id == round_id), None) if round_id else None
+    current = current or next((r for r in rounds if r.is_open), rounds[0] if rounds else None)
+    rid = current.id if current else None
+    counts = dict(db.session.execute(queries.visits_by_status(school.id, rid)).all())
+    by_grade = [
+        (g, n, int(v or 0))
+        for g, n, v in db.session.execute(queries.coverage_by_grade(school.id, rid))
+    ]
+    by_grade.sort(key=lambda row: (row[0] != "K", int(row[0]) if row[0].isdigit() else 99))
+    by_class = [
+        (c, n, int(v or 0))
+        for c, n, v in db.session.execute(queries.coverage_by_class(school.id, rid))
+    ]
+    students = sum(n for _, n, _ in by_grade)
+    visited = sum(v for _, _, v in by_grade)
+    warnings = []
+    if current is not None:
+        in_scope: dict[str, int] = {}
+        for student in db.session.scalars(
+            round_queries.students_in_scope(school.id, current.scope, current.scope_values)
+        ):
+            in_scope[student.grade] = in_scope.get(student.grade, 0) + 1
+        warnings = rules.targeting_warnings(current.scope, in_scope, {g: n for g, n, _ in by_grade})
+    now = clock.now()
+    today = clock.today(ZoneInfo(school.timezone))
+    follow_ups = db.session.scalars(queries.open_follow_ups(school.id)).all()
     return render(
         "schools/dashboard.html",
         school=school,
+        rounds=rounds,
+        current=current,
         by_status=[(s, counts.get(s, 0)) for s in VisitStatus],
         total_visits=sum(counts.values()),
-        students=db.session.scalar(queries.active_students(school.id)),
+        students=students,
+        visited=visited,
+        coverage=_share(visited, students),
+        by_grade=[(g, n, v, _share(v, n)) for g, n, v in by_grade],
+        by_class=[(c, n, v, _share(v, n)) for c, n, v in by_class],
+        mark=rules.COVERAGE_MARK,
+        warnings=warnings,
+        overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now)).all(),
+        follow_ups_open=len(follow_ups),
+        follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
+        busiest=db.session.execute(queries.busiest_people(school.id)).all(),
         visitors=db.session.scalar(queries.staff(school.id)),
     )
+
+
+def _period(school: School) -> tuple[date, date, HoursRangeForm]:
+    """The period asked for, or this month; a bad period keeps its message for the form."""
+    form = HoursRangeForm(request.args)
+    asked = "start" in request.args or "end" in request.args
+    if asked and form.validate():
+        if form.start.data <= form.end.data:
+            return form.start.data, form.end.data, form
+        form.end.errors.append("The period must end after it starts.")
+    start = clock.today(ZoneInfo(school.timezone)).replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if not form.errors:
+        form.start.data, form.end.data = start, end
+    return start, end, form
+
+
+@bp.get("/<int:school_id>/hours")
+@policy.requires(policy.coordinate_school, school=School)
+def hours(school: School):
+    start, end, form = _period(school)
+    settings = HoursSettingsForm(
+        mode=school.hours_mode.value, hours_per_visit=school.hours_per_visit
+    )
+    return render(
+        "schools/hours.html",
+        school=school,
+        form=form,
+        settings=settings,
+        start=start,
+        end=end,
+        rows=db.session.execute(queries.hours_by_person(school.id, start, end)).all(),
+        exports=db.session.scalars(queries.exports(school.id)).all(),
+    )
+
+
+@bp.get("/<int:school_id>/hours.csv")
+@policy.requires(policy.coordinate_school, school=School)
+def hours_csv(school: School):
+    start, end, _ = _period(school)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "Name",
+            "Email",
+            "Staff id",
+            "Completed visits",
+            "Visitor hours",
+            "Interpreter hours",
+            "Not yet exported",
+        ]
+    )
+    for user, count, visitor_hours, interpreter_hours, pending in db.session.execute(
+        queries.hours_by_person(school.id, start, end)
+    ):
+        writer.writerow(
+            [
+                user.name,
+                user.email,
+                user.staff_id or "",
+                count,
+                f"{visitor_hours:.2f}",
+                f"{interpreter_hours:.2f}",
+                f"{pending:.2f}",
+            ]
+        )
+    name = f"hours-{school.code}-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/<int:school_id>/hours/export")
+@policy.requires(policy.coordinate_school, school=School)
+def mark_exported(school: School):
+    start, end, _ = _period(school)
+    export = services.mark_exported(school, start, end, by=current_user)
+    db.session.commit()
+    if export is None:
+        flash("Nothing new to export in that period: it was exported before.", "warning")
+    else:
+        flash(f"Hours from {start:%d %b} to {end:%d %b %Y} are marked as exported.", "success")
+    return redirect_after_post(
+        url_for("schools.hours", school_id=school.id, start=start.isoformat(), end=end.isoformat())
+    )
+
+
+@bp.post("/<int:school_id>/hours/settings")
+@policy.requires(policy.coordinate_school, school=School)
+def pay_settings(school: School):
+    form = HoursSettingsForm()
+    if form.validate_on_submit():
+        services.set_pay(
+            school,
+            mode=HoursMode(form.mode.data),
+            hours_per_visit=form.hours_per_visit.data,
+            by=current_user,
+        )
+        db.session.commit()
+        flash("Pay settings saved. They apply to visits completed from now on.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect_after_post(url_for("schools.hours", school_id=school.id))
