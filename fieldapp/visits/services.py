@@ -91,6 +91,7 @@ def assign_team(
     if visit.status not in rules.OPEN_STATUSES:
         raise rules.RuleViolation("Only an open visit can get a new team.")
     visit.team = [TeamMember(user=u, role=TeamRole.VISITOR) for u in members]
+    visit.updated_at = clock.now()  # touches the visit row, so its version moves too
     if interpreter is not None:
         visit.team.append(TeamMember(user=interpreter, role=TeamRole.INTERPRETER))
     db.session.flush()
