@@ -112,12 +112,14 @@ def make_student(
     n = next(_n)
     family = family or make_family()
     student = Student(
-        school_id=school.id,
-        family_id=family.id,
-        first_name=f"Kid{n}",
-        last_name="Test",
-        grade=grade,
-        **kw,
+        **{
+            "school_id": school.id,
+            "family_id": family.id,
+            "first_name": f"Kid{n}",
+            "last_name": "Test",
+            "grade": grade,
+            **kw,
+        }
     )
     db.session.add(student)
     if teacher is not None:

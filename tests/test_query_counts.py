@@ -37,10 +37,21 @@ def build(n: int):
     for i in range(n):
         visits.append(make_visit(school, team=[me, partner], round=rnd))
         make_visit(school, team=[], round=rnd)
-        make_visit(school, team=[me, partner], round=rnd, status=VisitStatus.SCHEDULED,
-                   scheduled_start=now + timedelta(days=1, hours=i), family_agreed_at=now)
-    return {"coordinator": coordinator, "visitor": me, "school": school, "round": rnd,
-            "visit": visits[0]}
+        make_visit(
+            school,
+            team=[me, partner],
+            round=rnd,
+            status=VisitStatus.SCHEDULED,
+            scheduled_start=now + timedelta(days=1, hours=i),
+            family_agreed_at=now,
+        )
+    return {
+        "coordinator": coordinator,
+        "visitor": me,
+        "school": school,
+        "round": rnd,
+        "visit": visits[0],
+    }
 
 
 PAGES = [
@@ -59,8 +70,12 @@ def test_queries_do_not_grow_with_the_data(app, db, client, login, role, url):
     for n in (2, 12):
         world = build(n)
         login(world[role])
-        path = url.format(visit=world["visit"].id, family=world["visit"].family_id,
-                          school=world["school"].id, round=world["round"].id)
+        path = url.format(
+            visit=world["visit"].id,
+            family=world["visit"].family_id,
+            school=world["school"].id,
+            round=world["round"].id,
+        )
         with count_queries(db.engine) as statements:
             response = client.get(path)
         assert response.status_code == 200

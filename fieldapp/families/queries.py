@@ -1,11 +1,26 @@
-"""What the relationship card of a family shows, in a handful of queries."""
+"""What the relationship card of a family and the coordinator's roster show, each in a handful
+of queries that does not grow with the rows shown."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from collections.abc import Iterable
 
-from fieldapp.models import FollowUp, Reflection, Student, TeamMember, Visit, VisitStatus
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from fieldapp.models import (
+    Family,
+    FollowUp,
+    Guardian,
+    Reflection,
+    Round,
+    SchoolClass,
+    Student,
+    TeamMember,
+    Visit,
+    VisitStatus,
+    VisitStudent,
+)
 
 
 def students(family_id: int) -> Select:
@@ -44,3 +59,94 @@ def open_follow_ups(family_id: int) -> Select:
         .options(selectinload(FollowUp.owner))
         .order_by(FollowUp.due_on)
     )
+
+
+# ---- the coordinator's roster ---------------------------------------------------------------
+
+
+def roster(
+    school_id: int,
+    *,
+    search: str = "",
+    grade: str | None = None,
+    class_id: int | None = None,
+    language: str | None = None,
+    visited_in: int | None = None,
+    visited: bool | None = None,
+) -> Select:
+    """The school's active students with their family, in name order, filtered. ``visited``
+    (with the round id ``visited_in``): only the students a completed visit of that round
+    covered (True), or only those it has not covered yet (False)."""
+    query = (
+        select(Student)
+        .outerjoin(Family, Family.id == Student.family_id)
+        .where(Student.school_id == school_id, Student.active.is_(True))
+        .options(contains_eager(Student.family), selectinload(Student.classes))
+        .order_by(Student.last_name, Student.first_name, Student.id)
+    )
+    for term in search.split():
+        query = query.where(
+            or_(
+                Student.first_name.icontains(term, autoescape=True),
+                Student.last_name.icontains(term, autoescape=True),
+                Family.name.icontains(term, autoescape=True),
+            )
+        )
+    if grade:
+        query = query.where(Student.grade == grade)
+    if class_id is not None:
+        query = query.where(Student.classes.any(SchoolClass.id == class_id))
+    if language:
+        query = query.where(Family.home_language == language)
+    if visited is not None and visited_in is not None:
+        covered = Student.id.in_(visited_students(visited_in))
+        query = query.where(covered if visited else ~covered)
+    return query
+
+
+def visited_students(round_id: int, student_ids: Iterable[int] | None = None) -> Select:
+    """Ids of the students a completed visit of the round covered (siblings each count)."""
+    query = (
+        select(VisitStudent.student_id)
+        .join(Visit, Visit.id == VisitStudent.visit_id)
+        .where(Visit.round_id == round_id, Visit.status == VisitStatus.COMPLETED)
+    )
+    if student_ids is not None:
+        query = query.where(VisitStudent.student_id.in_(list(student_ids)))
+    return query
+
+
+def open_round(school_id: int) -> Select:
+    """The school's latest round that is not closed: the one "visited this round" is about."""
+    return (
+        select(Round)
+        .where(Round.school_id == school_id, Round.closed_at.is_(None))
+        .order_by(Round.starts_on.desc(), Round.id.desc())
+        .limit(1)
+    )
+
+
+def school_classes(school_id: int) -> Select:
+    return (
+        select(SchoolClass)
+        .where(SchoolClass.school_id == school_id, SchoolClass.active.is_(True))
+        .order_by(SchoolClass.name, SchoolClass.id)
+    )
+
+
+def school_families(school_id: int, also: int | None = None) -> Select:
+    """Families with an active student at the school (and family ``also``, the one a student
+    already belongs to), by name."""
+    at_school = Family.students.any(and_(Student.school_id == school_id, Student.active.is_(True)))
+    return (
+        select(Family)
+        .where(or_(at_school, Family.id == also) if also is not None else at_school)
+        .options(selectinload(Family.students))
+        .order_by(Family.name, Family.id)
+    )
+
+
+def families_with_guardian(*, phone: str | None = None, email: str | None = None) -> Select:
+    """Families, at any school, with a guardian of exactly this E.164 phone or this email."""
+    match = Guardian.phone == phone if phone is not None else func.lower(Guardian.email) == email
+    return select(Family).where(Family.guardians.any(match)).order_by(Family.id)

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
 from fieldapp.families import queries
-from fieldapp.formatting import zone
-from fieldapp.models import Family, FollowUp
+from fieldapp.families import services as family_services
+from fieldapp.families.forms import (
+    EditStudentForm,
+    FamilyForm,
+    NewFamilyForm,
+    RosterFilterForm,
+    StudentForm,
+)
+from fieldapp.formatting import format_phone, zone
+from fieldapp.models import Family, FollowUp, Role, School, SchoolClass, Student
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
+from fieldapp.rules import RuleViolation
 from fieldapp.visits import services
 
 bp = Blueprint("families", __name__)
@@ -39,3 +48,217 @@ def follow_up_done(follow_up: FollowUp):
         return render("families/_follow_up.html", follow_up=follow_up, today=clock.today(zone()))
     flash("Follow-up marked done.", "success")
     return redirect_after_post(url_for("families.card", family_id=follow_up.family_id))
+
+
+# ---- the coordinator's roster ---------------------------------------------------------------
+
+PER_PAGE = 25
+
+
+@bp.context_processor
+def _permissions() -> dict:
+    """``may("coordinate_family", family)``: pages offer a link only to who policy lets use it."""
+
+    def may(permission: str, *objects) -> bool:
+        return getattr(policy, permission).allows(current_user, *objects)
+
+    return {"may": may}
+
+
+def _field_error(form, exc: RuleViolation, default: str) -> None:
+    field = getattr(form, exc.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, exc.message]
+
+
+def _school_class(class_id: int | None) -> SchoolClass | None:
+    """A class the form already checked is one of the school's."""
+    return db.session.get(SchoolClass, class_id) if class_id is not None else None
+
+
+@bp.get("/schools/<int:school_id>/roster")
+@policy.requires(policy.coordinate_school, school=School)
+def roster(school: School):
+    # The roster shows family records (names, language, do-not-contact): a read, on the trail.
+    # Committed first, so that the rows loaded below are not expired by the commit.
+    audit.record("roster.view", actor=current_user, obj=school, school_id=school.id)
+    db.session.commit()
+    round_ = db.session.scalar(queries.open_round(school.id))
+    classes = db.session.scalars(queries.school_classes(school.id)).all()
+    filters = RosterFilterForm(request.args)
+    filters.set_classes(classes)
+    filters.validate()
+    if round_ is None:
+        filters.visited.data = ""  # nothing to have been visited in: the filter is hidden
+    page = db.paginate(
+        queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria()),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    visited = (
+        set(db.session.scalars(queries.visited_students(round_.id, [s.id for s in page.items])))
+        if round_ is not None and page.items
+        else set()
+    )
+    return render(
+        "families/roster.html",
+        block="results",
+        school=school,
+        round=round_,
+        filters=filters,
+        applied=filters.applied(),
+        page=page,
+        visited=visited,
+    )
+
+
+def _family_page(form, *, school: School, family: Family | None, status: int = 200):
+    return render(
+        "families/family_form.html", form=form, school=school, family=family, status=status
+    )
+
+
+@bp.route("/schools/<int:school_id>/families/new", methods=["GET", "POST"])
+@policy.requires(policy.coordinate_school, school=School)
+def new_family(school: School):
+    form = NewFamilyForm()
+    form.set_classes(db.session.scalars(queries.school_classes(school.id)).all())
+    if request.method == "GET" or "add_guardian" in request.form:
+        form.add_guardian_row()
+        return _family_page(form, school=school, family=None)
+    if not form.validate():
+        return _family_page(form, school=school, family=None, status=422)
+    family = family_services.create_family(form.details(), by=current_user, school=school)
+    student = form.student.form
+    family_services.create_student(
+        school,
+        student.details(),
+        family=family,
+        school_class=_school_class(student.class_id.data),
+        by=current_user,
+    )
+    db.session.commit()
+    flash(f"Added the {family.name} and {student.first_name.data.strip()}.", "success")
+    return redirect_after_post(url_for("families.card", family_id=family.id))
+
+
+@bp.route("/families/<int:family_id>/edit", methods=["GET", "POST"])
+@policy.requires(policy.coordinate_family, family=Family)
+def edit_family(family: Family):
+    school = _coordinated_school(family)
+    if request.method == "GET":
+        form = FamilyForm(obj=family)
+        form.keep_language(family.home_language)
+        form.show_stored_phones(format_phone)
+        form.add_guardian_row()
+        # The form shows the guardians' phones and emails: a read of the family record.
+        audit.record("family.view", actor=current_user, obj=family, page="edit")
+        db.session.commit()
+        return _family_page(form, school=school, family=family)
+    form = FamilyForm()
+    form.keep_language(family.home_language)
+    if "add_guardian" in request.form:
+        form.add_guardian_row()
+        return _family_page(form, school=school, family=family)
+    if not form.validate():
+        return _family_page(form, school=school, family=family, status=422)
+    was_dnc = family.do_not_contact
+    family_services.update_family(family, form.details(), by=current_user)
+    db.session.commit()
+    if family.do_not_contact and not was_dnc:
+        flash(
+            "Saved. The family is marked “do not contact”: their open visits are closed.",
+            "success",
+        )
+    else:
+        flash("Saved.", "success")
+    return redirect_after_post(url_for("families.card", family_id=family.id))
+
+
+def _coordinated_school(family: Family) -> School:
+    """The school the coordinator keeps this family for (the first of theirs, by student)."""
+    mine = current_user.school_ids(Role.COORDINATOR)
+    return next(s.school for s in family.students if s.active and s.school_id in mine)
+
+
+def _student_page(form, *, school: School, student: Student | None, status: int = 200):
+    return render(
+        "families/student_form.html", form=form, school=school, student=student, status=status
+    )
+
+
+def _student_choices(form, school: School, student: Student | None = None) -> None:
+    form.set_choices(
+        db.session.scalars(queries.school_classes(school.id)).all(),
+        db.session.scalars(
+            queries.school_families(school.id, also=student.family_id if student else None)
+        ).all(),
+    )
+
+
+def _chosen_family(form) -> Family:
+    contact = form.guardian_contact()
+    if contact is not None:
+        return family_services.family_by_guardian(contact)
+    return db.session.get(Family, form.family_id.data)
+
+
+@bp.route("/schools/<int:school_id>/students/new", methods=["GET", "POST"])
+@policy.requires(policy.coordinate_school, school=School)
+def new_student(school: School):
+    form = StudentForm()
+    _student_choices(form, school)
+    if not form.validate_on_submit():
+        return _student_page(
+            form, school=school, student=None, status=422 if form.is_submitted() else 200
+        )
+    try:
+        family = _chosen_family(form)
+        student = family_services.create_student(
+            school,
+            form.details(),
+            family=family,
+            school_class=_school_class(form.class_id.data),
+            by=current_user,
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        _field_error(form, exc, "family_id")
+        return _student_page(form, school=school, student=None, status=422)
+    db.session.commit()
+    flash(f"Added {student.full_name} to the {family.name}.", "success")
+    return redirect_after_post(url_for("families.card", family_id=family.id))
+
+
+@bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
+@policy.requires(policy.coordinate_student, student=Student)
+def edit_student(student: Student):
+    school = student.school
+    if request.method == "GET":
+        current = family_services.main_class(student)
+        form = EditStudentForm(obj=student, data={"class_id": current.id if current else None})
+    else:
+        form = EditStudentForm()
+    _student_choices(form, school, student)
+    if not form.validate_on_submit():
+        return _student_page(
+            form, school=school, student=student, status=422 if form.is_submitted() else 200
+        )
+    try:
+        family = _chosen_family(form)
+        family_services.update_student(
+            student,
+            form.details(),
+            family=family,
+            school_class=_school_class(form.class_id.data),
+            by=current_user,
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        _field_error(form, exc, "family_id")
+        return _student_page(form, school=school, student=student, status=422)
+    db.session.commit()
+    flash(f"Saved {student.full_name}.", "success")
+    if not student.active:  # no longer on this school's roster, nor maybe the family
+        return redirect_after_post(url_for("families.roster", school_id=school.id))
+    return redirect_after_post(url_for("families.card", family_id=family.id))

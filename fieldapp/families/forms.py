@@ -1,0 +1,399 @@
+"""The coordinator's forms for the roster: filters, families with their guardians, students.
+
+Phone numbers are parsed here, where the person typed them, so that a wrong one is refused next
+to its field; services receive E.164 numbers and lower-cased emails only.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import phonenumbers
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from fieldapp.families.services import (
+    FamilyDetails,
+    GuardianContact,
+    GuardianDetails,
+    StudentDetails,
+)
+from fieldapp.formatting import CONTACT_METHODS, LANGUAGES
+from fieldapp.models import ContactMethod
+
+GRADES = ("K", *(str(n) for n in range(1, 13)))
+MAX_GUARDIANS = 4
+PHONE_REGION = "US"
+PHONE_MESSAGE = "Enter a phone number like (510) 555-0123"
+
+
+def to_e164(text: str, region: str = PHONE_REGION) -> str:
+    """A typed phone number as E.164 ("+15105550123"); ValueError when it is not a real one."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(PHONE_MESSAGE) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(PHONE_MESSAGE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def _value_of(value: Any) -> str:
+    """An enum member as its value (the model's data), a submitted string as it is."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    return "" if value is None else str(value)
+
+
+def _grade_choices(prompt: str) -> list[SelectChoice]:
+    return [SelectChoice("", prompt)] + [
+        SelectChoice(g, "Kindergarten" if g == "K" else f"Grade {g}") for g in GRADES
+    ]
+
+
+def _language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in LANGUAGES.items()]
+
+
+# ---- the roster's filters -------------------------------------------------------------------
+
+
+class RosterFilterForm(Form):
+    """The roster's GET form. A value that is not one of the choices (a stale link) is dropped
+    and said so next to its field, rather than failing the page."""
+
+    q = StringField("Search by student or family name", validators=[Length(max=100)])
+    grade = SelectField("Grade", choices=_grade_choices("All grades"), default="")
+    class_id = SelectField("Class", coerce=_optional_int)
+    language = SelectField(
+        "Home language",
+        choices=[SelectChoice("", "All languages"), *_language_choices()],
+        default="",
+    )
+    visited = SelectField(
+        "Visited this round",
+        choices=[
+            SelectChoice("", "Everyone"),
+            SelectChoice("yes", "Visited"),
+            SelectChoice("no", "Not visited yet"),
+        ],
+        default="",
+    )
+
+    FILTERS = ("q", "grade", "class_id", "language", "visited")
+
+    def set_classes(self, classes) -> None:
+        self.class_id.choices = [SelectChoice("", "All classes")] + [
+            SelectChoice(str(c.id), c.name) for c in classes
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self.FILTERS:
+            field = getattr(self, name)
+            if field.errors:
+                field.data = None
+                field.errors = ["That choice is no longer available; showing everyone."]
+        return valid
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters as ``queries.roster`` takes them."""
+        return {
+            "search": self.q.data or "",
+            "grade": self.grade.data or None,
+            "class_id": self.class_id.data,
+            "language": self.language.data or None,
+            "visited": {"yes": True, "no": False}.get(self.visited.data or ""),
+        }
+
+    def applied(self) -> dict[str, Any]:
+        """The filters in use, as URL arguments: page links keep them."""
+        return {n: getattr(self, n).data for n in self.FILTERS if getattr(self, n).data}
+
+
+# ---- families -------------------------------------------------------------------------------
+
+
+class GuardianEntry(Form):
+    """One guardian. A row left empty is ignored; an existing guardian emptied is removed."""
+
+    id = HiddenField()
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    relationship_to_student = StringField(
+        "Relationship to the student",
+        validators=[Optional(), Length(max=50)],
+        description="E.g. mother, grandfather, aunt.",
+    )
+    phone = TelField("Phone", validators=[Optional(), Length(max=40)])
+    email = EmailField(
+        "Email",
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email("Enter an email address like name@example.com."),
+        ],
+    )
+
+    def validate_phone(self, field) -> None:
+        try:
+            to_e164(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def is_blank(self) -> bool:
+        typed = (self.name, self.relationship_to_student, self.phone, self.email)
+        return not any(_clean(f.data) for f in typed)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.is_blank() and not _clean(self.name.data):
+            self.name.errors = [*self.name.errors, "Enter the guardian's name."]
+            return False
+        return valid
+
+    def details(self) -> GuardianDetails:
+        phone = _clean(self.phone.data)
+        email = _clean(self.email.data)
+        return GuardianDetails(
+            id=int(self.id.data) if (self.id.data or "").isdigit() else None,
+            name=self.name.data.strip(),
+            relationship_to_student=_clean(self.relationship_to_student.data),
+            phone=to_e164(phone) if phone else None,
+            email=email.lower() if email else None,
+        )
+
+
+class FirstStudentEntry(Form):
+    """A new family comes with the student it is added for: a family with no student at the
+    school would be nobody's to see or edit."""
+
+    first_name = StringField(
+        "First name",
+        validators=[DataRequired("Enter the student's first name."), Length(max=100)],
+    )
+    last_name = StringField(
+        "Last name", validators=[DataRequired("Enter the student's last name."), Length(max=100)]
+    )
+    grade = SelectField(
+        "Grade",
+        choices=_grade_choices("Choose a grade"),
+        validators=[DataRequired("Choose the student's grade.")],
+    )
+    class_id = SelectField("Class", coerce=_optional_int)
+    sis_id = StringField(
+        "Student id in the school's system (optional)", validators=[Optional(), Length(max=64)]
+    )
+
+    def details(self) -> StudentDetails:
+        return StudentDetails(
+            first_name=self.first_name.data.strip(),
+            last_name=self.last_name.data.strip(),
+            grade=self.grade.data,
+            sis_id=_clean(self.sis_id.data),
+        )
+
+
+class FamilyForm(FlaskForm):
+    name = StringField(
+        "Household name",
+        validators=[DataRequired("Enter how the household is named."), Length(max=200)],
+        description="How the school names the family, e.g. “Nguyen family”.",
+    )
+    address_line1 = StringField("Address", validators=[Optional(), Length(max=200)])
+    address_line2 = StringField(
+        "Apartment, unit (optional)", validators=[Optional(), Length(max=200)]
+    )
+    city = StringField("City", validators=[Optional(), Length(max=100)])
+    postal_code = StringField("ZIP code", validators=[Optional(), Length(max=20)])
+    home_language = SelectField("Home language", choices=_language_choices(), default="en")
+    interpreter_needed = BooleanField("An interpreter is needed")
+    preferred_contact_method = SelectField(
+        "Preferred way to reach them",
+        coerce=_value_of,
+        choices=[
+            SelectChoice("", "Not known yet"),
+            *(SelectChoice(m.value, label) for m, label in CONTACT_METHODS.items()),
+        ],
+    )
+    preferred_contact_times = StringField(
+        "Best times to reach them",
+        validators=[Optional(), Length(max=200)],
+        description="E.g. “weekdays after 6 pm”.",
+    )
+    guardians = FieldList(FormField(GuardianEntry), min_entries=1, max_entries=MAX_GUARDIANS)
+    do_not_contact = BooleanField("The family asked not to be contacted")
+    do_not_contact_reason = StringField(
+        "What the family asked",
+        validators=[Length(max=500, message="Keep the reason under 500 characters.")],
+        description="Checking the box closes the family's open visits, and nobody contacts "
+        "them again. Uncheck it only when the family asks to be contacted again.",
+    )
+
+    def validate_do_not_contact_reason(self, field) -> None:
+        if self.do_not_contact.data and not _clean(field.data):
+            raise ValidationError(
+                "Write what the family asked, e.g. “asked by phone not to be visited”."
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Besides each field: at least one guardian the school can reach."""
+        valid = super().validate(extra_validators)
+        filled = [e.form for e in self.guardians if not e.form.is_blank()]
+        named = [g for g in filled if _clean(g.name.data)]
+        if any(_clean(g.phone.data) or _clean(g.email.data) for g in named):
+            return valid
+        if named:
+            field, message = named[0].phone, "Enter a phone number or email for a guardian."
+        elif filled:
+            return False  # each row already says its name is missing
+        else:
+            field = self.guardians[0].form.name
+            message = "Enter at least one guardian: a name and a phone number or email."
+        field.errors = [*field.errors, message]
+        return False
+
+    def keep_language(self, code: str | None) -> None:
+        """A language a roster import brought that is not in the list stays choosable."""
+        if code and code not in LANGUAGES:
+            self.home_language.choices = [*_language_choices(), SelectChoice(code, code)]
+
+    def add_guardian_row(self) -> None:
+        if len(self.guardians) < MAX_GUARDIANS:
+            self.guardians.append_entry()
+
+    def show_stored_phones(self, format_phone) -> None:
+        for entry in self.guardians:
+            entry.form.phone.data = format_phone(entry.form.phone.data)
+
+    def details(self) -> FamilyDetails:
+        method = self.preferred_contact_method.data
+        return FamilyDetails(
+            name=self.name.data.strip(),
+            address_line1=_clean(self.address_line1.data),
+            address_line2=_clean(self.address_line2.data),
+            city=_clean(self.city.data),
+            postal_code=_clean(self.postal_code.data),
+            home_language=self.home_language.data,
+            interpreter_needed=bool(self.interpreter_needed.data),
+            preferred_contact_method=ContactMethod(method) if method else None,
+            preferred_contact_times=_clean(self.preferred_contact_times.data),
+            do_not_contact=bool(self.do_not_contact.data),
+            do_not_contact_reason=_clean(self.do_not_contact_reason.data),
+            guardians=[e.form.details() for e in self.guardians if not e.form.is_blank()],
+        )
+
+
+class NewFamilyForm(FamilyForm):
+    student = FormField(FirstStudentEntry)
+
+    def set_classes(self, classes) -> None:
+        self.student.form.class_id.choices = _class_choices(classes)
+
+
+# ---- students -------------------------------------------------------------------------------
+
+
+def _family_label(family) -> str:
+    """Two households can share a name: their children tell them apart."""
+    children = ", ".join(s.first_name for s in family.students if s.active)
+    return f"{family.name} ({children})" if children else family.name
+
+
+def _class_choices(classes) -> list[SelectChoice]:
+    return [SelectChoice("", "No class")] + [SelectChoice(str(c.id), c.name) for c in classes]
+
+
+class StudentForm(FlaskForm):
+    first_name = FirstStudentEntry.first_name
+    last_name = FirstStudentEntry.last_name
+    grade = FirstStudentEntry.grade
+    class_id = SelectField("Class", coerce=_optional_int)
+    sis_id = FirstStudentEntry.sis_id
+    family_id = SelectField(
+        "Family",
+        coerce=_optional_int,
+        description="One of the families of this school.",
+    )
+    family_contact = StringField(
+        "Or find the family by a guardian's phone or email",
+        validators=[Optional(), Length(max=254)],
+        description="For a brother or sister at another school: the family is found by the "
+        "exact phone number or email of one of its guardians. Leave empty to use the family "
+        "chosen above.",
+    )
+
+    def set_choices(self, classes, families) -> None:
+        self.class_id.choices = _class_choices(classes)
+        self.family_id.choices = [SelectChoice("", "Choose a family")] + [
+            SelectChoice(str(f.id), _family_label(f)) for f in families
+        ]
+
+    def validate_family_contact(self, field) -> None:
+        text = _clean(field.data)
+        if text is None:
+            return
+        if "@" in text:
+            try:
+                Email()(self, field)
+            except ValidationError as exc:
+                raise ValidationError("Enter an email address like name@example.com.") from exc
+            return
+        try:
+            to_e164(text)
+        except ValueError as exc:
+            raise ValidationError(f"{PHONE_MESSAGE}, or an email address.") from exc
+
+    def validate_family_id(self, field) -> None:
+        if field.data is None and not _clean(self.family_contact.data):
+            raise ValidationError(
+                "Choose the student's family, or find it by a guardian's phone or email."
+            )
+
+    def guardian_contact(self) -> GuardianContact | None:
+        """What to look the family up by, when the coordinator typed a phone or email."""
+        text = _clean(self.family_contact.data)
+        if text is None:
+            return None
+        if "@" in text:
+            return GuardianContact(email=text.lower())
+        return GuardianContact(phone=to_e164(text))
+
+    def details(self) -> StudentDetails:
+        return StudentDetails(
+            first_name=self.first_name.data.strip(),
+            last_name=self.last_name.data.strip(),
+            grade=self.grade.data,
+            sis_id=_clean(self.sis_id.data),
+            active=bool(self.active.data) if "active" in self else True,
+        )
+
+
+class EditStudentForm(StudentForm):
+    active = BooleanField(
+        "Still at this school",
+        description="Uncheck when the student has left: they leave the roster, their visits "
+        "and the family's card stay.",
+    )
