@@ -1,16 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectChoice, SelectMultipleField, StringField
+from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from fieldapp.fields import CheckboxesField
 from fieldapp.models import RoundScope, VisitType
-
-
-class Checkboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RoundForm(FlaskForm):
@@ -43,8 +38,8 @@ class RoundForm(FlaskForm):
         default=RoundScope.SCHOOL.value,
         validators=[InputRequired("Choose who is visited.")],
     )
-    grades = Checkboxes("Grades", validate_choice=False)
-    classes = Checkboxes("Classes", coerce=int, validate_choice=False)
+    grades = CheckboxesField("Grades", validate_choice=False)
+    classes = CheckboxesField("Classes", coerce=int, validate_choice=False)
     students = StringField(
         "Student ids",
         description="For chosen students only: their SIS ids, separated by commas or spaces.",

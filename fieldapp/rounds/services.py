@@ -129,6 +129,29 @@ def assign(
 
 
 @dataclass
+class Staff:
+    """A school's staff as the assignment board sees them for one round."""
+
+    people: list[User]
+    reasons: dict[int, str | None]  # why someone cannot be assigned (None: they can)
+    open_counts: dict[int, int]
+
+    @property
+    def assignable(self) -> list[User]:
+        return [p for p in self.people if self.reasons[p.id] is None]
+
+
+def staff_for(round_: Round, today: date) -> Staff:
+    people = db.session.scalars(queries.school_staff(round_.school_id)).all()
+    by_user = rules.completions_by_user(db.session.scalars(completions_of(p.id for p in people)))
+    reasons = {
+        p.id: rules.why_not_assignable(by_user.get(p.id, []), today, round_.ends_on) for p in people
+    }
+    counts = dict(db.session.execute(queries.open_visit_counts(round_.school_id)).all())
+    return Staff(list(people), reasons, counts)
+
+
+@dataclass
 class Suggestion:
     people: list[User]
     reasons: list[str]

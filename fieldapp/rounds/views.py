@@ -14,7 +14,6 @@ from fieldapp.models import Round, RoundScope, School, Student, User, Visit, Vis
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rounds import queries, services
 from fieldapp.rounds.forms import RoundForm
-from fieldapp.training.queries import completions_of
 
 bp = Blueprint("rounds", __name__)
 
@@ -105,13 +104,7 @@ def _board(round_: Round, status: int = 200, messages: list | None = None):
     visits = db.session.scalars(
         queries.board_visits(round_.id, grade, class_id, language, unassigned_only)
     ).all()
-    staff = db.session.scalars(queries.school_staff(school.id)).all()
-    by_user = rules.completions_by_user(db.session.scalars(completions_of(p.id for p in staff)))
-    reasons = {
-        p.id: rules.why_not_assignable(by_user.get(p.id, []), today, round_.ends_on) for p in staff
-    }
-    open_counts = dict(db.session.execute(queries.open_visit_counts(school.id)).all())
-    assignable = [p for p in staff if reasons[p.id] is None]
+    staff = services.staff_for(round_, today)
     return render(
         "rounds/board.html",
         block="board",
@@ -119,10 +112,12 @@ def _board(round_: Round, status: int = 200, messages: list | None = None):
         round=round_,
         school=school,
         visits=visits,
-        staff=staff,
-        reasons=reasons,
-        open_counts=open_counts,
-        suggestions={v.id: services.suggest(v, assignable, open_counts) for v in visits},
+        staff=staff.people,
+        reasons=staff.reasons,
+        open_counts=staff.open_counts,
+        suggestions={
+            v.id: services.suggest(v, staff.assignable, staff.open_counts) for v in visits
+        },
         classes=db.session.scalars(queries.classes(school.id)).all(),
         grades=sorted(db.session.scalars(queries.grades(school.id)), key=_grade_order),
         languages=LANGUAGES,
@@ -155,16 +150,8 @@ def assign(round: Round):
     if not chosen:
         return _board(round, 422, [("error", "Tick the visits to assign first.")])
     if suggested:
-        staff = db.session.scalars(queries.school_staff(round.school_id)).all()
-        tz = ZoneInfo(round.school.timezone)
-        by_user = rules.completions_by_user(db.session.scalars(completions_of(p.id for p in staff)))
-        open_counts = dict(db.session.execute(queries.open_visit_counts(round.school_id)).all())
-        assignable = [
-            p
-            for p in staff
-            if not rules.why_not_assignable(by_user.get(p.id, []), clock.today(tz), round.ends_on)
-        ]
-        members = services.suggest(chosen[0], assignable, open_counts).people
+        staff = services.staff_for(round, clock.today(ZoneInfo(round.school.timezone)))
+        members = services.suggest(chosen[0], staff.assignable, staff.open_counts).people
         interpreter = None
     else:
         ids = [form.get("member1", type=int), form.get("member2", type=int)]

@@ -7,21 +7,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from fieldapp.fields import CheckboxesField
 from fieldapp.models import TrainingKind
-
-
-class CheckboxesField(SelectMultipleField):
-    """A list of checkboxes: large targets on a tablet, no multi-select box to fight with."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SessionForm(FlaskForm):
