@@ -137,6 +137,19 @@ def test_a_completed_visitor_is_assignable_the_same_minute_and_a_lapsed_one_is_n
     contact(client, visit, "agreed")
     refused = schedule(client, visit)
     assert refused.status_code == 422 and newcomer.name in refused.get_data(as_text=True)
+    # The coordinator's board shows the newcomer, not pickable, with the reason.
+    unassigned = make_visit(school, team=[], round=visit.round)
+    coordinator = make_user(Role.COORDINATOR, school)
+    login(coordinator)
+    board = client.get(f"/rounds/{visit.round_id}").get_data(as_text=True)
+    assert re.search(rf'<option value="{newcomer.id}" disabled>[^<]*Not trained', board)
+    assign = {
+        "visits": [str(unassigned.id)],
+        f"version-{unassigned.id}": "1",
+        "member1": str(partner.id),
+        "member2": str(newcomer.id),
+    }
+    assert client.post(f"/rounds/{visit.round_id}/assign", data=assign).status_code == 422
 
     login(make_user(Role.TRAINER))
     client.post(f"/training/sessions/{session.id}/present/{newcomer.id}", data={"present": "1"})
@@ -147,6 +160,8 @@ def test_a_completed_visitor_is_assignable_the_same_minute_and_a_lapsed_one_is_n
     rules.check_team([partner, newcomer], today, completions())  # assignable now
     login(partner)
     assert schedule(client, visit).status_code == 303
+    login(coordinator)
+    assert client.post(f"/rounds/{visit.round_id}/assign", data=assign).status_code == 303
 
     # The completion lapses: the same person can no longer be assigned, and the reason says so.
     for c in completions():
@@ -155,6 +170,8 @@ def test_a_completed_visitor_is_assignable_the_same_minute_and_a_lapsed_one_is_n
     db.session.commit()
     with pytest.raises(rules.RuleViolation, match="lapsed"):
         rules.check_team([partner, newcomer], today, completions())
+    board = client.get(f"/rounds/{visit.round_id}?show=all").get_data(as_text=True)
+    assert re.search(rf'<option value="{newcomer.id}" disabled>[^<]*Training lapsed', board)
 
 
 def test_only_people_marked_present_can_complete(db, client, trainer, school):
