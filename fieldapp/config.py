@@ -51,4 +51,6 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PASSWORD_MIN_LENGTH": 15,
+        # A sensitive action asks for the password again after this many minutes.
+        "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),
     }

@@ -9,15 +9,17 @@ declares neither.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 
+from fieldapp import audit
 from fieldapp.extensions import db, login_manager
 from fieldapp.models import (
     Family,
@@ -174,10 +176,32 @@ def account_roles_for(user: User) -> tuple[set[Role], set[int] | None]:
 # ---- route decorators -------------------------------------------------------------------------
 
 
-def requires(permission: Permission, **loaders: type) -> Callable:
+def _refuse(code: int, **detail: Any):
+    """Every refused access leaves an audit event (who, what, from where), then 403/404."""
+    audit.record(
+        "access.refused",
+        actor=current_user,
+        success=False,
+        status=code,
+        path=request.path,
+        **detail,
+    )
+    db.session.commit()
+    abort(code)
+
+
+def is_fresh() -> bool:
+    """Signed in (with the password, not only a remembered session) within the last minutes."""
+    signed_in_at = session.get("auth_at")
+    limit = current_app.config["FRESH_LOGIN_MINUTES"] * 60
+    return signed_in_at is not None and time.time() - signed_in_at <= limit
+
+
+def requires(permission: Permission, *, fresh: bool = False, **loaders: type) -> Callable:
     """Guard a view: signed in, holding one of the permission's roles (else 403), and for each
     ``name=Model`` the object ``<name>_id`` from the URL loaded and checked (else 404). The view
-    receives the loaded objects by name."""
+    receives the loaded objects by name. ``fresh``: a sensitive action (exports, erasure, API
+    tokens) that asks for the password again unless it was given a few minutes ago."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -185,16 +209,22 @@ def requires(permission: Permission, **loaders: type) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not permission.role_allows(current_user):
-                abort(403)
+                _refuse(403, permission=permission.name)
             objects = []
             for name, model in loaders.items():
                 obj = db.session.get(model, kwargs.pop(f"{name}_id"))
                 if obj is None:
-                    abort(404)
+                    _refuse(404, permission=permission.name)
                 kwargs[name] = obj
                 objects.append(obj)
             if permission.check is not None and not permission.check(current_user, *objects):
-                abort(404)
+                _refuse(
+                    404,
+                    permission=permission.name,
+                    objects=[f"{type(o).__name__}:{o.id}" for o in objects],
+                )
+            if fresh and not is_fresh():
+                return redirect(url_for("auth.reauthenticate", next=request.full_path))
             return view(**kwargs)
 
         guarded.permission = permission  # type: ignore[attr-defined]

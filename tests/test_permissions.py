@@ -101,6 +101,7 @@ def world(db):
 MATRIX = [
     ("auth.index", "GET", "/", dict.fromkeys(ROLES, 302)),
     ("auth.account", "GET", "/account", dict.fromkeys(ROLES, 200)),
+    ("auth.reauthenticate", "GET", "/reauthenticate", dict.fromkeys(ROLES, 200)),
     ("auth.logout", "POST", "/logout", dict.fromkeys(ROLES, 303)),
     ("visits.my_visits", "GET", "/visits/", {"visitor": 200, "other_visitor": 200}),
     (
@@ -462,3 +463,13 @@ def test_a_forbidden_page_is_a_styled_page_not_a_bare_error(world, client, login
     response = client.get("/visits/")
     assert response.status_code == 403
     assert b"Not for your role" in response.data and b"<nav" in response.data
+
+
+def test_refused_access_is_audited(world, db, client, login):
+    from fieldapp.models import AuditEvent
+
+    login(world.users["trainer"])
+    client.get("/visits/{visit_a}".format(**world.ids))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "access.refused"))
+    assert event.actor_id == world.users["trainer"].id and not event.success
+    assert event.detail["status"] == 403

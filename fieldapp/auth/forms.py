@@ -22,6 +22,12 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
+class ReauthForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+    )
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]

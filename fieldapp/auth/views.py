@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from fieldapp import policy
-from fieldapp.auth.forms import ChangePasswordForm, LoginForm
+from fieldapp import audit, policy
+from fieldapp.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
+from fieldapp.auth.passwords import verify_password
 from fieldapp.auth.services import AccountError, authenticate, change_password
 from fieldapp.extensions import db
 from fieldapp.models import Role, User
@@ -56,6 +58,7 @@ def login():
         db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
+            session["auth_at"] = time.time()
             return redirect_after_post(_safe_next(request.args.get("next")) or home_url(user))
         form.password.errors.append("That email and password do not match an account.")
         status = 401
@@ -73,6 +76,29 @@ def logout():
     # Phones are shared: clear what this site stored in the browser for the last user.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@policy.requires(policy.signed_in)
+def reauthenticate():
+    """Ask for the password again before a sensitive action."""
+    form = ReauthForm()
+    status = 200
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data):
+            session["auth_at"] = time.time()
+            audit.record("auth.reauthenticate", actor=current_user)
+            db.session.commit()
+            return redirect_after_post(
+                _safe_next(request.args.get("next")) or home_url(current_user)
+            )
+        audit.record("auth.reauthenticate", actor=current_user, success=False)
+        db.session.commit()
+        form.password.errors.append("That is not your password.")
+        status = 401
+    elif form.is_submitted():
+        status = 422
+    return render("auth/reauthenticate.html", form=form, status=status)
 
 
 @bp.route("/account", methods=["GET", "POST"])
