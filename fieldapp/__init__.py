@@ -39,11 +39,12 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401  (the schema must be known to Alembic)
         rendering,
     )
-    from fieldapp.extensions import csrf, db, login_manager, migrate
+    from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

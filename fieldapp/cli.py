@@ -21,14 +21,13 @@ users_cli = AppGroup("users", help="Staff accounts.")
 @click.password_option(help="Asked for when not given; never echoed or logged.")
 def create_user(email: str, name: str, role: str, school_code: str | None, password: str):
     """Create an account (e.g. the first admin)."""
-    from flask import current_app
-
+    from fieldapp.auth.passwords import password_problem
     from fieldapp.auth.services import AccountError, create_account
     from fieldapp.models import Role, School
 
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise click.UsageError(f"The password needs at least {minimum} characters.")
+    problem = password_problem(password)
+    if problem:
+        raise click.UsageError(problem)
     school = None
     if school_code:
         school = db.session.scalar(db.select(School).where(School.code == school_code))

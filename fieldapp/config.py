@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 # OWASP's recommended argon2id parameters: 19 MiB of memory, 2 iterations, parallelism 1.
@@ -45,12 +46,23 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        # Over HTTPS in production the cookie is bound to this host and path (__Host- prefix).
+        "SESSION_COOKIE_NAME": "__Host-fieldapp" if production else "fieldapp_session",
+        "SESSION_COOKIE_PATH": "/",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_IDLE_MINUTES": int(env("FIELDAPP_IDLE_MINUTES", "30")),
+        "SESSION_IDLE_MINUTES_VISITOR": int(env("FIELDAPP_IDLE_MINUTES_VISITOR", "480")),
+        "SESSION_ABSOLUTE_HOURS": 12,
+        "RATELIMIT_STORAGE_URI": env("FIELDAPP_REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env("FIELDAPP_LOGIN_RATE_LIMIT", "30 per minute; 300 per hour"),
+        "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
+        "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
+        "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),
+        "SMTP_USER": env("FIELDAPP_SMTP_USER"),
+        "SMTP_PASSWORD": env("FIELDAPP_SMTP_PASSWORD"),
+        "SMTP_STARTTLS": env("FIELDAPP_SMTP_STARTTLS", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "PASSWORD_MIN_LENGTH": 15,
         # A sensitive action asks for the password again after this many minutes.
         "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),
     }

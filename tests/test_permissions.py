@@ -405,6 +405,9 @@ MATRIX = [
         },
     ),
     ("admin.home", "GET", "/admin/", {"admin": 200}),
+    ("admin.set_active", "POST", "/admin/users/{visitor_id}/active", {"admin": 303}),
+    ("admin.set_active", "POST", "/admin/users/999999/active", {"admin": 404}),
+    ("admin.unlock", "POST", "/admin/users/{visitor_id}/unlock", {"admin": 303}),
     (
         "admin.new_account",
         "GET",
@@ -412,7 +415,13 @@ MATRIX = [
         {"admin": 200, "coordinator": 200, "other_coordinator": 200},
     ),
 ]
-PUBLIC_ROUTES = {"auth.login": "/login", "health.healthz": "/healthz", "static": None}
+PUBLIC_ROUTES = {
+    "auth.login": "/login",
+    "auth.forgot_password": "/password/forgot",
+    "auth.reset_password": None,
+    "health.healthz": "/healthz",
+    "static": None,
+}
 
 CASES = [
     pytest.param(

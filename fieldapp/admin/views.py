@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from fieldapp import policy
+from fieldapp import clock, policy
 from fieldapp.admin import queries
+from fieldapp.auth import services as auth_services
 from fieldapp.auth.forms import NewAccountForm
 from fieldapp.auth.services import AccountError, create_account
 from fieldapp.extensions import db
 from fieldapp.formatting import ROLE_LABELS
-from fieldapp.models import Role, School
-from fieldapp.rendering import render
+from fieldapp.models import Role, School, User
+from fieldapp.rendering import redirect_after_post, render
 
 bp = Blueprint("admin", __name__)
 
@@ -60,3 +61,25 @@ def new_account():
     elif form.is_submitted():
         status = 422
     return render("admin/new_account.html", form=form, status=status)
+
+
+@bp.post("/users/<int:person_id>/active")
+@policy.requires(policy.administer, person=User)
+def set_active(person: User):
+    active = request.form.get("active") == "1"
+    if person.id == current_user.id and not active:
+        flash("You cannot disable your own account.", "error")
+    else:
+        auth_services.set_active(person, active, by=current_user, now=clock.now())
+        db.session.commit()
+        flash(f"{person.name} is {'enabled' if active else 'disabled and signed out'}.", "success")
+    return redirect_after_post(url_for("admin.home"))
+
+
+@bp.post("/users/<int:person_id>/unlock")
+@policy.requires(policy.administer, person=User)
+def unlock(person: User):
+    auth_services.unlock(person, by=current_user)
+    db.session.commit()
+    flash(f"{person.name} can try to sign in again.", "success")
+    return redirect_after_post(url_for("admin.home"))

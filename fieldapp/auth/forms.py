@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-MAX_PASSWORD = 128
+from fieldapp.auth.passwords import MAX_LENGTH, password_problem
+
+MAX_PASSWORD = MAX_LENGTH
 
 
-def _min_length(form, field) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(f"Use at least {minimum} characters. A short sentence works well.")
+def _good_password(form, field) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):
@@ -34,7 +35,7 @@ class ChangePasswordForm(FlaskForm):
     )
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired("Enter a new password."), _min_length, Length(max=MAX_PASSWORD)],
+        validators=[DataRequired("Enter a new password."), _good_password],
         description="At least 15 characters. No rules about symbols: a phrase you remember.",
     )
     confirm = PasswordField(
@@ -65,4 +66,23 @@ class NewAccountForm(FlaskForm):
         default="en",
         validators=[Length(max=100)],
         description="Language codes separated by spaces, e.g. “en es”.",
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter a new password."), _good_password],
+        description="At least 15 characters. No rules about symbols: a phrase you remember.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("new_password", "The two new passwords differ."),
+        ],
     )

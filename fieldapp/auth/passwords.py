@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 # Verified against when an email has no account, so that a miss costs as long as a hit and
 # response times do not tell which emails exist.
@@ -37,3 +40,30 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
+
+
+# ---- what a good password is (NIST SP 800-63B rev. 4) -----------------------------------------
+
+MIN_LENGTH = 15
+MAX_LENGTH = 128  # at least 64 must be allowed; long pass-phrases are welcome
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, shipped with zxcvbn's frequency lists."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None. Length and the list of common passwords only:
+    no composition rules, which make passwords worse, not better."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters. A short sentence works well."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    folded = "".join(password.lower().split())
+    if folded in common_passwords() or password.lower() in common_passwords():
+        return "This password is on the list of the most common passwords. Choose another."
+    if len(set(folded)) <= 2:
+        return "Use more than one or two different characters."
+    return None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from fieldapp import audit
+from fieldapp.auth import sessions, throttle
 from fieldapp.auth.passwords import hash_password, needs_rehash, verify_password
 from fieldapp.extensions import db
-from fieldapp.models import Role, RoleAssignment, School, User, utcnow
+from fieldapp.models import PasswordResetToken, Role, RoleAssignment, School, User
 
 # Words for generated first passwords: long, easy to read out and type on a phone.
 _WORDS = [
@@ -51,21 +54,94 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     """The user whose email and password these are, or None. The same message and the same work
-    for an unknown email, a wrong password and a disabled account: no account enumeration."""
+    for an unknown email, a wrong password and a disabled account: no account enumeration.
+    Raises ``throttle.SignInRefused`` while this email must wait after failures."""
+    throttle.check(email, now=now)
     user = find_user(email)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
+        failures = throttle.record_failure(email, now=now)
         if user is not None:
-            user.failed_logins += 1
-        audit.record("auth.login", actor=user, success=False, email_domain=email.rpartition("@")[2])
+            user.failed_logins = failures
+        audit.record(
+            "auth.login",
+            actor=user,
+            success=False,
+            email_domain=email.rpartition("@")[2][:100],
+            failures=failures,
+        )
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    throttle.clear(email)
     user.failed_logins = 0
-    user.last_login_at = utcnow()
+    user.last_login_at = now
     audit.record("auth.login", actor=user)
+    return user
+
+
+def unlock(user: User, *, by: User) -> None:
+    """An admin lets someone try to sign in again after the hard stop."""
+    throttle.clear(user.email)
+    user.failed_logins = 0
+    audit.record("auth.unlock", actor=by, obj=user)
+
+
+def set_active(user: User, active: bool, *, by: User, now: datetime) -> None:
+    user.active = active
+    if not active:
+        sessions.end_all(user, now=now)
+    audit.record("user.enable" if active else "user.disable", actor=by, obj=user)
+
+
+# ---- password reset by an emailed one-time link ----------------------------------------------
+
+RESET_VALID = timedelta(hours=1)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_reset(email: str, *, now: datetime) -> tuple[User, str] | None:
+    """A one-time reset token for the account with this email (None when there is none; the
+    caller answers the same either way)."""
+    user = find_user(email)
+    if user is None or not user.active:
+        audit.record("auth.reset_request", success=False)
+        return None
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordResetToken(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + RESET_VALID,
+        )
+    )
+    audit.record("auth.reset_request", actor=user, obj=user)
+    return user, token
+
+
+def reset_token_user(token: str, *, now: datetime) -> PasswordResetToken | None:
+    row = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    )
+    if row is None or row.used_at is not None or row.expires_at < now:
+        return None
+    return row
+
+
+def finish_reset(row: PasswordResetToken, new_password: str, *, now: datetime) -> User:
+    user = db.session.get(User, row.user_id)
+    row.used_at = now
+    set_password(user, new_password)
+    sessions.end_all(user, now=now)
+    throttle.clear(user.email)
+    user.failed_logins = 0
+    audit.record("auth.reset", actor=user, obj=user)
     return user
 
 
@@ -74,10 +150,14 @@ def set_password(user: User, password: str) -> None:
     user.session_version += 1  # every other session of this user ends
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(
+    user: User, current: str, new: str, *, now: datetime, keep_session: str | None
+) -> None:
+    """A new password; every other session of this user ends."""
     if not verify_password(user.password_hash, current):
         raise AccountError("That is not your current password.", field="current_password")
     set_password(user, new)
+    sessions.end_all(user, now=now, keep=keep_session)
     audit.record("auth.password_change", actor=user, obj=user)
 
 

@@ -3,16 +3,31 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from fieldapp import audit, policy
-from fieldapp.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
+from fieldapp import audit, clock, mail, policy
+from fieldapp.auth import sessions
+from fieldapp.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ReauthForm,
+    ResetPasswordForm,
+)
 from fieldapp.auth.passwords import verify_password
-from fieldapp.auth.services import AccountError, authenticate, change_password
-from fieldapp.extensions import db
+from fieldapp.auth.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    finish_reset,
+    reset_token_user,
+    start_reset,
+)
+from fieldapp.auth.throttle import SignInRefused
+from fieldapp.extensions import db, limiter
 from fieldapp.models import Role, User
-from fieldapp.rendering import redirect_after_post, render
+from fieldapp.rendering import is_htmx, redirect_after_post, render
 
 bp = Blueprint("auth", __name__)
 
@@ -40,26 +55,72 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+@bp.before_app_request
+def check_session():
+    """Every request of a signed-in person is checked against their session on the server."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = clock.now()
+    row = sessions.find(session.get("sid"))
+    reason = sessions.why_ended(row, current_user, now=now, config=current_app.config)
+    if reason is None:
+        sessions.touch(row, now=now)
+        db.session.commit()
+        return None
+    if row is not None and row.ended_at is None:
+        row.ended_at = now
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(reason, "info")
+    login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx():
+        return "", 401, {"HX-Redirect": login}
+    return redirect(login)
+
+
 @bp.get("/")
 @policy.requires(policy.signed_in)
 def index():
     return redirect(home_url(current_user))
 
 
+def _sign_in(user: User, remember: bool) -> None:
+    session.clear()  # a new session at sign-in: nothing carried over from before
+    token = sessions.start(
+        user, now=clock.now(), ip=request.remote_addr, user_agent=request.user_agent.string
+    )
+    login_user(user, remember=False)  # no long-lived remember cookie: it could not be revoked
+    session["sid"] = token
+    session["auth_at"] = time.time()
+    session.permanent = remember  # keep the session across browser restarts, 12 hours at most
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @policy.public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        db.session.commit()
+        try:
+            user = authenticate(form.email.data, form.password.data, now=clock.now())
+        except SignInRefused as exc:
+            db.session.rollback()
+            audit.record("auth.login", success=False, throttled=True)
+            db.session.commit()
+            form.password.errors.append(exc.message)
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+            response = render("auth/login.html", form=form, status=429)
+            response.headers.update(headers)
+            return response
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            session["auth_at"] = time.time()
+            _sign_in(user, bool(form.remember.data))
+            db.session.commit()
             return redirect_after_post(_safe_next(request.args.get("next")) or home_url(user))
+        db.session.commit()
         form.password.errors.append("That email and password do not match an account.")
         status = 401
     elif form.is_submitted():
@@ -70,12 +131,55 @@ def login():
 @bp.post("/logout")
 @policy.requires(policy.signed_in)
 def logout():
+    sessions.end(session.get("sid"), now=clock.now())
+    audit.record("auth.logout", actor=current_user)
+    db.session.commit()
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
     response = redirect_after_post(url_for("auth.login"))
     # Phones are shared: clear what this site stored in the browser for the last user.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@policy.public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        started = start_reset(form.email.data, now=clock.now())
+        db.session.commit()
+        if started is not None:
+            user, token = started
+            link = url_for("auth.reset_password", token=token, _external=True)
+            mail.send(
+                user.email,
+                "Reset your fieldapp password",
+                f"Hello {user.first_name},\n\nTo choose a new password, open this link "
+                f"within an hour:\n\n{link}\n\nIf you did not ask for it, ignore this "
+                "message: your password stays as it is.\n",
+            )
+        # The same answer whether or not the email has an account.
+        flash("If an account has this email, a link to reset the password is on its way.", "info")
+        return redirect_after_post(url_for("auth.login"))
+    return render("auth/forgot.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@policy.public
+def reset_password(token: str):
+    row = reset_token_user(token, now=clock.now())
+    if row is None:
+        return render("auth/reset_invalid.html", status=404)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        finish_reset(row, form.new_password.data, now=clock.now())
+        db.session.commit()
+        flash("Your password is changed. Please sign in with it.", "success")
+        return redirect_after_post(url_for("auth.login"))
+    return render("auth/reset.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/reauthenticate", methods=["GET", "POST"])
@@ -109,13 +213,19 @@ def account():
     status = 200
     if form.validate_on_submit():
         try:
-            change_password(user, form.current_password.data, form.new_password.data)
+            change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                now=clock.now(),
+                keep_session=session.get("sid"),
+            )
         except AccountError as exc:
             getattr(form, exc.field).errors.append(exc.message)
             status = 422
         else:
             db.session.commit()
-            # The password change ended every session; keep this one going.
+            # The new password's session version: this browser stays signed in.
             login_user(user, remember=False)
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect_after_post(url_for("auth.account"))

@@ -12,6 +12,7 @@ from fieldapp.models.people import (
     SchoolClass,
     User,
 )
+from fieldapp.models.security import LoginThrottle, PasswordResetToken, UserSession
 from fieldapp.models.training import (
     Attendance,
     Setting,
@@ -55,6 +56,8 @@ __all__ = [
     "HoursEntry",
     "HoursExport",
     "HoursMode",
+    "LoginThrottle",
+    "PasswordResetToken",
     "PrivateNote",
     "Reflection",
     "ReflectionDraft",
@@ -74,6 +77,7 @@ __all__ = [
     "TrainingSessionSchool",
     "TrainingSessionTrainer",
     "User",
+    "UserSession",
     "Visit",
     "VisitMode",
     "VisitStatus",

@@ -94,15 +94,27 @@ def test_sign_out_ends_the_session_and_clears_the_phone(db, client, login):
     assert client.get("/visits/").status_code == 302
 
 
-def test_remember_me_sets_a_long_lived_cookie(db, client):
+def test_remember_me_keeps_the_session_across_browser_restarts(db, client, app):
     user = make_user(Role.VISITOR)
     db.session.commit()
-    response = client.post(
+    remembered = client.post(
         "/login", data={"email": user.email, "password": TEST_PASSWORD, "remember": "y"}
     )
-    cookies = response.headers.getlist("Set-Cookie")
-    remember = [c for c in cookies if c.startswith("remember_token=")]
-    assert remember and "HttpOnly" in remember[0] and "Expires=" in remember[0]
+    cookie = next(
+        c
+        for c in remembered.headers.getlist("Set-Cookie")
+        if c.startswith(app.config["SESSION_COOKIE_NAME"] + "=")
+    )
+    assert "Expires=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    other = app.test_client()
+    plain = other.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    cookie = next(
+        c
+        for c in plain.headers.getlist("Set-Cookie")
+        if c.startswith(app.config["SESSION_COOKIE_NAME"] + "=")
+    )
+    assert "Expires=" not in cookie
+    assert not any(c.startswith("remember_token=") for c in plain.headers.getlist("Set-Cookie"))
 
 
 def test_changing_the_password_ends_other_sessions(app, db, client, login):

@@ -106,6 +106,8 @@ def test_a_visitor_arranges_schedules_and_reflects(
     # The visit happens; an hour later the pair reflects in the car.
     start = live_server.query(lambda: db.session.get(Visit, visit_id).scheduled_start)
     time_passes(start + timedelta(hours=1) - datetime.now(UTC))
+    # A day later the session has timed out: the visitor signs in again, in the car.
+    sign_in("visitor1@demo.test")
     page.goto(f"{live_server.url}/visits/")
     waiting = page.locator(
         "section", has=page.get_by_role("heading", name=re.compile("Waiting for"))
