@@ -122,3 +122,23 @@ def save_screenshot(page, name: str) -> Path:
 @pytest.fixture
 def screenshot(page):
     return lambda name: save_screenshot(page, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Every browser test fails when the page reports a Content-Security-Policy violation."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if "Content Security Policy" in m.text or "Refused to" in m.text
+            else None
+        ),
+    )
+    yield
+    assert not problems, problems
