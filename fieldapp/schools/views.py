@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 
-from fieldapp import clock, policy, rules
+from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.models import HoursMode, School, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
@@ -120,9 +120,18 @@ def hours(school: School):
 
 
 @bp.get("/<int:school_id>/hours.csv")
-@policy.requires(policy.coordinate_school, school=School)
+@policy.requires(policy.coordinate_school, fresh=True, school=School)
 def hours_csv(school: School):
     start, end, _ = _period(school)
+    audit.record(
+        "hours.download",
+        actor=current_user,
+        obj=school,
+        school_id=school.id,
+        start=start.isoformat(),
+        end=end.isoformat(),
+    )
+    db.session.commit()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from fieldapp import clock, policy
+from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
 from fieldapp.formatting import zone
 from fieldapp.models import TrainingCompletion, TrainingKind, TrainingSession, User
@@ -246,9 +246,11 @@ def roster():
 
 
 @bp.get("/roster.csv")
-@policy.requires(policy.view_trained_roster)
+@policy.requires(policy.view_trained_roster, fresh=True)
 def roster_csv():
     _, _, _, rows = _roster_rows(policy.roster_school_ids(current_user))
+    audit.record("training.roster_download", actor=current_user, rows=len(rows))
+    db.session.commit()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["School", "Name", "Email", "Staff id", "Training status", "Valid until"])

@@ -212,3 +212,28 @@ def test_sign_in_failures_and_successes_are_audited_without_the_password(app, db
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
     assert [e.success for e in events] == [False, True]
     assert all("not my password" not in str(e.detail) for e in events)
+
+
+@pytest.mark.parametrize("url", ["/schools/{school}/hours.csv", "/training/roster.csv"])
+def test_exports_ask_for_the_password_again_after_a_while(app, db, client, login, url):
+    from tests.factories import make_school
+
+    school = make_school()
+    login(make_user(Role.COORDINATOR, school))
+    path = url.format(school=school.id)
+    assert client.get(path).status_code == 200  # just signed in: fresh
+    with client.session_transaction() as flask_session:
+        flask_session["auth_at"] -= 3600
+    stale = client.get(path)
+    assert stale.status_code == 302 and "/reauthenticate" in stale.headers["Location"]
+    wrong = client.post(stale.headers["Location"], data={"password": "not it at all"})
+    assert wrong.status_code == 401
+    again = client.post(stale.headers["Location"], data={"password": TEST_PASSWORD})
+    assert again.status_code == 303 and again.headers["Location"].startswith(path)
+    assert client.get(path).status_code == 200
+    downloads = db.session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.action.in_(["hours.download", "training.roster_download"])
+        )
+    ).all()
+    assert len(downloads) == 2
