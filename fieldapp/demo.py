@@ -454,3 +454,4 @@ def _clear() -> None:
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.flush()
+    db.session.expunge_all()  # the rows are gone: forget the objects that stood for them
