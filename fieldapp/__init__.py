@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.errors import bp as health_bp
     from fieldapp.families.views import bp as families_bp
+    from fieldapp.privacy.views import bp as privacy_bp
     from fieldapp.rounds.views import bp as rounds_bp
     from fieldapp.schools.views import bp as schools_bp
     from fieldapp.training.views import bp as training_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(schools_bp, url_prefix="/schools")
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(privacy_bp, url_prefix="/admin/privacy")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -101,5 +103,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from fieldapp.cli import register
+    from fieldapp.privacy import cli as privacy_cli
 
     register(app)
+    privacy_cli.register(app)

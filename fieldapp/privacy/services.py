@@ -1,0 +1,513 @@
+"""The work behind the privacy pages and commands. Services take explicit arguments and only
+flush; the caller commits once, so that an erasure or a purge happens whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.engine import URL, make_url
+
+from fieldapp import audit
+from fieldapp.extensions import db
+from fieldapp.formatting import CONTACT_METHODS, LANGUAGES, MODES, OUTCOMES, VISIT_TYPES
+from fieldapp.models import (
+    AuditEvent,
+    ContactAttempt,
+    Family,
+    FollowUp,
+    Guardian,
+    PrivateNote,
+    Reflection,
+    ReflectionDraft,
+    Setting,
+    Student,
+    User,
+    Visit,
+    VisitStatus,
+)
+from fieldapp.privacy import queries
+from fieldapp.rules import OPEN_STATUSES, STATUS_LABELS
+
+AUDIT_RETENTION_KEY = "audit_retention_days"
+REFLECTION_RETENTION_KEY = "reflection_retention_years"
+
+# The shared part of a reflection, as the form names it.
+REFLECTION_FIELDS = {
+    "hopes_and_dreams": "Hopes and dreams",
+    "strengths": "Strengths and knowledge",
+    "want_school_to_know": "What they want the school to know",
+    "best_way_to_reach": "Best way to reach them",
+    "academic_focus": "Academic focus",
+    "family_support": "How the family supports it",
+}
+PRIVATE_NOTE_LABEL = "Private to the visit team (not shared with the school)"
+
+
+# ---- retention settings -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retention:
+    reflection_years: int | None  # None: kept for ever
+    audit_days: int | None
+
+
+def _int_setting(key: str) -> int | None:
+    setting = db.session.get(Setting, key)
+    return int(setting.value) if setting is not None and setting.value else None
+
+
+def retention() -> Retention:
+    return Retention(
+        reflection_years=_int_setting(REFLECTION_RETENTION_KEY),
+        audit_days=_int_setting(AUDIT_RETENTION_KEY),
+    )
+
+
+def set_retention(
+    *, reflection_years: int | None, audit_days: int | None, by: User | None
+) -> Retention:
+    wanted = {REFLECTION_RETENTION_KEY: reflection_years, AUDIT_RETENTION_KEY: audit_days}
+    for key, value in wanted.items():
+        setting = db.session.get(Setting, key) or Setting(key=key)
+        setting.value = str(value) if value else None
+        db.session.add(setting)
+    audit.record(
+        "privacy.retention", actor=by, reflection_years=reflection_years, audit_days=audit_days
+    )
+    db.session.flush()
+    return retention()
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February, in a year that has none
+        return moment.replace(year=moment.year - years, day=28)
+
+
+# ---- purge ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    reflections_before: datetime | None  # None: reflections are kept for ever
+    reflections: int
+    private_notes: int
+    audit_before: datetime | None
+    audit_events: int
+    dry_run: bool
+
+
+def purge(*, now: datetime, dry_run: bool = False) -> PurgeReport:
+    """Delete what is older than the district keeps: reflections (with their private notes) by
+    the day they were submitted, and audit events. ``dry_run`` only counts."""
+    keep = retention()
+    reflections_before = years_before(now, keep.reflection_years) if keep.reflection_years else None
+    audit_before = now - timedelta(days=keep.audit_days) if keep.audit_days else None
+    counts = {"reflections": 0, "private_notes": 0, "audit_events": 0}
+    if reflections_before is not None:
+        old = select(Reflection.id).where(Reflection.submitted_at < reflections_before)
+        targets = {
+            "private_notes": (PrivateNote, PrivateNote.reflection_id.in_(old)),
+            "reflections": (Reflection, Reflection.submitted_at < reflections_before),
+        }
+        for name, (model, where) in targets.items():
+            counts[name] = _remove(model, where, dry_run)
+    if audit_before is not None:
+        counts["audit_events"] = _remove(AuditEvent, AuditEvent.at < audit_before, dry_run)
+    if not dry_run:
+        audit.record("privacy.purge", **counts)
+        db.session.flush()
+    return PurgeReport(
+        reflections_before=reflections_before,
+        audit_before=audit_before,
+        dry_run=dry_run,
+        **counts,
+    )
+
+
+def _count(model: type, where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(where)) or 0
+
+
+def _remove(model: type, where, dry_run: bool) -> int:
+    if dry_run:
+        return _count(model, where)
+    result = db.session.execute(
+        delete(model).where(where).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# ---- a family's record ------------------------------------------------------------------------
+
+
+def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
+    """Everything the app holds about one family, readable: what the family has a right to see.
+    The page and the JSON export are both this, so they cannot disagree."""
+    students = db.session.scalars(queries.family_students(family.id)).all()
+    visits = db.session.scalars(queries.family_visits(family.id)).all()
+    visit_ids = [v.id for v in visits]
+    drafts: dict[int, list] = {}
+    for draft, writer in db.session.execute(queries.drafts_for(visit_ids)) if visit_ids else []:
+        drafts.setdefault(draft.visit_id, []).append(
+            {
+                "written_by": writer.name,
+                "saved_at": draft.updated_at,
+                "fields": {
+                    REFLECTION_FIELDS.get(k, k): v
+                    for k, v in (draft.data or {}).items()
+                    if isinstance(v, str) and v.strip()
+                },
+            }
+        )
+    return {
+        "about": (
+            "Everything fieldapp holds about this family. Parts marked private were seen only "
+            "by the visit team and never shared with the school."
+        ),
+        "generated_at": now,
+        "family": {
+            "id": family.id,
+            "name": family.name,
+            "address": family.address or None,
+            "home_language": LANGUAGES.get(family.home_language, family.home_language),
+            "interpreter_needed": family.interpreter_needed,
+            "preferred_contact_method": CONTACT_METHODS.get(family.preferred_contact_method),
+            "preferred_contact_times": family.preferred_contact_times,
+            "do_not_contact": family.do_not_contact,
+            "do_not_contact_since": family.do_not_contact_at,
+            "do_not_contact_reason": family.do_not_contact_reason,
+            "created_at": family.created_at,
+            "updated_at": family.updated_at,
+        },
+        "guardians": [
+            {
+                "name": g.name,
+                "relationship": g.relationship_to_student,
+                "phone": g.phone,
+                "email": g.email,
+                "language": LANGUAGES.get(g.language or "", g.language),
+            }
+            for g in family.guardians
+        ],
+        "students": [
+            {
+                "id": s.id,
+                "name": s.full_name,
+                "grade": s.grade,
+                "school": s.school.name,
+                "classes": [c.name for c in s.classes],
+                "school_student_id": s.sis_id,
+                "enrolled": s.active,
+            }
+            for s in students
+        ],
+        "visits": [_visit_record(v, drafts.get(v.id, [])) for v in visits],
+        "follow_ups": [
+            {
+                "description": f.description,
+                "owner": f.owner.name if f.owner else None,
+                "due_on": f.due_on,
+                "done_at": f.done_at,
+                "visit_id": f.visit_id,
+            }
+            for f in db.session.scalars(queries.family_follow_ups(family.id))
+        ],
+        "record_access": [
+            {
+                "at": event.at,
+                "action": event.action,
+                "by": actor.name if actor else None,
+                "succeeded": event.success,
+            }
+            for event, actor in db.session.execute(queries.record_access(family.id, visit_ids))
+        ],
+    }
+
+
+def _visit_record(visit: Visit, drafts: list) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "type": VISIT_TYPES[visit.visit_type],
+        "status": STATUS_LABELS[visit.status],
+        "status_reason": visit.status_reason,
+        "school": visit.school.name,
+        "time_zone": visit.school.timezone,
+        "round": visit.round.name if visit.round else None,
+        "students": [s.full_name for s in visit.students],
+        "team": [{"name": m.user.name, "role": m.role.value} for m in visit.team],
+        "mode": MODES.get(visit.mode),
+        "place": visit.place,
+        "family_agreed_at": visit.family_agreed_at,
+        "scheduled_start": visit.scheduled_start,
+        "completed_at": visit.completed_at,
+        "contacts": [
+            {
+                "at": c.at,
+                "by": c.by.name if c.by else None,
+                "method": CONTACT_METHODS[c.method],
+                "outcome": OUTCOMES[c.outcome],
+                "note": c.note,
+            }
+            for c in visit.contacts
+        ],
+        "reflections": [
+            {
+                "submitted_at": r.submitted_at,
+                "recorded_by": r.author.name if r.author else None,
+                "duration_minutes": r.duration_minutes,
+                "shared_with_school": {
+                    label: getattr(r, name)
+                    for name, label in REFLECTION_FIELDS.items()
+                    if getattr(r, name)
+                },
+                "private_to_visit_team": r.private_note.text if r.private_note else None,
+            }
+            for r in visit.reflections
+        ],
+        "unsent_drafts": drafts,
+    }
+
+
+def json_default(value: Any) -> Any:
+    """For ``json.dumps`` of a family record: times as ISO 8601 (UTC), amounts as text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# ---- erasure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureCounts:
+    """What an erasure deletes, and what it keeps without the family."""
+
+    guardians: int
+    contacts: int
+    reflections: int
+    private_notes: int
+    drafts: int
+    follow_ups: int
+    visits_kept: int
+    visits_cancelled: int
+    students_kept: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _erased(family_id: int) -> dict[str, tuple[type, Any]]:
+    """What goes, as (model, condition), in an order the foreign keys accept."""
+    visits = select(Visit.id).where(Visit.family_id == family_id)
+    reflections = select(Reflection.id).where(Reflection.visit_id.in_(visits))
+    return {
+        "private_notes": (PrivateNote, PrivateNote.reflection_id.in_(reflections)),
+        "reflections": (Reflection, Reflection.visit_id.in_(visits)),
+        "contacts": (ContactAttempt, ContactAttempt.visit_id.in_(visits)),
+        "drafts": (ReflectionDraft, ReflectionDraft.visit_id.in_(visits)),
+        "follow_ups": (
+            FollowUp,
+            or_(FollowUp.family_id == family_id, FollowUp.visit_id.in_(visits)),
+        ),
+        "guardians": (Guardian, Guardian.family_id == family_id),
+    }
+
+
+def _kept(family_id: int) -> dict[str, tuple[type, Any]]:
+    return {
+        "visits_kept": (Visit, Visit.family_id == family_id),
+        "visits_cancelled": (
+            Visit,
+            (Visit.family_id == family_id) & Visit.status.in_(OPEN_STATUSES),
+        ),
+        "students_kept": (Student, Student.family_id == family_id),
+    }
+
+
+def erasure_preview(family: Family) -> ErasureCounts:
+    targets = _erased(family.id) | _kept(family.id)
+    return ErasureCounts(**{name: _count(m, where) for name, (m, where) in targets.items()})
+
+
+def erase_family(family: Family, *, reason: str, by: User | None) -> ErasureCounts:
+    """Erase a family on its request. Its contacts, reflections with their private notes,
+    drafts, follow-ups, guardians and the family itself are deleted. Its visits stay, without
+    the family, so that counts, coverage and hours stay true; the place and the status reason
+    (which can hold an address or a personal detail) are cleared, and a visit still open is
+    cancelled, since nobody can arrange it any more. Its students stay on the roster (they come
+    from the school's system) without the family. The audit event holds the reason and the
+    counts, nothing personal."""
+    family_id = family.id
+    # On PostgreSQL the family's visits are locked until the commit: a change to one of them
+    # made at this moment waits, then fails on the visit's version instead of undoing this.
+    db.session.execute(select(Visit.id).where(Visit.family_id == family_id).with_for_update())
+    counts = {name: _remove(m, where, False) for name, (m, where) in _erased(family_id).items()}
+    counts["visits_cancelled"] = _update(
+        update(Visit)
+        .where(Visit.family_id == family_id, Visit.status.in_(OPEN_STATUSES))
+        .values(status=VisitStatus.CANCELLED)
+    )
+    counts["visits_kept"] = _update(
+        update(Visit)
+        .where(Visit.family_id == family_id)
+        .values(family_id=None, place=None, status_reason=None, version=Visit.version + 1)
+    )
+    counts["students_kept"] = _update(
+        update(Student).where(Student.family_id == family_id).values(family_id=None)
+    )
+    result = ErasureCounts(**counts)
+    audit.record("family.erase", actor=by, obj=family, reason=reason, **result.as_dict())
+    db.session.flush()
+    db.session.execute(
+        delete(Family).where(Family.id == family_id).execution_options(synchronize_session=False)
+    )
+    # Objects loaded before (the family, its guardians, visits) no longer match the database.
+    db.session.expire_all()
+    return result
+
+
+def _update(statement) -> int:
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+# ---- backups (SQLite; PostgreSQL has pg_dump) -------------------------------------------------
+
+
+class BackupError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    revision: str
+    tables: int
+    size: int
+
+
+PG_HINT = (
+    "This database is PostgreSQL: back it up with pg_dump and restore it with pg_restore "
+    '(see “Backups” in the README), e.g. pg_dump -Fc -f fieldapp.dump "$FIELDAPP_DATABASE_URL".'
+)
+
+
+def sqlite_path(url: str | URL) -> Path:
+    """The file of a SQLite database URL; BackupError for another database."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        raise BackupError(
+            PG_HINT
+            if url.get_backend_name() == "postgresql"
+            else f"Backups here are for SQLite; this is {url.get_backend_name()}."
+        )
+    if not url.database or url.database == ":memory:":
+        raise BackupError("An in-memory database has no file to back up.")
+    return Path(url.database)
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
+def _describe(conn: sqlite3.Connection, path: Path) -> BackupInfo:
+    try:
+        rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.OperationalError as exc:
+        raise BackupError(f"{path} is not a fieldapp database (no alembic_version).") from exc
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+    return BackupInfo(
+        path=path,
+        revision=",".join(r[0] for r in rows) or "none",
+        tables=tables[0],
+        size=path.stat().st_size,
+    )
+
+
+def backup_database(url: str | URL, destination: Path, *, force: bool = False) -> BackupInfo:
+    """A consistent copy of the live SQLite database, taken with SQLite's online backup API
+    while the app keeps reading and writing (in WAL mode writers are not blocked; the copy is
+    the database as of one moment). The copy is one self-contained file, readable by its owner
+    only: it holds children's records."""
+    source = sqlite_path(url)
+    destination = Path(destination)
+    if not source.is_file():
+        raise BackupError(f"There is no database at {source}.")
+    if destination.exists() and destination.resolve() == source.resolve():
+        raise BackupError("The backup cannot replace the database it copies.")
+    if destination.exists() and not force:
+        raise BackupError(f"{destination} already exists; give --force to replace it.")
+    if not destination.parent.is_dir():
+        raise BackupError(f"There is no folder {destination.parent}.")
+    # Written beside the destination, then renamed: a failed backup never leaves half a file.
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with (
+            contextlib.closing(sqlite3.connect(source, timeout=30)) as src,
+            contextlib.closing(sqlite3.connect(partial)) as out,
+        ):
+            src.backup(out)
+            out.execute("PRAGMA journal_mode=DELETE")  # no -wal file to carry along
+            if out.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError("The copy failed its integrity check; nothing was written.")
+        os.replace(partial, destination)
+    except sqlite3.Error as exc:
+        raise BackupError(f"The backup failed: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    with contextlib.closing(_open_read_only(destination)) as conn:
+        return _describe(conn, destination)
+
+
+def check_backup(path: Path, *, expected_revision: str) -> BackupInfo:
+    """A file fit to restore: a SQLite database that passes its integrity check, made by this
+    version of the schema."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"There is no file {path}.")
+    try:
+        with contextlib.closing(_open_read_only(path)) as conn:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise BackupError(f"{path} fails its integrity check: {'; '.join(problems[:5])}")
+            info = _describe(conn, path)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not a readable SQLite database ({exc}).") from exc
+    if info.revision != expected_revision:
+        raise BackupError(
+            f"{path} has schema revision {info.revision}, this version of fieldapp expects "
+            f"{expected_revision}. Restore it with the version that made it, or upgrade a copy "
+            "first (FIELDAPP_DATABASE_URL=sqlite:////path/to/copy.db flask db upgrade)."
+        )
+    return info
+
+
+def restore_database(backup: Path, url: str | URL, *, expected_revision: str) -> BackupInfo:
+    """Replace the live SQLite database's content with a checked backup, with the backup API:
+    other connections (a running app) see the restored data on their next transaction."""
+    info = check_backup(backup, expected_revision=expected_revision)
+    target = sqlite_path(url)
+    if target.exists() and target.resolve() == Path(backup).resolve():
+        raise BackupError("That backup is the live database itself.")
+    try:
+        with (
+            contextlib.closing(_open_read_only(Path(backup))) as src,
+            contextlib.closing(sqlite3.connect(target, timeout=30)) as live,
+        ):
+            src.backup(live)
+    except sqlite3.Error as exc:
+        raise BackupError(f"The restore failed: {exc}") from exc
+    return info
