@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from fieldapp import config as config_module
+from fieldapp.fields import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path, given=config))
     app.config.update(config)
+    app.url_map.converters["int"] = IdConverter  # ids the database can hold; others are 404
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -1,9 +1,28 @@
-"""Form fields shared by every feature (the ground floor: WTForms only)."""
+"""Form fields, validators and input guards shared by every feature (the ground floor).
+
+Hostile input must end in a clear 4xx, never a 500: ids beyond what the database stores, digits
+that are not ASCII ("²".isdigit() is True), dates past what a datetime holds, decimals that are
+NaN. Every raw value a view reads goes through here."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from flask import Response
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 from wtforms import SelectMultipleField
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+MAX_ID = 2**63 - 1  # the largest id PostgreSQL's BIGINT and SQLite's INTEGER hold
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -11,3 +30,75 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class IdConverter(IntegerConverter):
+    """The ``int`` of our URLs: a positive id the database can hold; anything else is a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(value: object) -> int | None:
+    """An id from a form or query string, or None when it is not a plausible id."""
+    if not isinstance(value, str) or not _ASCII_DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_ids(values: Iterable[str], limit: int = 500) -> list[int]:
+    ids = [i for i in (parse_id(v) for v in values) if i is not None]
+    return list(dict.fromkeys(ids))[:limit]
+
+
+def clean_formdata(formdata: MultiDict) -> MultiDict:
+    """Drop keys whose list index is not plain ASCII digits ("follow_ups-²-text"): WTForms'
+    FieldList would take them for an index and fail on them."""
+    kept = MultiDict()
+    for key, value in formdata.items(multi=True):
+        parts = key.split("-")
+        if all(not p.isdigit() or _ASCII_DIGITS.fullmatch(p) for p in parts):
+            kept.add(key, value)
+    return kept
+
+
+class SafeListForm(FlaskForm):
+    """A form with a FieldList: keys with odd list indexes are dropped before WTForms sees them."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = FlaskForm.Meta.wrap_formdata(self, form, formdata)
+            return None if data is None else clean_formdata(data)
+
+
+def sane_date(form, field) -> None:
+    """A date a person could mean: between 1900 and 2100 (and so safely turned into UTC)."""
+    if isinstance(field.data, date) and not 1900 <= field.data.year <= 2100:
+        raise ValidationError("Enter a date between 1900 and 2100.")
+
+
+def finite(form, field) -> None:
+    """A number, not NaN or infinity (a Decimal NaN would break every comparison after it)."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise StopValidation("Enter a number.")  # stop: later validators would compare it
+
+
+def csv_cell(value: object) -> str:
+    """A cell that a spreadsheet shows as text: never run as a formula (=, +, -, @, tab, CR)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_response(header: list[str], rows: Iterable[Iterable[object]], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -10,6 +10,7 @@ from fieldapp.auth import services as auth_services
 from fieldapp.auth.forms import NewAccountForm
 from fieldapp.auth.services import AccountError, create_account
 from fieldapp.extensions import db
+from fieldapp.fields import parse_id
 from fieldapp.formatting import ROLE_LABELS
 from fieldapp.models import Role, School, User
 from fieldapp.rendering import redirect_after_post, render
@@ -40,7 +41,8 @@ def new_account():
     status = 200
     if form.validate_on_submit():
         role = Role(form.role.data)
-        school = db.session.get(School, form.school_id.data) if form.school_id.data else None
+        school_id = parse_id(str(form.school_id.data))
+        school = db.session.get(School, school_id) if school_id else None
         if school is not None and school_ids is not None and school.id not in school_ids:
             school = None  # a crafted id for a school this coordinator does not run
         try:

@@ -31,6 +31,7 @@ from fieldapp.families.services import (
     GuardianDetails,
     StudentDetails,
 )
+from fieldapp.fields import SafeListForm, parse_id
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES
 from fieldapp.models import ContactMethod
 
@@ -58,7 +59,12 @@ def _clean(value: str | None) -> str | None:
 def _optional_int(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    return int(value)
+    if isinstance(value, int):
+        return value
+    number = parse_id(str(value))
+    if number is None:
+        raise ValueError("not an id")
+    return number
 
 
 def _value_of(value: Any) -> str:
@@ -178,7 +184,7 @@ class GuardianEntry(Form):
         phone = _clean(self.phone.data)
         email = _clean(self.email.data)
         return GuardianDetails(
-            id=int(self.id.data) if (self.id.data or "").isdigit() else None,
+            id=parse_id(self.id.data),
             name=self.name.data.strip(),
             relationship_to_student=_clean(self.relationship_to_student.data),
             phone=to_e164(phone) if phone else None,
@@ -216,7 +222,7 @@ class FirstStudentEntry(Form):
         )
 
 
-class FamilyForm(FlaskForm):
+class FamilyForm(SafeListForm):
     name = StringField(
         "Household name",
         validators=[DataRequired("Enter how the household is named."), Length(max=200)],

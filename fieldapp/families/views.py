@@ -91,7 +91,7 @@ def roster(school: School):
         filters.visited.data = ""  # nothing to have been visited in: the filter is hidden
     page = db.paginate(
         queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria()),
-        page=request.args.get("page", 1, type=int),
+        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000),
         per_page=PER_PAGE,
         error_out=False,
     )

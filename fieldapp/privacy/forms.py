@@ -10,6 +10,7 @@ from wtforms import DateField, Form, IntegerField, SelectChoice, SelectField, St
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp.families.forms import to_e164
+from fieldapp.fields import sane_date
 
 
 def _strip(value: str | None) -> str | None:
@@ -33,8 +34,8 @@ class AuditFilterForm(Form):
         description="e.g. family, visit, user",
     )
     object_id = IntegerField("Object id", validators=[Optional()])
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DateField("From", validators=[sane_date, Optional()])
+    end = DateField("To", validators=[sane_date, Optional()])
     success = SelectField(
         "Outcome",
         choices=[

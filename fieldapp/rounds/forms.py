@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from fieldapp.fields import CheckboxesField
+from fieldapp.fields import CheckboxesField, sane_date
 from fieldapp.models import RoundScope, VisitType
 
 
@@ -25,8 +25,8 @@ class RoundForm(FlaskForm):
         default=VisitType.FIRST.value,
         validators=[InputRequired("Choose first or second visits.")],
     )
-    starts_on = DateField("From", validators=[InputRequired("Choose the first day.")])
-    ends_on = DateField("To", validators=[InputRequired("Choose the last day.")])
+    starts_on = DateField("From", validators=[sane_date, InputRequired("Choose the first day.")])
+    ends_on = DateField("To", validators=[sane_date, InputRequired("Choose the last day.")])
     scope = RadioField(
         "Who is visited",
         choices=[

@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from fieldapp import clock, policy, rules
 from fieldapp.extensions import db
+from fieldapp.fields import parse_id, parse_ids
 from fieldapp.formatting import LANGUAGES
 from fieldapp.models import Round, RoundScope, School, Student, User, Visit, VisitType
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
@@ -98,7 +99,7 @@ def _board(round_: Round, status: int = 200, messages: list | None = None):
     tz = ZoneInfo(school.timezone)
     today = clock.today(tz)
     grade = request.values.get("grade") or None
-    class_id = request.values.get("class_id", type=int)
+    class_id = parse_id(request.values.get("class_id"))
     language = request.values.get("language") or None
     unassigned_only = request.values.get("show", "unassigned") == "unassigned"
     visits = db.session.scalars(
@@ -141,11 +142,9 @@ def board(round: Round):
 @policy.requires(policy.coordinate_round, round=Round)
 def assign(round: Round):
     form = request.form
-    suggested = form.get("suggested", type=int)
-    visit_ids = (
-        [suggested] if suggested else [int(i) for i in form.getlist("visits") if i.isdigit()]
-    )
-    versions = {i: form.get(f"version-{i}", type=int) for i in visit_ids}
+    suggested = parse_id(form.get("suggested"))
+    visit_ids = [suggested] if suggested else parse_ids(form.getlist("visits"))
+    versions = {i: parse_id(form.get(f"version-{i}")) for i in visit_ids}
     chosen = db.session.scalars(select(Visit).where(Visit.id.in_(visit_ids))).all()
     if not chosen:
         return _board(round, 422, [("error", "Tick the visits to assign first.")])
@@ -154,9 +153,9 @@ def assign(round: Round):
         members = services.suggest(chosen[0], staff.assignable, staff.open_counts).people
         interpreter = None
     else:
-        ids = [form.get("member1", type=int), form.get("member2", type=int)]
+        ids = [parse_id(form.get("member1")), parse_id(form.get("member2"))]
         members = [db.session.get(User, i) for i in ids if i]
-        interpreter_id = form.get("interpreter", type=int)
+        interpreter_id = parse_id(form.get("interpreter"))
         interpreter = db.session.get(User, interpreter_id) if interpreter_id else None
     school_staff = set(
         db.session.scalars(queries.school_staff(round.school_id).with_only_columns(User.id))

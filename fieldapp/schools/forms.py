@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, RadioField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
+from fieldapp.fields import finite, sane_date
 from fieldapp.models import HoursMode
 
 
@@ -11,8 +12,8 @@ class HoursRangeForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: nothing changes
 
-    start = DateField("From", validators=[InputRequired("Choose the first day.")])
-    end = DateField("To", validators=[InputRequired("Choose the last day.")])
+    start = DateField("From", validators=[sane_date, InputRequired("Choose the first day.")])
+    end = DateField("To", validators=[sane_date, InputRequired("Choose the last day.")])
 
 
 class HoursSettingsForm(FlaskForm):
@@ -29,6 +30,7 @@ class HoursSettingsForm(FlaskForm):
         places=2,
         validators=[
             InputRequired("Enter the hours paid per visit."),
+            finite,
             NumberRange(0, 24, "Enter between 0 and 24 hours."),
         ],
     )

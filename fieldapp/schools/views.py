@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
+from fieldapp.fields import csv_response, parse_id
 from fieldapp.models import HoursMode, School, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.rounds import queries as round_queries
@@ -35,7 +34,7 @@ def _share(visited: int, total: int) -> float:
 @bp.get("/<int:school_id>/")
 @policy.requires(policy.coordinate_school, school=School)
 def dashboard(school: School):
-    round_id = request.args.get("round", type=int)
+    round_id = parse_id(request.args.get("round"))
     rounds = db.session.scalars(round_queries.rounds(school.id)).all()
     current = next((r for r in rounds if r.id == round_id), None) if round_id else None
     current = current or next((r for r in rounds if r.is_open), rounds[0] if rounds else None)
@@ -132,9 +131,8 @@ def hours_csv(school: School):
         end=end.isoformat(),
     )
     db.session.commit()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    rows = db.session.execute(queries.hours_by_person(school.id, start, end))
+    return csv_response(
         [
             "Name",
             "Email",
@@ -143,12 +141,8 @@ def hours_csv(school: School):
             "Visitor hours",
             "Interpreter hours",
             "Not yet exported",
-        ]
-    )
-    for user, count, visitor_hours, interpreter_hours, pending in db.session.execute(
-        queries.hours_by_person(school.id, start, end)
-    ):
-        writer.writerow(
+        ],
+        (
             [
                 user.name,
                 user.email,
@@ -158,12 +152,9 @@ def hours_csv(school: School):
                 f"{interpreter_hours:.2f}",
                 f"{pending:.2f}",
             ]
-        )
-    name = f"hours-{school.code}-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            for user, count, visitor_hours, interpreter_hours, pending in rows
+        ),
+        f"hours-{school.code}-{start.isoformat()}-{end.isoformat()}.csv",
     )
 
 

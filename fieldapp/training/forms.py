@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from fieldapp.fields import CheckboxesField
+from fieldapp.fields import CheckboxesField, sane_date
 from fieldapp.models import TrainingKind
 
 
@@ -29,7 +29,7 @@ class SessionForm(FlaskForm):
         default=TrainingKind.FOUNDATIONAL.value,
         validators=[InputRequired("Choose the kind of session.")],
     )
-    date = DateField("Date", validators=[InputRequired("Choose the date.")])
+    date = DateField("Date", validators=[sane_date, InputRequired("Choose the date.")])
     start_time = TimeField("Starts", validators=[InputRequired("Choose when it starts.")])
     end_time = TimeField("Ends", validators=[InputRequired("Choose when it ends.")])
     place = StringField("Place", validators=[Length(max=300)])

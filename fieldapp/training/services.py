@@ -29,6 +29,7 @@ from fieldapp.models import (
 from fieldapp.training.queries import completions_of
 
 VALID_MONTHS_KEY = "training_valid_months"
+MAX_SHEET_ROWS = 2000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -217,13 +218,26 @@ def parse_sign_in_sheet(data: bytes) -> list[tuple[int, str]]:
             "The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.", field="file"
         ) from exc
     rows = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [c.strip() for c in row if c.strip()]
-        if not cells:
-            continue
-        if number == 1 and cells[0].lower().replace(" ", "_") in ("email", "staff_id", "id"):
-            continue
-        rows.append((number, cells[0]))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            number = reader.line_num
+            cells = [c.strip() for c in row if c.strip()]
+            if not cells:
+                continue
+            if number == 1 and cells[0].lower().replace(" ", "_") in ("email", "staff_id", "id"):
+                continue
+            rows.append((number, cells[0][:254]))
+            if len(rows) > MAX_SHEET_ROWS:
+                raise TrainingError(
+                    f"The file has more than {MAX_SHEET_ROWS:,} rows: a sign-in "
+                    "sheet is one session's people.",
+                    field="file",
+                )
+    except csv.Error as exc:
+        raise TrainingError(
+            f"The file is not a readable CSV (line {reader.line_num}): {exc}.", field="file"
+        ) from exc
     if not rows:
         raise TrainingError("The file has no rows to import.", field="file")
     return rows

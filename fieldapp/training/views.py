@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
+from fieldapp.fields import csv_response, parse_id, parse_ids
 from fieldapp.formatting import zone
 from fieldapp.models import TrainingCompletion, TrainingKind, TrainingSession, User
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
@@ -142,7 +141,7 @@ def walk_ins(session: TrainingSession):
 @bp.post("/sessions/<int:session_id>/complete")
 @policy.requires(policy.train, session=TrainingSession)
 def complete(session: TrainingSession):
-    ids = {int(i) for i in request.form.getlist("people") if i.isdigit()}
+    ids = parse_ids(request.form.getlist("people"))
     people = db.session.scalars(db.select(User).where(User.id.in_(ids))).all() if ids else []
     if not people:
         flash("Tick the people who attended the whole session.", "error")
@@ -206,7 +205,9 @@ def settings():
 
 def _roster_rows(school_ids: set[int] | None):
     schools = db.session.scalars(queries.schools(school_ids)).all()
-    chosen = request.args.get("school", type=int)
+    chosen = parse_id(request.args.get("school"))
+    if request.args.get("school") and chosen is None:
+        abort(404)
     if chosen is not None:
         if chosen not in {s.id for s in schools}:
             abort(404)
@@ -251,11 +252,9 @@ def roster_csv():
     _, _, _, rows = _roster_rows(policy.roster_school_ids(current_user))
     audit.record("training.roster_download", actor=current_user, rows=len(rows))
     db.session.commit()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["School", "Name", "Email", "Staff id", "Training status", "Valid until"])
-    for school, person, status, until in rows:
-        writer.writerow(
+    return csv_response(
+        ["School", "Name", "Email", "Staff id", "Training status", "Valid until"],
+        (
             [
                 school.name,
                 person.name,
@@ -264,11 +263,9 @@ def roster_csv():
                 status.label,
                 until.isoformat() if until else "",
             ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="trained-staff.csv"'},
+            for school, person, status, until in rows
+        ),
+        "trained-staff.csv",
     )
 
 

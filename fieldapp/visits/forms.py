@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from fieldapp.fields import SafeListForm, sane_date
 from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
 from fieldapp.models import VisitMode
 
@@ -53,7 +54,9 @@ class ContactForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    date = DateField("Date", validators=[InputRequired("Choose the date the family agreed to.")])
+    date = DateField(
+        "Date", validators=[sane_date, InputRequired("Choose the date the family agreed to.")]
+    )
     start_time = TimeField("Start time", validators=[InputRequired("Choose a start time.")])
     mode = RadioField(
         "Where",
@@ -92,7 +95,7 @@ class FollowUpEntry(Form):
 
     text = StringField("Follow-up", validators=[Optional(), Length(max=500)])
     owner_id = SelectField("Who", coerce=int, validate_choice=False)
-    due_on = DateField("By when", validators=[Optional()])
+    due_on = DateField("By when", validators=[sane_date, Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -119,7 +122,7 @@ def _text(label: str, required: str | None = None, description: str | None = Non
     return TextAreaField(label, validators=validators, description=description)
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(SafeListForm):
     duration_minutes = _minutes()
     follow_ups = FieldList(FormField(FollowUpEntry), min_entries=1, max_entries=10)
     private_note = _text(

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
+from fieldapp.fields import clean_formdata
 from fieldapp.formatting import format_when
 from fieldapp.models import ContactMethod, ContactOutcome, Visit, VisitMode, VisitStatus, VisitType
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
@@ -273,7 +274,11 @@ def save_draft(visit: Visit):
             return render("visits/_draft_status.html", saved=None, status=409)
         flash("This visit no longer takes a reflection; nothing was saved.", "warning")
         return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
-    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "add_follow_up")}
+    data = {
+        k: v
+        for k, v in clean_formdata(request.form).items()
+        if k not in ("csrf_token", "add_follow_up")
+    }
     draft = services.save_draft(visit, by=current_user, data=data)
     db.session.commit()
     if is_partial_request():
