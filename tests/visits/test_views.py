@@ -187,7 +187,8 @@ def test_the_agreed_visit_is_scheduled_in_the_school_s_time_zone(db, visit, visi
     [
         ({"day": date(2020, 1, 1)}, "date", "not in the past"),
         ({"day": date.today() + timedelta(days=365)}, "date", "inside the round"),
-        ({"day": date(9999, 12, 31)}, "date", "within the next two years"),
+        ({"day": date.today() + timedelta(days=900)}, "date", "within the next two years"),
+        ({"day": date(9999, 12, 31)}, "date", "between 1900 and 2100"),
         ({"mode": "neutral", "place": ""}, "place", "Enter the address of the place."),
         ({"time": ""}, "start_time", "Choose a start time."),
     ],
