@@ -85,6 +85,12 @@ def finite(form, field) -> None:
         raise StopValidation("Enter a number.")  # stop: later validators would compare it
 
 
+def plausible_number(form, field) -> None:
+    """Stop before range checks on a number no form means (WTForms turns it into a float)."""
+    if isinstance(field.data, int) and abs(field.data) > 10**12:
+        raise StopValidation("Enter a smaller number.")
+
+
 def csv_cell(value: object) -> str:
     """A cell that a spreadsheet shows as text: never run as a formula (=, +, -, @, tab, CR)."""
     text = "" if value is None else str(value)

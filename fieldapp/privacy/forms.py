@@ -10,7 +10,7 @@ from wtforms import DateField, Form, IntegerField, SelectChoice, SelectField, St
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp.families.forms import to_e164
-from fieldapp.fields import sane_date
+from fieldapp.fields import plausible_number, sane_date
 
 
 def _strip(value: str | None) -> str | None:
@@ -33,7 +33,7 @@ class AuditFilterForm(Form):
         validators=[Length(max=40)],
         description="e.g. family, visit, user",
     )
-    object_id = IntegerField("Object id", validators=[Optional()])
+    object_id = IntegerField("Object id", validators=[Optional(), plausible_number])
     start = DateField("From", validators=[sane_date, Optional()])
     end = DateField("To", validators=[sane_date, Optional()])
     success = SelectField(
@@ -132,13 +132,21 @@ class EraseForm(FlaskForm):
 class RetentionForm(FlaskForm):
     reflection_retention_years = IntegerField(
         "Keep reflections for (years)",
-        validators=[Optional(), NumberRange(1, 100, "Enter between 1 and 100 years.")],
+        validators=[
+            Optional(),
+            plausible_number,
+            NumberRange(1, 100, "Enter between 1 and 100 years."),
+        ],
         description="Older reflections, with their private notes, are deleted by the purge. "
         "Leave empty to keep them for ever.",
     )
     audit_retention_days = IntegerField(
         "Keep the audit trail for (days)",
-        validators=[Optional(), NumberRange(90, 36500, "Enter between 90 and 36,500 days.")],
+        validators=[
+            Optional(),
+            plausible_number,
+            NumberRange(90, 36500, "Enter between 90 and 36,500 days."),
+        ],
         description="Older audit events are deleted by the purge. At least 90 days, so that a "
         "slip cannot wipe the recent trail. Leave empty to keep it for ever.",
     )

@@ -45,7 +45,7 @@ def audit_trail():
     filters = _audit_filters()
     page = db.paginate(
         queries.audit_events(**filters.criteria(zone())),
-        page=request.args.get("page", 1, type=int),
+        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000),
         per_page=AUDIT_PER_PAGE,
         error_out=False,
     )

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from fieldapp.fields import CheckboxesField, sane_date
+from fieldapp.fields import CheckboxesField, plausible_number, sane_date
 from fieldapp.models import TrainingKind
 
 
@@ -64,6 +64,10 @@ class ImportForm(FlaskForm):
 class ValidityForm(FlaskForm):
     months = IntegerField(
         "A foundational training stays valid for (months)",
-        validators=[Optional(), NumberRange(1, 240, "Enter between 1 and 240 months.")],
+        validators=[
+            Optional(),
+            plausible_number,
+            NumberRange(1, 240, "Enter between 1 and 240 months."),
+        ],
         description="Leave empty if training never lapses. A refresher renews it for as long.",
     )

@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from fieldapp.fields import SafeListForm, sane_date
+from fieldapp.fields import SafeListForm, plausible_number, sane_date
 from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
 from fieldapp.models import VisitMode
 
@@ -111,6 +111,7 @@ def _minutes():
         "How long was the visit? (minutes)",
         validators=[
             InputRequired("Enter how many minutes the visit lasted."),
+            plausible_number,
             NumberRange(5, 300, "Enter the minutes the visit lasted, between 5 and 300."),
         ],
     )
