@@ -21,11 +21,13 @@ run: install
 	$(BIN)/flask seed-demo-if-empty
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-## Everything CI runs: Debian packages (as root), lint, format check, the whole test suite.
+## Everything CI runs: Debian packages (as root), lint, format check, then the whole test suite
+## on SQLite and again on a throwaway PostgreSQL server.
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
+	bash scripts/with-postgres.sh $(BIN)/pytest -n 2
 
 system-deps:
 	bash scripts/system-deps.sh

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from flask import Response
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
 from werkzeug.routing import IntegerConverter
 from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
@@ -23,6 +23,19 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 MAX_ID = 2**63 - 1  # the largest id PostgreSQL's BIGINT and SQLite's INTEGER hold
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class NulFreeMultiDict(ImmutableMultiDict):
+    """Form and query values without NUL characters: they mean nothing in text, and PostgreSQL
+    refuses to store them (a 500 there, while SQLite would keep them)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [
+                (k.replace("\x00", ""), v.replace("\x00", "") if isinstance(v, str) else v)
+                for k, v in iter_multi_items(mapping)
+            ]
+        super().__init__(mapping)
 
 
 class CheckboxesField(SelectMultipleField):

@@ -10,6 +10,8 @@ from htmx_flask import Htmx
 from htmx_flask import request as htmx_request
 from jinja2_fragments.flask import render_block
 
+from fieldapp.fields import NulFreeMultiDict
+
 htmx = Htmx()
 
 
@@ -43,4 +45,8 @@ def redirect_after_post(location: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    htmx.init_app(app)
+    htmx.init_app(app)  # replaces app.request_class with htmx-flask's
+    # ...which we extend once more: form and query values arrive without NUL characters.
+    app.request_class = type(
+        "FieldappRequest", (app.request_class,), {"parameter_storage_class": NulFreeMultiDict}
+    )

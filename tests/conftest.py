@@ -3,6 +3,8 @@ a CLI runner, ``login``, and the factories in ``tests.factories``."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import sqlite3
 
@@ -17,38 +19,106 @@ TEST_PASSWORD = "a long test password 2026"
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
-def base_config(db_path, instance_path) -> dict:
+# Set by scripts/with-postgres.sh: the whole suite then runs on a real PostgreSQL server.
+POSTGRES_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
+ON_POSTGRES = bool(POSTGRES_URL)
+
+
+def base_config(database, instance_path) -> dict:
+    """``database``: a SQLite file path or a database URL."""
+    url = str(database) if "://" in str(database) else f"sqlite:///{database}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-only-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(instance_path),
         "PASSWORD_HASH_PARAMS": FAST_HASH,
         "WTF_CSRF_ENABLED": False,
     }
 
 
+class SqliteTemplate:
+    """A migrated SQLite file; each test gets a copy (a few milliseconds)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fresh(self, folder) -> str:
+        copy = folder / "test.db"
+        shutil.copy(self.path, copy)
+        return f"sqlite:///{copy}"
+
+    def drop(self, url: str) -> None:
+        pass
+
+
+class PostgresTemplate:
+    """A migrated PostgreSQL database; each test gets ``CREATE DATABASE … TEMPLATE`` of it."""
+
+    def __init__(self, name: str, worker: str):
+        self.name = name
+        self.worker = worker
+        self.count = itertools.count()
+
+    @staticmethod
+    def admin(statement: str) -> None:
+        import psycopg
+
+        url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(statement)
+
+    @staticmethod
+    def url(name: str) -> str:
+        return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def fresh(self, folder) -> str:
+        name = f"t_{self.worker}_{next(self.count)}"
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        self.admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory):
+def migrated_db(tmp_path_factory, worker_id):
     """A database built by the migrations (not create_all), once per test session."""
     from flask_migrate import upgrade
 
     folder = tmp_path_factory.mktemp("template")
-    path = folder / "template.db"
-    app = create_app(base_config(path, folder / "instance"))
+    if ON_POSTGRES:
+        name = f"template_{worker_id}"
+        PostgresTemplate.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        PostgresTemplate.admin(f'CREATE DATABASE "{name}"')
+        database = PostgresTemplate.url(name)
+    else:
+        database = folder / "template.db"
+    app = create_app(base_config(database, folder / "instance"))
     with app.app_context():
         upgrade()
         _db.engine.dispose()
-    with sqlite3.connect(path) as conn:
+    if ON_POSTGRES:
+        return PostgresTemplate(name, worker_id)
+    with sqlite3.connect(database) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    return SqliteTemplate(database)
 
 
 @pytest.fixture
 def app_config(tmp_path, migrated_db):
-    path = tmp_path / "test.db"
-    shutil.copy(migrated_db, path)
-    return base_config(path, tmp_path / "instance")
+    url = migrated_db.fresh(tmp_path)
+    yield base_config(url, tmp_path / "instance")
+    migrated_db.drop(url)
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite only (its own test run covers it)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
 
 
 class FreshContextClient(FlaskClient):

@@ -3,16 +3,15 @@ erase on the family's request), and how long data is kept."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, flash, request, stream_with_context, url_for
+from flask import Blueprint, Response, flash, request, url_for
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
+from fieldapp.fields import csv_response
 from fieldapp.formatting import zone
 from fieldapp.models import Family
 from fieldapp.privacy import queries, services
@@ -65,37 +64,19 @@ CSV_HEADER = ["at (UTC)", "action", "actor", "object type", "object id", "school
 CSV_HEADER += ["ip", "detail"]
 
 
-def _cell(value) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _audit_rows(query) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for event, email in db.session.execute(query.execution_options(yield_per=500)):
-        writer.writerow(
-            [
-                _cell(c)
-                for c in (
-                    event.at.isoformat(),
-                    event.action,
-                    email,
-                    event.object_type,
-                    event.object_id,
-                    event.school_id,
-                    "yes" if event.success else "no",
-                    event.ip,
-                    json.dumps(event.detail or {}, sort_keys=True, ensure_ascii=False),
-                )
-            ]
-        )
-        yield out.getvalue()
-        out.seek(0)
-        out.truncate()
-    yield out.getvalue()
+def _audit_rows(query) -> Iterator[list]:
+    for event, email in db.session.execute(query):
+        yield [
+            event.at.isoformat(),
+            event.action,
+            email,
+            event.object_type,
+            event.object_id,
+            event.school_id,
+            "yes" if event.success else "no",
+            event.ip,
+            json.dumps(event.detail or {}, sort_keys=True, ensure_ascii=False),
+        ]
 
 
 @bp.get("/audit.csv")
@@ -105,11 +86,9 @@ def audit_csv():
     audit.record("audit.export", actor=current_user, filters=filters.applied())
     db.session.commit()
     stamp = clock.now().strftime("%Y%m%d-%H%M")
-    return Response(
-        stream_with_context(_audit_rows(queries.audit_export(**filters.criteria(zone())))),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
-    )
+    # Built whole, not streamed: a stream would hold a database cursor open past the request.
+    rows = _audit_rows(queries.audit_export(**filters.criteria(zone())))
+    return csv_response(CSV_HEADER, rows, f"audit-{stamp}.csv")
 
 
 # ---- a family's record: see it, export it, erase it -------------------------------------------

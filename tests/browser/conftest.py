@@ -3,7 +3,6 @@ app served on 127.0.0.1 from a thread, on a database seeded with the demo distri
 
 from __future__ import annotations
 
-import shutil
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,9 +58,7 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, migrated_db):
     folder = tmp_path_factory.mktemp("live")
-    path = folder / "live.db"
-    shutil.copy(migrated_db, path)
-    app = create_app(base_config(path, folder / "instance"))
+    app = create_app(base_config(migrated_db.fresh(folder), folder / "instance"))
     with app.app_context():
         demo.seed()
         db.session.remove()

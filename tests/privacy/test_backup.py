@@ -20,6 +20,9 @@ from tests.conftest import base_config
 from tests.factories import make_family, make_visit
 from tests.privacy.conftest import _complete
 
+# SQLite's online backup API: PostgreSQL is backed up with pg_dump (see the README).
+pytestmark = pytest.mark.sqlite_only
+
 WRITTEN = "audit_events"
 
 

@@ -138,9 +138,11 @@ def world(db):
 
 
 def values_of(value) -> list[str]:
+    """The values the app reads: it drops NUL characters from every form and query value."""
     if value is MISSING or value is None:
         return []
-    return value if isinstance(value, list) else [value]
+    values = value if isinstance(value, list) else [value]
+    return [v.replace("\x00", "") if isinstance(v, str) else v for v in values]
 
 
 def as_date(value) -> date | None:

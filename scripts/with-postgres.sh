@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run a command against a throwaway PostgreSQL server on a private port (Debian's postgresql):
+# initdb into a temporary folder (as the postgres user when we are root), start, run, stop.
+set -euo pipefail
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+dir=$(mktemp -d /tmp/fieldapp-pg.XXXXXX)
+chmod 755 "$dir"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+port=${FIELDAPP_PG_PORT:-54329}
+as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start -o "-p $port -k $dir \
+  -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+  -c max_connections=200" >/dev/null
+trap 'as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; rm -rf "$dir"' EXIT
+export FIELDAPP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+"$@"
