@@ -29,10 +29,9 @@ class ReauthForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
+class ResetPasswordForm(FlaskForm):
+    """A new password, typed twice: for a reset link and, below, a password change."""
+
     new_password = PasswordField(
         "New password",
         validators=[DataRequired("Enter a new password."), _good_password],
@@ -44,6 +43,12 @@ class ChangePasswordForm(FlaskForm):
             DataRequired("Enter the new password again."),
             EqualTo("new_password", "The two new passwords differ."),
         ],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
     )
 
 
@@ -71,18 +76,3 @@ class NewAccountForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
-
-
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired("Enter a new password."), _good_password],
-        description="At least 15 characters. No rules about symbols: a phrase you remember.",
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[
-            DataRequired("Enter the new password again."),
-            EqualTo("new_password", "The two new passwords differ."),
-        ],
-    )
