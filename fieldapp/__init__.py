@@ -38,9 +38,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from fieldapp import (
+        assets,
         models,  # noqa: F401  (the schema must be known to Alembic)
         rendering,
     )
+    from fieldapp.auth.sessions import load_user
     from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -51,21 +53,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_user)
     rendering.init_app(app)
-
-
-def _load_user(session_id: str):
-    from fieldapp.extensions import db
-    from fieldapp.models import User
-
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None  # signed out everywhere since this session began
-    return user
+    assets.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

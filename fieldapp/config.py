@@ -55,6 +55,9 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "SESSION_ABSOLUTE_HOURS": 12,
         "RATELIMIT_STORAGE_URI": env("FIELDAPP_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "REDIS_URL": env("FIELDAPP_REDIS_URL"),
+        # Compress responses here (Brotli/gzip); 0 when a front server does it.
+        "COMPRESS_ENABLED": env("FIELDAPP_COMPRESS", "1") != "0",
         "LOGIN_RATE_LIMIT": env("FIELDAPP_LOGIN_RATE_LIMIT", "30 per minute; 300 per hour"),
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),

@@ -8,10 +8,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import g, session
+from sqlalchemy import and_, false, select, update
+from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
-from fieldapp.models import Role, User, UserSession
+from fieldapp.models import Role, RoleAssignment, User, UserSession
 
 
 def _hash(token: str) -> str:
@@ -38,6 +40,47 @@ def find(token: str | None) -> UserSession | None:
     if not token:
         return None
     return db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+
+
+_UNSET = object()
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader. One statement for the user, their roles (with schools) and
+    the server-side session row of this browser, which ``current_row`` then hands to the
+    session check: each request pays for one query, not three."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
+        return None
+    token = session.get("sid")
+    query = (
+        select(User, UserSession)
+        .outerjoin(
+            UserSession,
+            and_(
+                UserSession.user_id == User.id,
+                UserSession.token_hash == _hash(token) if token else false(),
+            ),
+        )
+        .where(User.id == int(user_id))
+        .options(joinedload(User.roles).joinedload(RoleAssignment.school))
+    )
+    found = db.session.execute(query).unique().first()
+    if found is None:
+        return None
+    user, row = found
+    if user.session_version != int(version):
+        return None  # signed out everywhere since this session began
+    g._session_row = row
+    return user
+
+
+def current_row() -> UserSession | None:
+    """The session row of this request: the one the user loader fetched, else looked up."""
+    row = g.get("_session_row", _UNSET)
+    if row is _UNSET:
+        return find(session.get("sid"))
+    return row
 
 
 def end(token: str | None, *, now: datetime) -> None:

@@ -61,7 +61,7 @@ def check_session():
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     now = clock.now()
-    row = sessions.find(session.get("sid"))
+    row = sessions.current_row()
     reason = sessions.why_ended(row, current_user, now=now, config=current_app.config)
     if reason is None:
         sessions.touch(row, now=now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from fieldapp.models import (
     Family,
@@ -27,7 +27,7 @@ def students(family_id: int) -> Select:
     return (
         select(Student)
         .where(Student.family_id == family_id, Student.active.is_(True))
-        .options(selectinload(Student.school))
+        .options(joinedload(Student.school))
         .order_by(Student.first_name)
     )
 
@@ -36,7 +36,7 @@ def visit_history(family_id: int) -> Select:
     return (
         select(Visit)
         .where(Visit.family_id == family_id)
-        .options(selectinload(Visit.team).selectinload(TeamMember.user), selectinload(Visit.school))
+        .options(selectinload(Visit.team).joinedload(TeamMember.user), joinedload(Visit.school))
         .order_by(Visit.scheduled_start.desc().nulls_last(), Visit.id.desc())
     )
 
@@ -56,7 +56,7 @@ def open_follow_ups(family_id: int) -> Select:
     return (
         select(FollowUp)
         .where(FollowUp.family_id == family_id, FollowUp.done_at.is_(None))
-        .options(selectinload(FollowUp.owner))
+        .options(joinedload(FollowUp.owner))
         .order_by(FollowUp.due_on)
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.models import (
     AuditEvent,
@@ -102,7 +102,7 @@ def family_students(family_id: int) -> Select:
     return (
         select(Student)
         .where(Student.family_id == family_id)
-        .options(selectinload(Student.school), selectinload(Student.classes))
+        .options(joinedload(Student.school), selectinload(Student.classes))
         .order_by(Student.first_name, Student.id)
     )
 
@@ -112,13 +112,14 @@ def family_visits(family_id: int) -> Select:
         select(Visit)
         .where(Visit.family_id == family_id)
         .options(
-            selectinload(Visit.school),
-            selectinload(Visit.round),
+            joinedload(Visit.school),
+            joinedload(Visit.round),
             selectinload(Visit.students),
-            selectinload(Visit.team).selectinload(TeamMember.user),
-            selectinload(Visit.contacts).selectinload(ContactAttempt.by),
-            selectinload(Visit.reflections).selectinload(Reflection.author),
-            selectinload(Visit.reflections).selectinload(Reflection.private_note),
+            selectinload(Visit.team).joinedload(TeamMember.user),
+            selectinload(Visit.contacts).joinedload(ContactAttempt.by),
+            selectinload(Visit.reflections).options(
+                joinedload(Reflection.author), joinedload(Reflection.private_note)
+            ),
         )
         .order_by(Visit.created_at, Visit.id)
     )
@@ -137,7 +138,7 @@ def family_follow_ups(family_id: int) -> Select:
     return (
         select(FollowUp)
         .where(FollowUp.family_id == family_id)
-        .options(selectinload(FollowUp.owner))
+        .options(joinedload(FollowUp.owner))
         .order_by(FollowUp.due_on, FollowUp.id)
     )
 

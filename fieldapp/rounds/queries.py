@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.models import (
     Enrollment,
@@ -32,15 +32,22 @@ def current_round(school_id: int) -> Select:
     return rounds(school_id).order_by(Round.closed_at.is_not(None), Round.starts_on.desc()).limit(1)
 
 
+def scope_condition(scope: RoundScope, values: list):
+    """The round's scope as a condition on Student, or None when it takes every student."""
+    if scope == RoundScope.GRADES:
+        return Student.grade.in_([str(v) for v in values])
+    if scope == RoundScope.CLASSES:
+        return Student.id.in_(select(Enrollment.student_id).where(Enrollment.class_id.in_(values)))
+    if scope == RoundScope.STUDENTS:
+        return Student.id.in_(values)
+    return None
+
+
 def students_in_scope(school_id: int, scope: RoundScope, values: list) -> Select:
     query = select(Student).where(Student.school_id == school_id, Student.active.is_(True))
-    if scope == RoundScope.GRADES:
-        query = query.where(Student.grade.in_([str(v) for v in values]))
-    elif scope == RoundScope.CLASSES:
-        enrolled = select(Enrollment.student_id).where(Enrollment.class_id.in_(values))
-        query = query.where(Student.id.in_(enrolled))
-    elif scope == RoundScope.STUDENTS:
-        query = query.where(Student.id.in_(values))
+    condition = scope_condition(scope, values)
+    if condition is not None:
+        query = query.where(condition)
     return query.options(selectinload(Student.family)).order_by(Student.id)
 
 
@@ -71,11 +78,11 @@ def board_visits(
         select(Visit)
         .where(Visit.round_id == round_id, Visit.status.in_(OPEN_STATUSES))
         .options(
-            selectinload(Visit.family),
+            joinedload(Visit.family),
             selectinload(Visit.students)
-            .selectinload(Student.classes)
-            .selectinload(SchoolClass.teachers),
-            selectinload(Visit.team).selectinload(TeamMember.user),
+            .joinedload(Student.classes)
+            .joinedload(SchoolClass.teachers),
+            selectinload(Visit.team).joinedload(TeamMember.user),
         )
         .order_by(Visit.id)
     )

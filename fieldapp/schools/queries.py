@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.models import (
     Enrollment,
@@ -61,10 +62,12 @@ def _visited(round_id: int | None):
     return func.sum(case((Student.id.in_(visited_student_ids(round_id)), 1), else_=0))
 
 
-def coverage_by_grade(school_id: int, round_id: int | None) -> Select:
-    """(grade, students, students whose family had a completed visit in the round)."""
+def coverage_by_grade(school_id: int, round_id: int | None, in_scope=None) -> Select:
+    """(grade, students, students whose family had a completed visit in the round, students in
+    the round's scope): ``in_scope`` is the round's condition on Student (None: everyone)."""
+    scoped = func.count(Student.id) if in_scope is None else func.sum(case((in_scope, 1), else_=0))
     return (
-        select(Student.grade, func.count(Student.id), _visited(round_id))
+        select(Student.grade, func.count(Student.id), _visited(round_id), scoped)
         .where(Student.school_id == school_id, Student.active.is_(True))
         .group_by(Student.grade)
     )
@@ -85,6 +88,7 @@ def overdue_reflections(school_id: int, now: datetime) -> Select:
     """Visits whose time has passed with no reflection yet."""
     return (
         select(Visit)
+        .options(joinedload(Visit.family), selectinload(Visit.team).joinedload(TeamMember.user))
         .where(
             Visit.school_id == school_id,
             Visit.status == VisitStatus.SCHEDULED,
@@ -97,6 +101,7 @@ def overdue_reflections(school_id: int, now: datetime) -> Select:
 def open_follow_ups(school_id: int) -> Select:
     return (
         select(FollowUp)
+        .options(joinedload(FollowUp.owner))
         .join(Visit, Visit.id == FollowUp.visit_id)
         .where(Visit.school_id == school_id, FollowUp.done_at.is_(None))
         .order_by(FollowUp.due_on)

@@ -40,10 +40,9 @@ def dashboard(school: School):
     current = current or next((r for r in rounds if r.is_open), rounds[0] if rounds else None)
     rid = current.id if current else None
     counts = dict(db.session.execute(queries.visits_by_status(school.id, rid)).all())
-    by_grade = [
-        (g, n, int(v or 0))
-        for g, n, v in db.session.execute(queries.coverage_by_grade(school.id, rid))
-    ]
+    scope = round_queries.scope_condition(current.scope, current.scope_values) if current else None
+    grades = db.session.execute(queries.coverage_by_grade(school.id, rid, scope)).all()
+    by_grade = [(g, n, int(v or 0)) for g, n, v, _ in grades]
     by_grade.sort(key=lambda row: (row[0] != "K", int(row[0]) if row[0].isdigit() else 99))
     by_class = [
         (c, n, int(v or 0))
@@ -53,11 +52,7 @@ def dashboard(school: School):
     visited = sum(v for _, _, v in by_grade)
     warnings = []
     if current is not None:
-        in_scope: dict[str, int] = {}
-        for student in db.session.scalars(
-            round_queries.students_in_scope(school.id, current.scope, current.scope_values)
-        ):
-            in_scope[student.grade] = in_scope.get(student.grade, 0) + 1
+        in_scope = {g: int(k or 0) for g, _, _, k in grades if k}
         warnings = rules.targeting_warnings(current.scope, in_scope, {g: n for g, n, _ in by_grade})
     now = clock.now()
     today = clock.today(ZoneInfo(school.timezone))

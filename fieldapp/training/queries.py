@@ -51,6 +51,23 @@ def staff_at(school_ids: Iterable[int]) -> Select:
     return select(User).where(User.active.is_(True), at_school).order_by(User.name)
 
 
+def staff_by_school(school_ids: Iterable[int]) -> Select:
+    """(school, person) for every active staff member of the schools, by school then name:
+    one query for any number of schools."""
+    return (
+        select(School, User)
+        .join(RoleAssignment, RoleAssignment.school_id == School.id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            School.id.in_(list(school_ids)),
+            RoleAssignment.role.in_(STAFF_ROLES),
+            User.active.is_(True),
+        )
+        .distinct()
+        .order_by(School.name, User.name, User.id)
+    )
+
+
 def attendees(session_id: int) -> Select:
     return (
         select(User)

@@ -11,10 +11,13 @@ from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id, parse_ids
 from fieldapp.formatting import zone
 from fieldapp.models import TrainingCompletion, TrainingKind, TrainingSession, User
+from fieldapp.paging import ListPage
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import TrainingStatus
 from fieldapp.training import queries, services
 from fieldapp.training.forms import ImportForm, SessionForm, ValidityForm
+
+ROSTER_PER_PAGE = 100
 
 bp = Blueprint("training", __name__)
 
@@ -218,14 +221,13 @@ def _roster_rows(school_ids: set[int] | None):
     if wanted is not None and wanted not in {s.value for s in TrainingStatus}:
         abort(400)
     today = clock.today(zone())
+    pairs = db.session.execute(queries.staff_by_school(s.id for s in shown)).all()
+    statuses = services.statuses([person for _, person in pairs], today)
     rows = []
-    for school in shown:
-        staff = db.session.scalars(queries.staff_at([school.id])).all()
-        statuses = services.statuses(staff, today)
-        for person in staff:
-            status, until = statuses[person.id]
-            if wanted is None or status.value == wanted:
-                rows.append((school, person, status, until))
+    for school, person in pairs:
+        status, until = statuses[person.id]
+        if wanted is None or status.value == wanted:
+            rows.append((school, person, status, until))
     return schools, chosen, wanted, rows
 
 
@@ -241,6 +243,7 @@ def roster():
         chosen=chosen,
         wanted=wanted,
         rows=rows,
+        page=ListPage(rows, ROSTER_PER_PAGE),
         counts=counts,
         statuses=list(TrainingStatus),
     )

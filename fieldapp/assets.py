@@ -1,0 +1,81 @@
+"""Static files with versioned names and long cache lifetimes, and compressed responses.
+
+``url_for('static', filename=…)`` adds ``?v=<hash of the file>``: a changed file gets a new
+URL, so a URL can be cached for a year (``immutable``) and a phone on a bad signal never asks
+again. Responses are compressed (Brotli or gzip, Flask-Compress); behind a front server that
+compresses, set ``FIELDAPP_COMPRESS=0``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, request
+from flask_compress import Compress
+
+YEAR = 365 * 24 * 3600
+compress = Compress()
+
+COMPRESS_MIMETYPES = [
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/manifest+json",
+    "image/svg+xml",
+    "text/csv",
+    "text/calendar",
+]
+
+
+@lru_cache(maxsize=512)
+def _digest(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def version(app: Flask, filename: str) -> str | None:
+    """The content hash of a static file, or None when there is no such file."""
+    path = Path(app.static_folder or "", filename)
+    try:
+        return _digest(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return None
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 300)
+    if app.config.get("COMPRESS_ENABLED", True):
+        compress.init_app(app)
+
+    @app.url_defaults
+    def versioned_static(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "v" not in values and "filename" in values:
+            v = version(app, values["filename"])
+            if v:
+                values["v"] = v
+
+    @app.after_request
+    def static_cache(response):
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            filename = (request.view_args or {}).get("filename", "")
+            current = version(app, filename)
+            if current and request.args.get("v") == current:
+                response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+            else:  # an old or missing version: check back each time
+                response.headers["Cache-Control"] = "no-cache"
+            if response.status_code == 200 and response.direct_passthrough:
+                # Read our (small) file whole, so that it can be compressed as one body and
+                # the file is closed now, not whenever the garbage collector gets to it.
+                body = response.response
+                response.direct_passthrough = False
+                response.get_data()
+                if hasattr(body, "close"):
+                    body.close()
+        return response
