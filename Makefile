@@ -15,11 +15,12 @@ $(BIN)/.installed: requirements.lock
 
 install: $(BIN)/.installed
 
-## Serve the app with demo data on the embedded database (SQLite), http://127.0.0.1:$(PORT)
+## Serve the app with demo data on the embedded database (SQLite), http://127.0.0.1:$(PORT),
+## with the background task consumer beside it
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo-if-empty
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	BIN=$(BIN) PORT=$(PORT) bash scripts/serve.sh
 
 ## Everything CI runs: Debian packages (as root), lint, format check, then the whole test suite
 ## on SQLite and again on a throwaway PostgreSQL server.

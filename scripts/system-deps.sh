@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for the browser tests (Playwright drives Debian's
-# build; it never downloads a browser) and PostgreSQL for the second run of the suite.
+# build; it never downloads a browser), PostgreSQL and Redis for the second run of the suite.
 # Installed when missing and we are root.
 set -euo pipefail
 needed=()
 [ -x /usr/bin/chromium ] || needed+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || needed+=(postgresql)
+command -v redis-server >/dev/null || needed+=(redis-server)
 [ ${#needed[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${needed[*]}. Install them: sudo apt-get install -y ${needed[*]}" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run a command against a throwaway PostgreSQL server on a private port (Debian's postgresql):
-# initdb into a temporary folder (as the postgres user when we are root), start, run, stop.
+# Run a command against a throwaway PostgreSQL server and a throwaway Redis server on private
+# ports (Debian's postgresql and redis-server): initdb into a temporary folder (as the postgres
+# user when we are root), start both, run, stop both.
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 dir=$(mktemp -d /tmp/fieldapp-pg.XXXXXX)
@@ -12,6 +13,15 @@ as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
 as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start -o "-p $port -k $dir \
   -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
   -c max_connections=200" >/dev/null
-trap 'as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; rm -rf "$dir"' EXIT
+redis_port=${FIELDAPP_REDIS_PORT:-63799}
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+stop() {
+  as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
+  [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap stop EXIT
 export FIELDAPP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+export FIELDAPP_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 "$@"

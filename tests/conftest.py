@@ -14,6 +14,10 @@ from flask.testing import FlaskClient
 from fieldapp import create_app
 from fieldapp.extensions import db as _db
 
+# Background tasks run at once, in the process that queues them (tests/test_tasks.py runs a real
+# consumer too). Set before anything imports fieldapp.tasks.
+os.environ["FIELDAPP_TASKS_IMMEDIATE"] = "1"
+
 TEST_PASSWORD = "a long test password 2026"
 # Cheap argon2id for speed; production uses OWASP's parameters (fieldapp.config.ARGON2_OWASP).
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -22,6 +26,8 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 # Set by scripts/with-postgres.sh: the whole suite then runs on a real PostgreSQL server.
 POSTGRES_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
 ON_POSTGRES = bool(POSTGRES_URL)
+# Set by scripts/with-postgres.sh too: a throwaway Redis server (Debian's redis-server).
+REDIS_URL = os.environ.get("FIELDAPP_TEST_REDIS_URL")
 
 
 def base_config(database, instance_path) -> dict:
@@ -114,11 +120,15 @@ def app_config(tmp_path, migrated_db):
 
 
 def pytest_collection_modifyitems(config, items):
-    if ON_POSTGRES:
-        skip = pytest.mark.skip(reason="SQLite only (its own test run covers it)")
-        for item in items:
-            if item.get_closest_marker("sqlite_only"):
-                item.add_marker(skip)
+    """Each run skips what only the other run can do (``make test`` runs both)."""
+    marker, reason = (
+        ("sqlite_only", "SQLite only (its own test run covers it)")
+        if ON_POSTGRES
+        else ("postgres_only", "needs PostgreSQL and Redis (the second run covers it)")
+    )
+    for item in items:
+        if item.get_closest_marker(marker):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 class FreshContextClient(FlaskClient):

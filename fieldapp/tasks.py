@@ -1,0 +1,69 @@
+"""Background work on an existing task queue, Huey: ``SqliteHuey`` in the instance folder by
+default, ``RedisHuey`` when ``FIELDAPP_REDIS_URL`` is set (several app servers, one queue).
+
+``make run`` starts the consumer beside the web server (``scripts/serve.sh``); by hand:
+``PYTHONPATH=. .venv/bin/huey_consumer fieldapp.tasks.huey``. Tests run tasks at once, in the
+calling process (``FIELDAPP_TASKS_IMMEDIATE=1``), and one test runs a real consumer.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, has_app_context
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_huey() -> Huey:
+    if os.environ.get("FIELDAPP_TASKS_IMMEDIATE") == "1":
+        return MemoryHuey("fieldapp", immediate=True)
+    redis_url = os.environ.get("FIELDAPP_REDIS_URL")
+    if redis_url:
+        return RedisHuey("fieldapp", url=redis_url)
+    instance = Path(os.environ.get("FIELDAPP_INSTANCE_PATH") or ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("fieldapp", filename=str(instance / "tasks.db"))
+
+
+huey = make_huey()
+
+
+@cache
+def _consumer_app() -> Flask:
+    from fieldapp import create_app
+
+    return create_app()
+
+
+def app_context():
+    """The caller's app context (a web request, a test), else the consumer's own app."""
+    return nullcontext() if has_app_context() else _consumer_app().app_context()
+
+
+def run_purge() -> dict[str, int]:
+    from fieldapp import clock
+    from fieldapp.extensions import db
+    from fieldapp.privacy import services
+
+    with app_context():
+        report = services.purge(now=clock.now())
+        db.session.commit()
+        return {
+            "reflections": report.reflections,
+            "private_notes": report.private_notes,
+            "audit_events": report.audit_events,
+        }
+
+
+purge = huey.task()(run_purge)
+
+
+@huey.periodic_task(crontab(hour="10", minute="15"))  # 10:15 UTC: night in the Americas
+def nightly_purge() -> None:
+    """Retention is applied every night, not only when someone remembers ``flask purge``."""
+    run_purge()
