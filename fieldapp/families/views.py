@@ -203,30 +203,42 @@ def _chosen_family(form) -> Family:
     return db.session.get(Family, form.family_id.data)
 
 
+def _save_student(form, school: School, student: Student | None, save):
+    """The student form's POST: validate, then ``save(family, school_class)``. Returns
+    ``(family, None)`` once saved, or ``(None, page)``: the form again, with what was typed and
+    the reason next to the field."""
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return None, _student_page(form, school=school, student=student, status=status)
+    try:
+        family = _chosen_family(form)
+        save(family, _school_class(form.class_id.data))
+    except RuleViolation as exc:
+        db.session.rollback()
+        _field_error(form, exc, "family_id")
+        return None, _student_page(form, school=school, student=student, status=422)
+    db.session.commit()
+    return family, None
+
+
 @bp.route("/schools/<int:school_id>/students/new", methods=["GET", "POST"])
 @policy.requires(policy.coordinate_school, school=School)
 def new_student(school: School):
     form = StudentForm()
     _student_choices(form, school)
-    if not form.validate_on_submit():
-        return _student_page(
-            form, school=school, student=None, status=422 if form.is_submitted() else 200
+    added: list[Student] = []
+
+    def save(family: Family, school_class) -> None:
+        added.append(
+            family_services.create_student(
+                school, form.details(), family=family, school_class=school_class, by=current_user
+            )
         )
-    try:
-        family = _chosen_family(form)
-        student = family_services.create_student(
-            school,
-            form.details(),
-            family=family,
-            school_class=_school_class(form.class_id.data),
-            by=current_user,
-        )
-    except RuleViolation as exc:
-        db.session.rollback()
-        _field_error(form, exc, "family_id")
-        return _student_page(form, school=school, student=None, status=422)
-    db.session.commit()
-    flash(f"Added {student.full_name} to the {family.name}.", "success")
+
+    family, page = _save_student(form, school, None, save)
+    if page is not None:
+        return page
+    flash(f"Added {added[0].full_name} to the {family.name}.", "success")
     return redirect_after_post(url_for("families.card", family_id=family.id))
 
 
@@ -240,24 +252,15 @@ def edit_student(student: Student):
     else:
         form = EditStudentForm()
     _student_choices(form, school, student)
-    if not form.validate_on_submit():
-        return _student_page(
-            form, school=school, student=student, status=422 if form.is_submitted() else 200
-        )
-    try:
-        family = _chosen_family(form)
+
+    def save(family: Family, school_class) -> None:
         family_services.update_student(
-            student,
-            form.details(),
-            family=family,
-            school_class=_school_class(form.class_id.data),
-            by=current_user,
+            student, form.details(), family=family, school_class=school_class, by=current_user
         )
-    except RuleViolation as exc:
-        db.session.rollback()
-        _field_error(form, exc, "family_id")
-        return _student_page(form, school=school, student=student, status=422)
-    db.session.commit()
+
+    family, page = _save_student(form, school, student, save)
+    if page is not None:
+        return page
     flash(f"Saved {student.full_name}.", "success")
     if not student.active:  # no longer on this school's roster, nor maybe the family
         return redirect_after_post(url_for("families.roster", school_id=school.id))
