@@ -1,5 +1,5 @@
-"""Pages of a list already in memory, with the same interface (and pager macro) as
-``db.paginate``: for lists whose rows are computed in Python, such as training statuses."""
+"""Pages with the same interface (and pager macro) as ``db.paginate``, for SELECTs of several
+columns; and the page number asked for, made sane."""
 
 from __future__ import annotations
 
@@ -14,14 +14,20 @@ def page_number() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
 
 
-class ListPage(Pagination):
-    def __init__(self, items: list[Any], per_page: int) -> None:
-        self._all = items
-        pages = max(1, -(-len(items) // per_page))
+class RowsPage(Pagination):
+    """A page of a SELECT of several columns (``db.paginate`` keeps only the first), whose
+    total the caller already knows (from counts it shows anyway)."""
+
+    def __init__(self, query: Any, total: int, per_page: int) -> None:
+        from fieldapp.extensions import db
+
+        self._select, self._total, self._db = query, total, db
+        pages = max(1, -(-total // per_page))
         super().__init__(page=min(page_number(), pages), per_page=per_page, error_out=False)
 
     def _query_items(self) -> list[Any]:
-        return self._all[self._query_offset : self._query_offset + self.per_page]
+        query = self._select.limit(self.per_page).offset(self._query_offset)
+        return list(self._db.session.execute(query).all())
 
     def _query_count(self) -> int:
-        return len(self._all)
+        return self._total

@@ -16,6 +16,7 @@ from fieldapp.families.forms import (
 )
 from fieldapp.formatting import format_phone, zone
 from fieldapp.models import Family, FollowUp, Role, School, SchoolClass, Student
+from fieldapp.paging import page_number
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import RuleViolation
 from fieldapp.visits import services
@@ -91,7 +92,7 @@ def roster(school: School):
         filters.visited.data = ""  # nothing to have been visited in: the filter is hidden
     page = db.paginate(
         queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria()),
-        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000),
+        page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
     )

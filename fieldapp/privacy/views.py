@@ -14,6 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.fields import csv_response
 from fieldapp.formatting import zone
 from fieldapp.models import Family
+from fieldapp.paging import page_number
 from fieldapp.privacy import queries, services
 from fieldapp.privacy.forms import AuditFilterForm, EraseForm, FamilySearchForm, RetentionForm
 from fieldapp.rendering import redirect_after_post, render
@@ -44,7 +45,7 @@ def audit_trail():
     filters = _audit_filters()
     page = db.paginate(
         queries.audit_events(**filters.criteria(zone())),
-        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000),
+        page=page_number(),
         per_page=AUDIT_PER_PAGE,
         error_out=False,
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.models import (
@@ -13,10 +14,12 @@ from fieldapp.models import (
     RoleAssignment,
     School,
     TrainingCompletion,
+    TrainingKind,
     TrainingSession,
     TrainingSessionSchool,
     User,
 )
+from fieldapp.rules import LAPSING_SOON, TrainingStatus
 
 STAFF_ROLES = (Role.VISITOR, Role.COORDINATOR)
 
@@ -49,23 +52,6 @@ def staff_at(school_ids: Iterable[int]) -> Select:
         RoleAssignment.role.in_(STAFF_ROLES),
     )
     return select(User).where(User.active.is_(True), at_school).order_by(User.name)
-
-
-def staff_by_school(school_ids: Iterable[int]) -> Select:
-    """(school, person) for every active staff member of the schools, by school then name:
-    one query for any number of schools."""
-    return (
-        select(School, User)
-        .join(RoleAssignment, RoleAssignment.school_id == School.id)
-        .join(User, User.id == RoleAssignment.user_id)
-        .where(
-            School.id.in_(list(school_ids)),
-            RoleAssignment.role.in_(STAFF_ROLES),
-            User.active.is_(True),
-        )
-        .distinct()
-        .order_by(School.name, User.name, User.id)
-    )
 
 
 def attendees(session_id: int) -> Select:
@@ -111,3 +97,63 @@ def trainers() -> Select:
 def schools(ids: Iterable[int] | None = None) -> Select:
     query = select(School).order_by(School.name)
     return query if ids is None else query.where(School.id.in_(list(ids)))
+
+
+# ---- training status in SQL: the trained-staff roster of a whole district -------------------
+
+FOREVER = date.max  # a completion without an end of validity
+
+
+def status_on(on: date):
+    """Per person, their training status on ``on`` as SQL: a subquery of (user_id, status,
+    valid_until). The twin of ``rules.training_status`` for lists too long to decide in Python
+    (tests/training/test_status_sql.py holds the two equal on random histories)."""
+    done = TrainingCompletion.completed_on <= on
+    foundational = func.max(
+        case((and_(done, TrainingCompletion.kind == TrainingKind.FOUNDATIONAL), 1), else_=0)
+    )
+    until = func.max(case((done, func.coalesce(TrainingCompletion.valid_until, FOREVER))))
+    status = case(
+        (foundational == 0, TrainingStatus.NOT_TRAINED.value),
+        (until < on, TrainingStatus.LAPSED.value),
+        (until <= on + LAPSING_SOON, TrainingStatus.LAPSING_SOON.value),
+        else_=TrainingStatus.TRAINED.value,
+    )
+    return (
+        select(
+            TrainingCompletion.user_id.label("user_id"),
+            status.label("status"),
+            case((foundational == 0, None), else_=until).label("valid_until"),
+        )
+        .group_by(TrainingCompletion.user_id)
+        .subquery("training_status")
+    )
+
+
+def roster(school_ids: Iterable[int], on: date, status: TrainingStatus | None = None) -> Select:
+    """(school, person, status value, valid until) for the active staff of the schools, by
+    school then name; ``status`` keeps only people with that status."""
+    pairs = (
+        select(RoleAssignment.school_id, RoleAssignment.user_id)
+        .where(RoleAssignment.school_id.in_(list(school_ids)), RoleAssignment.role.in_(STAFF_ROLES))
+        .distinct()
+        .subquery("staff")
+    )
+    st = status_on(on)
+    value = func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value)
+    query = (
+        select(School, User, value.label("status"), st.c.valid_until)
+        .join(pairs, pairs.c.school_id == School.id)
+        .join(User, User.id == pairs.c.user_id)
+        .outerjoin(st, st.c.user_id == User.id)
+        .where(User.active.is_(True))
+    )
+    if status is not None:
+        query = query.where(value == status.value)
+    return query.order_by(School.name, User.name, User.id)
+
+
+def roster_counts(school_ids: Iterable[int], on: date) -> Select:
+    """(status value, people) over the same staff as ``roster``."""
+    rows = roster(school_ids, on).order_by(None).subquery()
+    return select(rows.c.status, func.count()).group_by(rows.c.status)
