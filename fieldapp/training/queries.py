@@ -104,10 +104,11 @@ def schools(ids: Iterable[int] | None = None) -> Select:
 FOREVER = date.max  # a completion without an end of validity
 
 
-def status_on(on: date):
+def status_on(on: date, people: Select | None = None):
     """Per person, their training status on ``on`` as SQL: a subquery of (user_id, status,
-    valid_until). The twin of ``rules.training_status`` for lists too long to decide in Python
-    (tests/training/test_status_sql.py holds the two equal on random histories)."""
+    valid_until), for the user ids ``people`` selects (default: everyone). The twin of
+    ``rules.training_status`` for lists too long to decide in Python (tests/training/
+    test_status_sql.py holds the two equal on random histories)."""
     done = TrainingCompletion.completed_on <= on
     foundational = func.max(
         case((and_(done, TrainingCompletion.kind == TrainingKind.FOUNDATIONAL), 1), else_=0)
@@ -119,27 +120,29 @@ def status_on(on: date):
         (until <= on + LAPSING_SOON, TrainingStatus.LAPSING_SOON.value),
         else_=TrainingStatus.TRAINED.value,
     )
-    return (
-        select(
-            TrainingCompletion.user_id.label("user_id"),
-            status.label("status"),
-            case((foundational == 0, None), else_=until).label("valid_until"),
-        )
-        .group_by(TrainingCompletion.user_id)
-        .subquery("training_status")
-    )
+    query = select(
+        TrainingCompletion.user_id.label("user_id"),
+        status.label("status"),
+        case((foundational == 0, None), else_=until).label("valid_until"),
+    ).group_by(TrainingCompletion.user_id)
+    if people is not None:
+        query = query.where(TrainingCompletion.user_id.in_(people))
+    return query.subquery("training_status")
 
 
-def roster(school_ids: Iterable[int], on: date, status: TrainingStatus | None = None) -> Select:
-    """(school, person, status value, valid until) for the active staff of the schools, by
-    school then name; ``status`` keeps only people with that status."""
-    pairs = (
-        select(RoleAssignment.school_id, RoleAssignment.user_id)
-        .where(RoleAssignment.school_id.in_(list(school_ids)), RoleAssignment.role.in_(STAFF_ROLES))
-        .distinct()
-        .subquery("staff")
+def roster(
+    school_ids: Iterable[int] | None, on: date, status: TrainingStatus | None = None
+) -> Select:
+    """(school, person, status value, valid until) for the active staff of the schools (None:
+    every school), by school then name; ``status`` keeps only people with that status."""
+    pairs = select(RoleAssignment.school_id, RoleAssignment.user_id).where(
+        RoleAssignment.school_id.is_not(None), RoleAssignment.role.in_(STAFF_ROLES)
     )
-    st = status_on(on)
+    if school_ids is not None:
+        pairs = pairs.where(RoleAssignment.school_id.in_(list(school_ids)))
+    pairs = pairs.distinct().subquery("staff")
+    # A few schools: decide the status of their staff only; the district: of everyone at once.
+    st = status_on(on, None if school_ids is None else select(pairs.c.user_id))
     value = func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value)
     query = (
         select(School, User, value.label("status"), st.c.valid_until)
@@ -153,7 +156,7 @@ def roster(school_ids: Iterable[int], on: date, status: TrainingStatus | None = 
     return query.order_by(School.name, User.name, User.id)
 
 
-def roster_counts(school_ids: Iterable[int], on: date) -> Select:
+def roster_counts(school_ids: Iterable[int] | None, on: date) -> Select:
     """(status value, people) over the same staff as ``roster``."""
     rows = roster(school_ids, on).order_by(None).subquery()
     return select(rows.c.status, func.count()).group_by(rows.c.status)

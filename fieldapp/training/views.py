@@ -208,7 +208,7 @@ def settings():
 
 def _roster_filters(school_ids: set[int] | None):
     """The schools this person may see, the school and status asked for (404/400 for others),
-    and the schools shown."""
+    and the schools shown (None: every school of the district)."""
     schools = db.session.scalars(queries.schools(school_ids)).all()
     chosen = parse_id(request.args.get("school"))
     if request.args.get("school") and chosen is None:
@@ -218,7 +218,7 @@ def _roster_filters(school_ids: set[int] | None):
             abort(404)
         shown = [s.id for s in schools if s.id == chosen]
     else:
-        shown = [s.id for s in schools]
+        shown = None if school_ids is None else [s.id for s in schools]
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in {s.value for s in TrainingStatus}:
         abort(400)
