@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from fieldapp import rules
@@ -131,4 +131,14 @@ def register(app: Flask) -> None:
         role=lambda r: ROLE_LABELS[r],
         phone=format_phone,
     )
-    app.jinja_env.globals.update(nav_items=nav_items, htmx_version="2.0.11", Role=Role)
+    app.jinja_env.globals.update(
+        nav_items=nav_items, current_nav=current_nav, htmx_version="2.0.11", Role=Role
+    )
+
+
+def current_nav(items: list[tuple[str, str]]) -> str | None:
+    """The one navigation link for this page: the longest that the path starts with ("/" only
+    for the home page), so that "Trained staff" is not marked along with "Training"."""
+    path = request.path
+    matches = [href for _, href in items if path == href or (href != "/" and path.startswith(href))]
+    return max(matches, key=len, default=None)

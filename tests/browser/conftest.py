@@ -101,7 +101,10 @@ def sign_in(page, live_server):
         page.goto(f"{live_server.url}/login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        # Wait for the answer to the sign-in itself: the form is boosted (an XHR), so the page
+        # may look idle before it is sent, and a next goto() would race it.
+        with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url):
+            page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state("networkidle")
         return page
 
