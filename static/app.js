@@ -4,11 +4,11 @@
    that id in a well-formed answer. */
 (() => {
   "use strict";
-  const me = document.currentScript.dataset, DAY = 864e5;
+  const me = document.currentScript.dataset, DAY = 864e5, BASE = +me.retry || 5e3;
   const $ = (s, el = document) => el.querySelector(s);
   // Whose page this is, read from the page each time: boosted navigations swap only the body.
   const U = () => { const b = $("#sync-status"); return (b && b.dataset.user) || ""; };
-  let delay = 5e3, timer = 0, sending = false;
+  let delay = BASE, timer = 0, sending = false;
 
   // ---- the queue ------------------------------------------------------------------------
   const open = () => new Promise((ok, ko) => {
@@ -77,7 +77,7 @@
         }
       }
       await last(Date.now());
-      delay = 5e3;
+      delay = BASE;
     } catch (err) {
       delay = Math.min(delay * 2, 3e5); // a 500, a time-out, no answer: try again later
     } finally {
@@ -229,8 +229,10 @@
     show();
     send();
     const sw = navigator.serviceWorker;
-    if (U() && sw) sw.register(me.sw).then(() => sw.ready).then(warm).catch(() => {});
-    else if (!U() && sw && sw.controller) sw.controller.postMessage("signed-out");
+    if (!sw) return;
+    if (U()) sw.register(me.sw).then(() => sw.ready).then((r) => r.active.postMessage({ user: U() }))
+      .then(warm).catch(() => {});
+    else if (sw.controller) sw.controller.postMessage({ user: "" });
   }
   addEventListener("online", send);
   addEventListener("offline", show);

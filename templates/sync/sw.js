@@ -64,5 +64,6 @@ self.addEventListener("fetch", (e) => {
 });
 
 self.addEventListener("message", (e) => {
-  if (e.data === "signed-out") e.waitUntil(seen(""));
+  // The page says whose it is (the person signed in, or "" for nobody).
+  if (e.data && typeof e.data.user === "string") e.waitUntil(seen(e.data.user));
 });
