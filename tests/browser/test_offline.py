@@ -361,3 +361,75 @@ def test_two_team_members_write_offline_and_merge_the_versions(
         ).all()
     )
     assert current == ["A doctor, or a vet: she loves animals"]
+
+
+def _phone_without_worker(browser, live_server, email):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, service_workers="block", is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("fieldapp-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My visits")).to_be_visible()
+    return context, page
+
+
+def test_a_form_sent_with_signal_whose_answer_is_lost_is_kept_and_stored_once(browser, live_server):
+    """The server stored the contact but the answer never reached the phone: the phone keeps it
+    (same id) and the retry is answered "stored" — one row, no duplicate."""
+    context, page = _phone_without_worker(browser, live_server, A)
+    visit_id = new_visit(live_server, status=VisitStatus.CONTACTING)
+    page.goto(f"{live_server.url}/visits/{visit_id}")
+    sync_calls: list[str] = []
+    page.route(re.compile(r".*/sync$"), lambda route: (sync_calls.append("x"), route.abort()))
+
+    def lost(route):
+        route.fetch()  # reaches the server, which stores it...
+        route.abort("connectionreset")  # ...but the answer is lost on the way back
+
+    page.route(re.compile(r".*/contacts$"), lost)
+    form = page.locator("#contact-form")
+    form.get_by_text("Left a message", exact=True).click()
+    form.get_by_role("button", name="Add to the log").click()
+    expect(status(page)).to_contain_text("1 waiting to send")
+    assert rows(live_server, ContactAttempt, visit_id) == 1
+    _wait(page, lambda: sync_calls)  # it tried to send it again at once
+    page.unroute(re.compile(r".*/sync$"))
+    page.reload()
+    expect(status(page)).not_to_contain_text("waiting", timeout=10000)
+    assert rows(live_server, ContactAttempt, visit_id) == 1
+    context.close()
+
+
+def test_items_waiting_more_than_3_days_warn(page, context, live_server, sign_in):
+    visit_id = new_visit(live_server, status=VisitStatus.CONTACTING)
+    sign_in(A)
+    ready_for_no_signal(page)
+    page.goto(f"{live_server.url}/visits/{visit_id}")
+    context.set_offline(True)
+    form = page.locator("#contact-form")
+    form.get_by_text("No answer", exact=True).click()
+    form.get_by_role("button", name="Add to the log").click()
+    expect(status(page)).to_contain_text("1 waiting to send")
+    warning = page.locator("#sync-status .warn")
+    expect(warning).to_be_hidden()
+    # Four days pass on the phone with no signal.
+    page.evaluate(
+        """() => new Promise((done) => {
+          const open = indexedDB.open("fieldapp", 1);
+          open.onsuccess = () => {
+            const store = open.result.transaction("items", "readwrite").objectStore("items");
+            store.getAll().onsuccess = (e) => {
+              for (const item of e.target.result)
+                store.put({...item, written_at: new Date(Date.now() - 4 * 864e5).toISOString()});
+              store.transaction.oncomplete = () => { open.result.close(); done(); };
+            };
+          };
+        })"""
+    )
+    page.reload()  # still no signal: the page is drawn again from what the phone holds
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("more than 3 days")
+    assert rows(live_server, ContactAttempt, visit_id) == 0
