@@ -196,13 +196,15 @@
   async function signOut(e, form) {
     if (form.dataset.cleared) return;
     e.preventDefault();
-    const items = U() ? await mine() : [];
-    if (items.length && !confirm(items.length + " item(s) written on this phone were not sent. " +
-      "Sign out and delete them from this phone?")) return;
-    for (const i of items) await drop(i.id);
-    await tx("meta", "readwrite", (s) => s.delete("sent-" + U()));
-    for (const k of await caches.keys()) if (k.startsWith("fa-pages-")) await caches.delete(k);
-    localStorage.removeItem("fa-warm-" + U());
+    try {
+      const items = U() ? await mine() : [];
+      if (items.length && !confirm(items.length + " item(s) written on this phone were not sent. " +
+        "Sign out and delete them from this phone?")) return;
+      for (const i of items) await drop(i.id);
+      await tx("meta", "readwrite", (s) => s.delete("sent-" + U()));
+      localStorage.removeItem("fa-warm-" + U());
+      for (const k of await caches.keys()) if (k.startsWith("fa-pages-")) await caches.delete(k);
+    } catch (err) { /* no storage here (not HTTPS): nothing was kept to clear */ }
     form.dataset.cleared = "1";
     form.submit();
   }
