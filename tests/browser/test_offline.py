@@ -182,6 +182,15 @@ def _wait(page, condition, timeout: float = 10.0):
         page.wait_for_timeout(50)
 
 
+# The new version is installed (its files all kept) and is the one in charge.
+NEW_VERSION_ACTIVE = """async () => {
+  const r = await navigator.serviceWorker.getRegistration();
+  if (!r || r.installing || r.waiting || !r.active || r.active.state !== "activated") return false;
+  if (!(await caches.has("fa-static-next-version"))) return false;
+  return (await (await caches.open("fa-static-next-version")).keys()).length >= 6;
+}"""
+
+
 def test_a_new_service_worker_version_still_sends_the_queue(
     page, context, live_server, sign_in, monkeypatch
 ):
@@ -205,14 +214,16 @@ def test_a_new_service_worker_version_still_sends_the_queue(
     page.route(re.compile(r".*/sync$"), lambda route: route.abort("failed"))  # held back
     page.goto(f"{live_server.url}/visits/")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-    _wait(page, lambda: "fa-static-next-version" in page.evaluate("caches.keys()"))
+    _wait(page, lambda: page.evaluate(NEW_VERSION_ACTIVE))
     new = page.evaluate("caches.keys()")
-    assert "fa-static-next-version" in new and any(k.startswith("fa-static-") for k in old)
+    old_static = {k for k in old if k.startswith("fa-static-")}
+    assert old_static and old_static <= set(new)  # the previous version's files are kept
+    assert "fa-static-next-version" in new
     assert rows(live_server, ContactAttempt, visit_id) == 0
     expect(status(page)).to_contain_text("1 waiting to send")
 
     page.unroute(re.compile(r".*/sync$"))
-    page.reload()  # under the new version: the old version's queue is sent
+    page.goto(f"{live_server.url}/visits/")  # under the new version: the old queue is sent
     expect(status(page)).not_to_contain_text("waiting", timeout=10000)
     assert rows(live_server, ContactAttempt, visit_id) == 1
     # And a page kept by the old version still opens with no signal.
