@@ -444,3 +444,14 @@ def test_items_waiting_more_than_3_days_warn(page, context, live_server, sign_in
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("more than 3 days")
     assert rows(live_server, ContactAttempt, visit_id) == 0
+
+
+def test_after_signing_out_no_kept_page_opens(page, context, live_server, sign_in):
+    sign_in(A)
+    ready_for_no_signal(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/visits/")
+    expect(page.get_by_role("heading", name="No signal")).to_be_visible()
+    expect(page.get_by_role("heading", name="My visits")).to_have_count(0)
