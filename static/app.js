@@ -8,7 +8,7 @@
   const $ = (s, el = document) => el.querySelector(s);
   // Whose page this is, read from the page each time: boosted navigations swap only the body.
   const U = () => { const b = $("#sync-status"); return (b && b.dataset.user) || ""; };
-  let delay = BASE, timer = 0, sending = false;
+  let delay = BASE, timer = 0, sending = false, held = null; // held: items kept here
 
   // ---- the queue ------------------------------------------------------------------------
   const open = () => new Promise((ok, ko) => {
@@ -43,9 +43,11 @@
     return res.json();
   };
   const call = (url, init = {}) => {
-    const ctl = new AbortController(), t = setTimeout(() => ctl.abort(), 15e3);
+    // No answer within 15 s, headers or body: given up (and tried again later).
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 15e3);
     return fetch(url, { credentials: "same-origin", signal: ctl.signal, ...init,
-      headers: { Accept: "application/json", ...init.headers } }).finally(() => clearTimeout(t));
+      headers: { Accept: "application/json", ...init.headers } });
   };
   async function send() {
     clearTimeout(timer);
@@ -170,6 +172,7 @@
   async function show() {
     const items = U() ? await mine() : [], bar = $("#sync-status");
     const waiting = items.filter((i) => i.state === "waiting"), sent = U() && (await last());
+    held = items.length;
     if (bar) {
       bar.hidden = false;
       const parts = [navigator.onLine ? "Online" : "Offline"];
@@ -194,7 +197,13 @@
 
   // ---- signing out on a shared phone ----------------------------------------------------
   async function signOut(e, form) {
+    const pages = () => caches.keys().then((ks) =>
+      Promise.all(ks.filter((k) => k.startsWith("fa-pages-")).map((k) => caches.delete(k))));
     if (form.dataset.cleared) return;
+    if (held === 0) { // nothing to ask about: sign out at once
+      try { localStorage.removeItem("fa-warm-" + U()); pages().catch(() => {}); } catch (err) { /* */ }
+      return;
+    }
     e.preventDefault();
     try {
       const items = U() ? await mine() : [];
@@ -203,7 +212,7 @@
       for (const i of items) await drop(i.id);
       await tx("meta", "readwrite", (s) => s.delete("sent-" + U()));
       localStorage.removeItem("fa-warm-" + U());
-      for (const k of await caches.keys()) if (k.startsWith("fa-pages-")) await caches.delete(k);
+      await pages();
     } catch (err) { /* no storage here (not HTTPS): nothing was kept to clear */ }
     form.dataset.cleared = "1";
     form.submit();
@@ -212,16 +221,19 @@
   // ---- keeping the coming days' pages on the phone --------------------------------------
   async function warm() {
     const key = "fa-warm-" + U();
-    if (!navigator.onLine || Date.now() - (+localStorage.getItem(key) || 0) < 6e5) return;
-    const list = await json(await call(me.pages));
-    if (String(list.user) !== U()) return;
-    const cache = await caches.open("fa-pages-" + U());
-    for (const url of list.pages) {
-      const res = await fetch(url, { credentials: "same-origin" });
-      if (res.status === 200 && res.headers.get("X-Fieldapp-User") === U())
-        await cache.put(url.replace(/[?&]ahead=1$/, ""), res);
+    const fresh = Date.now() - (+localStorage.getItem(key) || 0) < 6e5;
+    if (!navigator.onLine) return;
+    if (!fresh || !(await caches.has("fa-pages-" + U()))) {
+      const list = await json(await call(me.pages));
+      if (String(list.user) !== U()) return;
+      const cache = await caches.open("fa-pages-" + U());
+      for (const url of list.pages) {
+        const res = await fetch(url, { credentials: "same-origin" });
+        if (res.status === 200 && res.headers.get("X-Fieldapp-User") === U())
+          await cache.put(url.replace(/[?&]ahead=1$/, ""), res);
+      }
+      localStorage.setItem(key, Date.now());
     }
-    localStorage.setItem(key, Date.now());
     document.documentElement.dataset.warm = "done";
   }
 

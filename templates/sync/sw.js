@@ -1,12 +1,14 @@
-/* fieldapp service worker, version {{ version }}. Keeps the app shell (per version) and the
-   signed-in person's visit pages (per person) so that they open with no signal. It never
-   touches the queue of written items: that lives in IndexedDB, owned by app.js. */
+{# The service worker. Keeps the app shell (per version) and the signed-in person's visit pages
+   (per person) so that they open with no signal. It never touches the queue of written items:
+   that lives in IndexedDB, owned by static/app.js. Comments are Jinja's: not sent. #}
+/* fieldapp service worker {{ version }} */
 "use strict";
 const V = {{ version | tojson }}, STATIC = "fa-static-" + V, PAGES = "fa-pages-",
   FILES = {{ files | tojson }}, OFFLINE = {{ offline | tojson }},
   STATIC_PREFIX = {{ url_for('static', filename='') | tojson }},
   PAGE_PREFIX = {{ url_for('visits.my_visits') | tojson }}, META = "fa-meta";
-let user = null; // whose pages may be served: the last person the server named
+{# user: whose pages may be served, the last person the server (or the page) named #}
+let user = null;
 
 async function meta(key, value) {
   const c = await caches.open(META), req = new Request("/__fa/" + key);
@@ -18,7 +20,7 @@ self.addEventListener("install", (e) => e.waitUntil(
   caches.open(STATIC).then((c) => c.addAll([...FILES, OFFLINE])).then(() => self.skipWaiting())));
 
 self.addEventListener("activate", (e) => e.waitUntil((async () => {
-  // Keep the previous version's files too: a page cached by it still finds its styles/script.
+  {# The previous version's files are kept too: a page kept by it still finds its styles. #}
   const kept = ((await meta("versions")) || []).filter((v) => v !== V).slice(-1).concat(V);
   await meta("versions", kept);
   for (const k of await caches.keys())
@@ -27,8 +29,8 @@ self.addEventListener("activate", (e) => e.waitUntil((async () => {
 })()));
 
 async function seen(who) {
-  // A page for nobody (signed out, session ended) or for someone else: the pages kept for
-  // anyone else are dropped, never shown to the next person on a shared phone.
+  {# A page for nobody (signed out, session ended) or for someone else: the pages kept for
+     anyone else are dropped, never shown to the next person on a shared phone. #}
   if (user === null) user = (await meta("user")) || "";
   if (who === user) return;
   user = who;
@@ -64,6 +66,6 @@ self.addEventListener("fetch", (e) => {
 });
 
 self.addEventListener("message", (e) => {
-  // The page says whose it is (the person signed in, or "" for nobody).
+  {# The page says whose it is (the person signed in, or "" for nobody). #}
   if (e.data && typeof e.data.user === "string") e.waitUntil(seen(e.data.user));
 });
