@@ -119,3 +119,20 @@ def test_with_one_reflection_there_is_nothing_to_merge(db, client, login):
     login(visit.members[0])
     client.post("/sync", json={"items": [reflection_item(visit)]})
     assert client.get(f"/visits/{visit.id}/reflection/merge").status_code == 303
+
+
+def test_a_family_with_merged_versions_can_still_be_erased(db, client, login):
+    from fieldapp.privacy import services as privacy
+
+    visit = two_versions(db, client, login)
+    ids = [r.id for r in db.session.get(Visit, visit.id).reflections]
+    client.post(
+        f"/visits/{visit.id}/reflection/merge",
+        data={"version": ids, "hopes_and_dreams": "A nurse", "duration_minutes": "40"},
+    )
+    db.session.expire_all()
+    family = db.session.get(Visit, visit.id).family
+    counts = privacy.erase_family(family, reason="The family asked", by=None)
+    db.session.commit()
+    assert counts.reflections == 3 and counts.private_notes == 2  # the merge kept none
+    assert db.session.scalar(select(func.count()).select_from(Reflection)) == 0
