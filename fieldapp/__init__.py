@@ -66,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.privacy.views import bp as privacy_bp
     from fieldapp.rounds.views import bp as rounds_bp
     from fieldapp.schools.views import bp as schools_bp
+    from fieldapp.sync.views import bp as sync_bp
+    from fieldapp.sync.views import shell as shell_bp
     from fieldapp.training.views import bp as training_bp
     from fieldapp.visits.views import bp as visits_bp
 
@@ -78,6 +80,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(privacy_bp, url_prefix="/admin/privacy")
+    app.register_blueprint(sync_bp, url_prefix="/sync")
+    app.register_blueprint(shell_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

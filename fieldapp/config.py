@@ -68,4 +68,6 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # A sensitive action asks for the password again after this many minutes.
         "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),
+        # A phone retries sending its queue after this long, doubling up to 5 minutes.
+        "SYNC_RETRY_MS": int(env("FIELDAPP_SYNC_RETRY_MS", "5000")),
     }

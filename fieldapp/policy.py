@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 
@@ -133,6 +133,8 @@ view_my_visits = Permission("view_my_visits", frozenset({Role.VISITOR}))
 view_visit = Permission("view_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit)
 # Contacting, scheduling and reflecting: the team alone. Cancelling: the team or a coordinator.
 work_on_visit = Permission("work_on_visit", frozenset({Role.VISITOR}), _on_team)
+# Sending what was written offline: visitors; each item is then checked with work_on_visit.
+sync_items = Permission("sync_items", frozenset({Role.VISITOR}))
 cancel_visit = Permission(
     "cancel_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit
 )
@@ -176,8 +178,9 @@ def account_roles_for(user: User) -> tuple[set[Role], set[int] | None]:
 # ---- route decorators -------------------------------------------------------------------------
 
 
-def _refuse(code: int, **detail: Any):
-    """Every refused access leaves an audit event (who, what, from where), then 403/404."""
+def _refuse(code: int, api: bool = False, **detail: Any):
+    """Every refused access leaves an audit event (who, what, from where), then 403/404 (as
+    JSON for ``api`` routes, which phones call, not people)."""
     audit.record(
         "access.refused",
         actor=current_user,
@@ -187,7 +190,15 @@ def _refuse(code: int, **detail: Any):
         **detail,
     )
     db.session.commit()
+    if api:
+        abort(api_error(code, "refused", "Your account cannot use this."))
     abort(code)
+
+
+def api_error(code: int, error: str, reason: str):
+    response = jsonify(error=error, reason=reason)
+    response.status_code = code
+    return response
 
 
 def is_fresh() -> bool:
@@ -197,19 +208,25 @@ def is_fresh() -> bool:
     return signed_in_at is not None and time.time() - signed_in_at <= limit
 
 
-def requires(permission: Permission, *, fresh: bool = False, **loaders: type) -> Callable:
+def requires(
+    permission: Permission, *, fresh: bool = False, api: bool = False, **loaders: type
+) -> Callable:
     """Guard a view: signed in, holding one of the permission's roles (else 403), and for each
     ``name=Model`` the object ``<name>_id`` from the URL loaded and checked (else 404). The view
     receives the loaded objects by name. ``fresh``: a sensitive action (exports, erasure, API
-    tokens) that asks for the password again unless it was given a few minutes ago."""
+    tokens) that asks for the password again unless it was given a few minutes ago. ``api``:
+    a route called by the app's own script, answered in JSON — 401 when nobody is signed in
+    (not a redirect to the sign-in page: a phone must tell "session ended" apart)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def guarded(**kwargs: Any):
             if not current_user.is_authenticated:
+                if api:
+                    return api_error(401, "signed_out", "Please sign in again.")
                 return login_manager.unauthorized()
             if not permission.role_allows(current_user):
-                _refuse(403, permission=permission.name)
+                _refuse(403, api=api, permission=permission.name)
             objects = []
             for name, model in loaders.items():
                 obj = db.session.get(model, kwargs.pop(f"{name}_id"))

@@ -252,6 +252,13 @@ def check_may_reflect(visit: Visit, now: datetime) -> None:
         raise RuleViolation("This visit has not happened yet. Write the reflection after it.")
 
 
+def check_may_add_version(visit: Visit) -> None:
+    """A reflection written offline that arrives after a teammate's completed the visit is kept
+    as a second version for the team to merge; any other visit follows ``check_may_reflect``."""
+    if visit.status != S.COMPLETED:
+        raise RuleViolation("Only a completed visit takes another version of its reflection.")
+
+
 def check_complete(visit: Visit) -> None:
     """Completing a visit needs the team's reflection."""
     check_transition(visit, S.COMPLETED)

@@ -201,6 +201,16 @@ MATRIX = [
         {"visitor": 303, "other_visitor": 404},
     ),
     (
+        "visits.merge_reflections",
+        "GET",
+        "/visits/{visit_a}/reflection/merge",
+        {"visitor": 303, "other_visitor": 404},
+    ),
+    # The phone's sync calls: visitors only; each item is then checked against its visit.
+    ("sync.receive", "POST", "/sync", {"visitor": 400, "other_visitor": 400}),
+    ("sync.token", "GET", "/sync/token", {"visitor": 200, "other_visitor": 200}),
+    ("sync.pages", "GET", "/sync/pages", {"visitor": 200, "other_visitor": 200}),
+    (
         "families.card",
         "GET",
         "/families/{family_a}",
@@ -437,7 +447,13 @@ PUBLIC_ROUTES = {
     "auth.reset_password": None,
     "health.healthz": "/healthz",
     "static": None,
+    "shell.service_worker": "/sw.js",
+    "shell.manifest": "/manifest.webmanifest",
+    "shell.offline": "/offline",
 }
+# Called by the app's own script, not opened by people: a signed-out call is a 401 in JSON
+# (the phone keeps its queue until the same person signs in again), never a redirect.
+JSON_API = {"sync.receive", "sync.token", "sync.pages"}
 
 CASES = [
     pytest.param(
@@ -460,6 +476,9 @@ def test_route_for_role(world, client, login, endpoint, method, url, role, statu
 )
 def test_signed_out_people_are_sent_to_sign_in(world, client, endpoint, method, url, expected):
     response = client.open(url.format(**world.ids), method=method)
+    if endpoint in JSON_API:
+        assert response.status_code == 401 and response.json["error"] == "signed_out"
+        return
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 

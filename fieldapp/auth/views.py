@@ -58,7 +58,9 @@ def _safe_next(target: str | None) -> str | None:
 @bp.before_app_request
 def check_session():
     """Every request of a signed-in person is checked against their session on the server."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or request.blueprint == "shell":
+        return None  # files anyone may fetch (the service worker updates itself with them)
+    if not current_user.is_authenticated:
         return None
     now = clock.now()
     row = sessions.current_row()
@@ -73,6 +75,8 @@ def check_session():
     logout_user()
     session.clear()
     flash(reason, "info")
+    if request.blueprint == "sync":
+        return policy.api_error(401, "signed_out", reason)  # the phone keeps its queue
     login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if is_htmx():
         return "", 401, {"HX-Redirect": login}
@@ -138,8 +142,11 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     response = redirect_after_post(url_for("auth.login"))
-    # Phones are shared: clear what this site stored in the browser for the last user.
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    # Phones are shared: clear the browser's cache of this site. Not "storage": that would also
+    # wipe notes another person wrote offline and has not sent yet (their session ended; they
+    # are sent at their next sign-in). The page script and service worker clear this person's
+    # kept pages and, after asking, their unsent notes (static/app.js, templates/sync/sw.js).
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 

@@ -46,7 +46,11 @@ def latest_reflection(family_id: int) -> Select:
     return (
         select(Reflection)
         .join(Visit, Visit.id == Reflection.visit_id)
-        .where(Visit.family_id == family_id, Visit.status == VisitStatus.COMPLETED)
+        .where(
+            Visit.family_id == family_id,
+            Visit.status == VisitStatus.COMPLETED,
+            Reflection.superseded_by_id.is_(None),  # a merged version lives on in the merge
+        )
         .order_by(Reflection.submitted_at.desc())
         .limit(1)
     )

@@ -184,7 +184,10 @@ class ContactAttempt(db.Model):
 class Reflection(db.Model):
     """What the team learned, recorded once for the team. Only the shared part is in here:
     the team's private note lives in its own table so that nothing that reads reflections
-    (cards, exports, the API) can pick it up by accident."""
+    (cards, exports, the API) can pick it up by accident.
+
+    Two team members writing offline may each send one: both are kept as versions of the
+    visit's reflection until the team merges them into a new one, which supersedes both."""
 
     __tablename__ = "reflections"
 
@@ -202,6 +205,10 @@ class Reflection(db.Model):
     family_support: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # Set when the team merged this version with another into the reflection it points to.
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reflections.id", ondelete="SET NULL")
+    )
 
     visit: Mapped[Visit] = relationship(back_populates="reflections")
     author: Mapped[User | None] = relationship()

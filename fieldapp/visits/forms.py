@@ -51,6 +51,8 @@ class ContactForm(FlaskForm):
         description="A few words for your partner, e.g. “call back after 6”.",
     )
     confirm = HiddenField()
+    # Made by the phone's script: the same contact sent again (a retry) is stored once.
+    client_id = HiddenField()
 
 
 class ScheduleForm(FlaskForm):
@@ -131,6 +133,8 @@ class ReflectionForm(SafeListForm):
         description="Only the two (or three) of you see this. It is never shared with the "
         "school or exported.",
     )
+
+    client_id = HiddenField()  # made by the phone's script, as on the contact form
 
     SHARED: tuple[str, ...] = ()
 

@@ -198,6 +198,41 @@ def cancel_visit(visit: Visit, *, reason: str, by: User | None) -> None:
     audit.record("visit.cancel", actor=by, obj=visit, school_id=visit.school_id)
 
 
+def _reflection(
+    visit: Visit,
+    *,
+    by: User,
+    duration_minutes: int,
+    shared: dict[str, str | None],
+    private_note: str | None,
+    follow_ups: Sequence[tuple[str, User, date]],
+    client_id: str | None,
+    submitted_at: datetime,
+) -> Reflection:
+    reflection = Reflection(
+        visit=visit,
+        author=by,
+        duration_minutes=duration_minutes,
+        client_id=client_id,
+        submitted_at=submitted_at,
+        **shared,
+    )
+    if private_note:
+        reflection.private_note = PrivateNote(text=private_note)
+    db.session.add(reflection)
+    for description, owner, due_on in follow_ups:
+        db.session.add(
+            FollowUp(
+                family_id=visit.family_id,
+                visit=visit,
+                owner=owner,
+                description=description,
+                due_on=due_on,
+            )
+        )
+    return reflection
+
+
 def submit_reflection(
     visit: Visit,
     *,
@@ -208,20 +243,20 @@ def submit_reflection(
     follow_ups: Sequence[tuple[str, User, date]] = (),
     client_id: str | None = None,
     now: datetime,
+    written_at: datetime | None = None,
 ) -> Reflection:
     """Record the team's reflection once, complete the visit and give each member their hours."""
     rules.check_may_reflect(visit, now)
-    reflection = Reflection(
-        visit=visit,
-        author=by,
+    reflection = _reflection(
+        visit,
+        by=by,
         duration_minutes=duration_minutes,
+        shared=shared,
+        private_note=private_note,
+        follow_ups=follow_ups,
         client_id=client_id,
-        submitted_at=now,
-        **shared,
+        submitted_at=written_at or now,
     )
-    if private_note:
-        reflection.private_note = PrivateNote(text=private_note)
-    db.session.add(reflection)
     rules.check_complete(visit)
     _move(visit, VisitStatus.COMPLETED)
     visit.completed_at = now
@@ -238,20 +273,110 @@ def submit_reflection(
                 earned_on=earned_on,
             )
         )
-    for description, owner, due_on in follow_ups:
-        db.session.add(
-            FollowUp(
-                family_id=visit.family_id,
-                visit=visit,
-                owner=owner,
-                description=description,
-                due_on=due_on,
-            )
-        )
     db.session.execute(delete(ReflectionDraft).where(ReflectionDraft.visit_id == visit.id))
     db.session.flush()
     audit.record("visit.reflect", actor=by, obj=visit, school_id=visit.school_id)
     return reflection
+
+
+def add_reflection_version(
+    visit: Visit,
+    *,
+    by: User,
+    duration_minutes: int,
+    shared: dict[str, str | None],
+    private_note: str | None = None,
+    follow_ups: Sequence[tuple[str, User, date]] = (),
+    client_id: str | None = None,
+    written_at: datetime,
+) -> Reflection:
+    """Keep a reflection written offline for a visit a teammate completed meanwhile: a second
+    version beside the first (no silent overwrite), until the team merges them. The visit is
+    completed and paid once already, so no hours change here."""
+    rules.check_may_add_version(visit)
+    reflection = _reflection(
+        visit,
+        by=by,
+        duration_minutes=duration_minutes,
+        shared=shared,
+        private_note=private_note,
+        follow_ups=follow_ups,
+        client_id=client_id,
+        submitted_at=written_at,
+    )
+    db.session.execute(
+        delete(ReflectionDraft).where(
+            ReflectionDraft.visit_id == visit.id, ReflectionDraft.user_id == by.id
+        )
+    )
+    db.session.flush()
+    audit.record("visit.reflect_version", actor=by, obj=visit, school_id=visit.school_id)
+    return reflection
+
+
+def current_versions(visit: Visit) -> list[Reflection]:
+    """The visit's reflections that no merge has replaced (two or more: the team should merge)."""
+    return [r for r in visit.reflections if r.superseded_by_id is None]
+
+
+def merge_reflections(
+    visit: Visit,
+    versions: Sequence[Reflection],
+    *,
+    by: User,
+    duration_minutes: int,
+    shared: dict[str, str | None],
+    private_note: str | None,
+    now: datetime,
+) -> Reflection:
+    """The team's one reflection, made from its versions; they stay in the history, superseded.
+    In a school that pays by the minute, hours not yet exported follow the merged duration."""
+    if len(versions) < 2 or any(v.superseded_by_id is not None for v in versions):
+        raise rules.RuleViolation("These versions were merged already. Reload the page.")
+    merged = _reflection(
+        visit,
+        by=by,
+        duration_minutes=duration_minutes,
+        shared=shared,
+        private_note=private_note,
+        follow_ups=(),
+        client_id=None,
+        submitted_at=now,
+    )
+    db.session.flush()
+    for version in versions:
+        version.superseded_by_id = merged.id
+    hours = rules.visit_hours(visit.school, duration_minutes)
+    for entry in db.session.scalars(
+        select(HoursEntry).where(HoursEntry.visit_id == visit.id, HoursEntry.export_id.is_(None))
+    ):
+        entry.hours = hours
+    visit.updated_at = now  # moves the visit's version: two merges at once cannot both win
+    db.session.flush()
+    audit.record(
+        "visit.reflection_merge",
+        actor=by,
+        obj=visit,
+        school_id=visit.school_id,
+        versions=[v.id for v in versions],
+    )
+    return merged
+
+
+NOT_STORED = object()
+
+
+def stored_by(client_id: str | None) -> object:
+    """Who sent what is stored under a phone-made id (a user id), or NOT_STORED."""
+    if client_id:
+        for model, author in (
+            (Reflection, Reflection.author_id),
+            (ContactAttempt, ContactAttempt.by_id),
+        ):
+            row = db.session.execute(select(author).where(model.client_id == client_id)).first()
+            if row is not None:
+                return row[0]
+    return NOT_STORED
 
 
 def save_draft(visit: Visit, *, by: User, data: dict[str, str]) -> ReflectionDraft:

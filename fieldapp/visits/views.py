@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from wtforms import SelectChoice
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.fields import clean_formdata
+from fieldapp.fields import clean_formdata, parse_ids
 from fieldapp.formatting import format_when
 from fieldapp.models import ContactMethod, ContactOutcome, Visit, VisitMode, VisitStatus, VisitType
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
@@ -30,6 +31,19 @@ bp = Blueprint("visits", __name__)
 
 def _tz(visit: Visit) -> ZoneInfo:
     return ZoneInfo(visit.school.timezone)
+
+
+def _client_id(form) -> str | None:
+    """The id the phone's script gave this submission, when it is a well-formed one."""
+    try:
+        return str(uuid.UUID(form.client_id.data or ""))
+    except ValueError:
+        return None
+
+
+def _already_stored(client_id: str | None) -> bool:
+    """This very submission arrived before (its answer was lost on the way): not again."""
+    return services.stored_by(client_id) == current_user.id
 
 
 def _field_error(form, exc: RuleViolation, default: str) -> None:
@@ -58,6 +72,7 @@ def _detail(
         block="visit_body",
         status=status,
         visit=visit,
+        versions=services.current_versions(visit),
         on_team=on_team,
         contact_form=contact_form or ContactForm(formdata=None),
         confirm_dnc=confirm_dnc,
@@ -66,6 +81,8 @@ def _detail(
         and visit.status == VisitStatus.SCHEDULED
         and visit.scheduled_start is not None
         and visit.scheduled_start <= clock.now(),
+        # The page kept on a phone shows the reflection's button once the visit's time came.
+        reflect_after=visit.scheduled_start.isoformat() if visit.scheduled_start else None,
     )
 
 
@@ -84,6 +101,9 @@ def add_contact(visit: Visit):
     form = ContactForm()
     if not form.validate():
         return _detail(visit, form, status=422)
+    client_id = _client_id(form)
+    if _already_stored(client_id):
+        return _contact_logged(visit)
     outcome = ContactOutcome(form.outcome.data)
     if outcome == ContactOutcome.DO_NOT_CONTACT and form.confirm.data != "yes":
         # Keeping the family's wish closes their visits: ask once more before doing it.
@@ -97,12 +117,17 @@ def add_contact(visit: Visit):
             note=(form.note.data or "").strip(),
             by=current_user,
             at=clock.now(),
+            client_id=client_id,
         )
     except RuleViolation as exc:
         db.session.rollback()
         _field_error(form, exc, "outcome")
         return _detail(visit, form, status=422)
     db.session.commit()
+    return _contact_logged(visit)
+
+
+def _contact_logged(visit: Visit):
     if is_partial_request():
         return _detail(visit)
     return redirect_after_post(url_for("visits.detail", visit_id=visit.id) + "#contact-log")
@@ -218,11 +243,21 @@ def _reflection_form(visit: Visit, formdata=None):
 @bp.route("/<int:visit_id>/reflection", methods=["GET", "POST"])
 @policy.requires(policy.work_on_visit, visit=Visit)
 def reflection(visit: Visit):
+    if request.method == "POST" and _already_stored(_client_id(_reflection_form(visit))):
+        return _reflection_saved()
+    # ``ahead``: the phone keeps the form of a visit of the coming days, to write it offline
+    # after the visit; what it sends is checked then, like any reflection.
+    ahead = (
+        request.method == "GET"
+        and request.args.get("ahead") == "1"
+        and visit.status == VisitStatus.SCHEDULED
+    )
     try:
         rules.check_may_reflect(visit, clock.now())
     except RuleViolation as exc:
-        flash(exc.message, "warning")
-        return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+        if not ahead:
+            flash(exc.message, "warning")
+            return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
     draft = services.find_draft(visit, current_user)
     if request.method == "GET" and draft is not None:
         form = _reflection_form(visit, MultiDict(draft.data))
@@ -250,6 +285,7 @@ def reflection(visit: Visit):
                 shared=form.shared_data(),
                 private_note=(form.private_note.data or "").strip(),
                 follow_ups=follow_ups,
+                client_id=_client_id(form),
                 now=clock.now(),
             )
         except RuleViolation as exc:
@@ -258,12 +294,23 @@ def reflection(visit: Visit):
             status = 422
         else:
             db.session.commit()
-            flash("Reflection saved. The visit is done and your hours are recorded.", "success")
-            return redirect_after_post(url_for("visits.my_visits") + "#done")
+            return _reflection_saved()
     elif form.is_submitted():
         status = 422
     restored = draft if request.method == "GET" else None
-    return render("visits/reflection.html", visit=visit, form=form, draft=restored, status=status)
+    return render(
+        "visits/reflection.html",
+        visit=visit,
+        form=form,
+        draft=restored,
+        status=status,
+        not_yet=ahead and visit.scheduled_start is not None and visit.scheduled_start > clock.now(),
+    )
+
+
+def _reflection_saved():
+    flash("Reflection saved. The visit is done and your hours are recorded.", "success")
+    return redirect_after_post(url_for("visits.my_visits") + "#done")
 
 
 @bp.post("/<int:visit_id>/reflection/draft")
@@ -285,3 +332,54 @@ def save_draft(visit: Visit):
         return render("visits/_draft_status.html", saved=draft.updated_at, tz=visit.school.timezone)
     flash("Draft saved.", "success")
     return redirect_after_post(url_for("visits.reflection", visit_id=visit.id))
+
+
+def _merged_text(values: list[str | None]) -> str:
+    """Each version's text once, in the order they were written: the team edits from there."""
+    return "\n\n".join(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+@bp.route("/<int:visit_id>/reflection/merge", methods=["GET", "POST"])
+@policy.requires(policy.work_on_visit, visit=Visit)
+def merge_reflections(visit: Visit):
+    """Two team members each wrote the reflection with no signal: both were kept. The team
+    makes one of them here; the versions stay in the visit's history, marked as merged."""
+    versions = services.current_versions(visit)
+    if len(versions) < 2:
+        flash("There is one reflection for this visit: nothing to merge.", "info")
+        return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+    form = _reflection_form(visit)
+    status = 200
+    if request.method == "GET":
+        for name in form.SHARED:
+            getattr(form, name).data = _merged_text([getattr(v, name) for v in versions])
+        form.private_note.data = _merged_text(
+            [v.private_note.text if v.private_note else None for v in versions]
+        )
+        form.duration_minutes.data = versions[0].duration_minutes
+    elif form.validate_on_submit():
+        seen = sorted(parse_ids(request.form.getlist("version")))
+        if seen != sorted(v.id for v in versions):
+            flash("Another version arrived or was merged meanwhile: check the versions again.")
+            return redirect_after_post(url_for("visits.merge_reflections", visit_id=visit.id))
+        try:
+            services.merge_reflections(
+                visit,
+                versions,
+                by=current_user,
+                duration_minutes=form.duration_minutes.data,
+                shared=form.shared_data(),
+                private_note=(form.private_note.data or "").strip(),
+                now=clock.now(),
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = 422
+        else:
+            db.session.commit()
+            flash("The versions are merged into the team's reflection.", "success")
+            return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+    else:
+        status = 422
+    return render("visits/merge.html", visit=visit, versions=versions, form=form, status=status)

@@ -90,7 +90,9 @@ def test_sign_out_ends_the_session_and_clears_the_phone(db, client, login):
     login(make_user(Role.VISITOR))
     response = client.post("/logout")
     assert response.status_code == 303
-    assert "storage" in response.headers["Clear-Site-Data"]
+    # The cache, not all storage: another person's unsent notes stay (see tests/browser/
+    # test_offline.py for the pages and queue of this person being cleared on the phone).
+    assert response.headers["Clear-Site-Data"] == '"cache"'
     assert client.get("/visits/").status_code == 302
 
 

@@ -101,9 +101,11 @@ def sign_in(page, live_server):
         page.goto(f"{live_server.url}/login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
-        # Wait for the answer to the sign-in itself: the form is boosted (an XHR), so the page
-        # may look idle before it is sent, and a next goto() would race it.
-        with page.expect_response(lambda r: r.request.method == "POST" and "/login" in r.url):
+        # Wait for the sign-in itself: the boosted form posts without a navigation, so
+        # "networkidle" alone may be reached before the post starts (a race with the next goto).
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith("/login")
+        ):
             page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state("networkidle")
         return page

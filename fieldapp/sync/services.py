@@ -1,0 +1,206 @@
+"""Items written offline on a phone, stored once each.
+
+An item is ``{"id": uuid, "kind": "reflection" | "contact", "visit_id": int, "written_at": ISO
+8601, "data": {form field: value}}``. The phone made the id; the database keeps it unique
+(``client_id`` on reflections and contact attempts), so an item sent again, or twice at the same
+moment, is stored once and answered "stored" again. Everything else goes through the same forms
+and services as the web pages; a refusal says why, in words for the visitor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from werkzeug.datastructures import MultiDict
+
+from fieldapp import policy, rules
+from fieldapp.extensions import db
+from fieldapp.fields import parse_id
+from fieldapp.models import (
+    ContactMethod,
+    ContactOutcome,
+    User,
+    Visit,
+    VisitStatus,
+    VisitType,
+)
+from fieldapp.visits import services as visits
+from fieldapp.visits.forms import ContactForm, FirstVisitReflectionForm, SecondVisitReflectionForm
+
+MAX_ITEMS = 100
+KINDS = ("reflection", "contact")
+
+
+class Malformed(ValueError):
+    """The body is not a list of items with ids: nothing can be answered item by item."""
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    status: str  # "stored" | "refused"
+    reason: str | None = None
+
+    def as_json(self) -> dict:
+        answer = {"id": self.id, "status": self.status}
+        if self.reason is not None:
+            answer["reason"] = self.reason
+        return answer
+
+
+def item_id(value: object) -> str:
+    """The item's id in its one stored spelling (lower case), or Malformed."""
+    if not isinstance(value, str) or len(value) != 36:
+        raise Malformed("Each item needs an id made on the phone (a UUID).")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Malformed("Each item needs an id made on the phone (a UUID).") from None
+
+
+def parse_body(body: object) -> list[dict]:
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise Malformed('Send {"items": [...]}.')
+    items = body["items"]
+    if len(items) > MAX_ITEMS:
+        raise Malformed(f"Send at most {MAX_ITEMS} items at a time.")
+    for item in items:
+        if not isinstance(item, dict):
+            raise Malformed("Each item is an object.")
+        item_id(item.get("id"))
+    return items
+
+
+def _closed(visit: Visit) -> str | None:
+    if visit.status in (VisitStatus.CANCELLED, VisitStatus.DECLINED):
+        label = rules.STATUS_LABELS[visit.status].lower()
+        why = f": {visit.status_reason}" if visit.status_reason else ""
+        return f"The visit was {label} meanwhile{why}"
+    return None
+
+
+def _when(value: object, now: datetime) -> datetime | None:
+    """When the item was written, by the phone's clock: never later than now."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if when.year < 2000:
+        return None
+    return min(when.astimezone(UTC), now)
+
+
+def _messages(errors: object) -> list[str]:
+    """WTForms' errors flattened: a FieldList's are a list of dicts per row."""
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, dict):
+        errors = errors.values()
+    return [m for e in errors for m in _messages(e)]
+
+
+def _errors(form) -> str:
+    messages = []
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None else name
+        messages += [f"{label}: {m}" for m in _messages(errors)]
+    return " ".join(messages) or "Something in it is not right."
+
+
+def apply(item: dict, user: User, now: datetime) -> Result:
+    """Store one item, or say why not. Only flushes: the caller commits a stored item."""
+    client_id = item_id(item.get("id"))
+    answer_id = item["id"]
+    stored_by = visits.stored_by(client_id)
+    if stored_by is not visits.NOT_STORED:
+        if stored_by == user.id:
+            return Result(answer_id, "stored")
+        return Result(answer_id, "refused", "This id already belongs to another item.")
+    kind = item.get("kind")
+    if kind not in KINDS:
+        return Result(answer_id, "refused", "This app does not know that kind of item.")
+    visit_id = parse_id(str(item.get("visit_id"))) if type(item.get("visit_id")) is int else None
+    visit = db.session.get(Visit, visit_id) if visit_id else None
+    if visit is None or not policy.work_on_visit.allows(user, visit):
+        return Result(
+            answer_id,
+            "refused",
+            "This visit is no longer assigned to you (it may have been given to another team).",
+        )
+    written_at = _when(item.get("written_at"), now)
+    if written_at is None:
+        return Result(answer_id, "refused", "The time it was written is missing or not a time.")
+    data = item.get("data")
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        return Result(answer_id, "refused", "What was written is missing or not text.")
+    formdata = MultiDict({k.replace("\0", ""): v.replace("\0", "") for k, v in data.items()})
+    try:
+        if kind == "contact":
+            return _contact(answer_id, client_id, visit, formdata, user, written_at)
+        return _reflection(answer_id, client_id, visit, formdata, user, written_at, now)
+    except rules.RuleViolation as exc:
+        return Result(answer_id, "refused", _closed(visit) or exc.message)
+
+
+def _contact(answer_id, client_id, visit, formdata, user, written_at) -> Result:
+    form = ContactForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        return Result(answer_id, "refused", _errors(form))
+    outcome = ContactOutcome(form.outcome.data)
+    if outcome == ContactOutcome.DO_NOT_CONTACT and form.confirm.data != "yes":
+        return Result(
+            answer_id, "refused", "Confirm that the family asked not to be contacted again."
+        )
+    visits.log_contact(
+        visit,
+        method=ContactMethod(form.method.data),
+        outcome=outcome,
+        note=(form.note.data or "").strip(),
+        by=user,
+        at=written_at,
+        client_id=client_id,
+    )
+    return Result(answer_id, "stored")
+
+
+def _reflection(answer_id, client_id, visit, formdata, user, written_at, now) -> Result:
+    form_class = (
+        FirstVisitReflectionForm
+        if visit.visit_type == VisitType.FIRST
+        else SecondVisitReflectionForm
+    )
+    form = form_class(formdata=formdata, meta={"csrf": False})
+    team = {m.user_id: m.user for m in visit.team}
+    for entry in form.follow_ups:
+        entry.owner_id.choices = list(team)
+    if not form.validate():
+        return Result(answer_id, "refused", _errors(form))
+    follow_ups = [
+        ((e.text.data or "").strip(), team.get(e.owner_id.data) or user, e.due_on.data)
+        for e in form.follow_ups
+        if (e.text.data or "").strip()
+    ]
+    fields = {
+        "by": user,
+        "duration_minutes": form.duration_minutes.data,
+        "shared": form.shared_data(),
+        "private_note": (form.private_note.data or "").strip(),
+        "follow_ups": follow_ups,
+        "client_id": client_id,
+        "written_at": written_at,
+    }
+    if visit.status == VisitStatus.COMPLETED:
+        # A teammate's reflection completed the visit meanwhile: keep both, never overwrite.
+        visits.add_reflection_version(visit, **fields)
+    else:
+        visits.submit_reflection(visit, now=now, **fields)
+    return Result(answer_id, "stored")

@@ -1,0 +1,168 @@
+"""The sync endpoint phones send their offline queue to, and the app shell that lets the app
+open with no signal: the service worker, the manifest, the offline page."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from fieldapp import clock, policy
+from fieldapp.extensions import csrf, db
+from fieldapp.models import VisitStatus
+from fieldapp.rules import OPEN_STATUSES
+from fieldapp.sync import services
+from fieldapp.visits import queries
+
+bp = Blueprint("sync", __name__)
+shell = Blueprint("shell", __name__)
+csrf.exempt(bp)  # checked in the view, after the sign-in check: a phone must see 401 first
+
+OFFLINE_DAYS = 3  # the visits of the coming days are kept on the phone
+MAX_PAGES = 60
+# Raise when the service worker's own code changes; static files change it by their URLs.
+SHELL_VERSION = "1"
+STATIC_FILES = (
+    "app.css",
+    "app.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+)
+
+
+def _token_answer():
+    return {"token": generate_csrf(), "user": current_user.id}
+
+
+@bp.get("/token")
+@policy.requires(policy.sync_items, api=True)
+def token():
+    """A fresh CSRF token: the pages on the phone may carry a stale one."""
+    return _token_answer()
+
+
+@bp.post("")
+@policy.requires(policy.sync_items, api=True)
+def receive():
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect()
+        except CSRFError as exc:
+            return policy.api_error(403, "csrf", exc.description)
+    try:
+        items = services.parse_body(request.get_json(force=True, silent=True))
+    except services.Malformed as exc:
+        return policy.api_error(400, "malformed", str(exc))
+    user = current_user._get_current_object()
+    results = [_apply(item, user) for item in items]
+    return {"results": [r.as_json() for r in results]}
+
+
+def _apply(item: dict, user) -> services.Result:
+    """One item, one transaction: a refused or raced item never undoes another. A race with the
+    same item sent at the same moment (another tab) ends on the unique id: the retry finds it
+    stored. A race with a teammate's item ends on the visit's version: the retry sees it."""
+    for _ in range(3):
+        try:
+            result = services.apply(item, user, clock.now())
+            if result.status == "stored":
+                db.session.commit()
+            else:
+                db.session.rollback()
+            return result
+        except (IntegrityError, StaleDataError, OperationalError):
+            db.session.rollback()
+    raise RuntimeError("the item could not be stored after three tries")
+
+
+@bp.get("/pages")
+@policy.requires(policy.sync_items, api=True)
+def pages():
+    """The pages the phone keeps for working with no signal: My visits, and the visits of the
+    coming days with their contact log and reflection form."""
+    now = clock.now()
+    horizon = now + timedelta(days=OFFLINE_DAYS)
+    urls = [url_for("visits.my_visits")]
+    for visit in db.session.scalars(queries.my_visits(current_user)).unique():
+        if visit.status == VisitStatus.SCHEDULED:
+            if visit.scheduled_start is not None and visit.scheduled_start <= horizon:
+                urls.append(url_for("visits.detail", visit_id=visit.id))
+                urls.append(url_for("visits.reflection", visit_id=visit.id, ahead=1))
+        elif visit.status in OPEN_STATUSES:
+            urls.append(url_for("visits.detail", visit_id=visit.id))
+    return {"user": current_user.id, "pages": urls[:MAX_PAGES]}
+
+
+# ---- the app shell ---------------------------------------------------------------------------
+
+
+def shell_files() -> list[str]:
+    htmx = f"vendor/htmx-{current_app.jinja_env.globals['htmx_version']}.min.js"
+    return [url_for("static", filename=name) for name in (*STATIC_FILES, htmx)]
+
+
+def shell_version() -> str:
+    given = current_app.config.get("SW_VERSION")
+    if given:
+        return str(given)
+    files = "\n".join([SHELL_VERSION, *shell_files()])
+    return hashlib.sha256(files.encode()).hexdigest()[:12]
+
+
+@shell.get("/sw.js")
+@policy.public
+def service_worker():
+    body = render_template(
+        "sync/sw.js",
+        version=shell_version(),
+        files=shell_files(),
+        offline=url_for("shell.offline"),
+        sync_prefix=url_for("sync.receive"),
+    )
+    return Response(body, mimetype="text/javascript")
+
+
+@shell.get("/manifest.webmanifest")
+@policy.public
+def manifest():
+    response = jsonify(
+        name="fieldapp: home visits",
+        short_name="fieldapp",
+        start_url=url_for("visits.my_visits"),
+        scope="/",
+        display="standalone",
+        background_color="#ffffff",
+        theme_color="#1d5c8f",
+        icons=[
+            {
+                "src": url_for("static", filename=f"icons/icon-{size}.png"),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+                "purpose": "any",
+            }
+            for size in (192, 512)
+        ],
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@shell.get("/offline")
+@policy.public
+def offline():
+    return render_template("sync/offline.html")
+
+
+@shell.after_app_request
+def mark_user(response):
+    """Tell the service worker whose page this is: it keeps pages per person, and drops them
+    all when it sees a page for nobody (signed out)."""
+    if request.endpoint != "static" and request.blueprint != "shell":
+        user = current_user.id if current_user.is_authenticated else ""
+        response.headers["X-Fieldapp-User"] = str(user)
+    return response
