@@ -117,8 +117,9 @@ class Visit(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     school: Mapped[School] = relationship()
-    round: Mapped[Round | None] = relationship()
-    family: Mapped[Family | None] = relationship()
+    # Joined: every page that shows a visit names its family and round (one query, not three).
+    round: Mapped[Round | None] = relationship(lazy="joined")
+    family: Mapped[Family | None] = relationship(lazy="joined")
     students: Mapped[list[Student]] = relationship(secondary="visit_students")
     team: Mapped[list[TeamMember]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="TeamMember.id"
@@ -161,7 +162,7 @@ class TeamMember(db.Model):
     role: Mapped[TeamRole] = mapped_column(str_enum(TeamRole), default=TeamRole.VISITOR)
 
     visit: Mapped[Visit] = relationship(back_populates="team")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(lazy="joined")  # a team is shown with its people
 
 
 class ContactAttempt(db.Model):

@@ -259,7 +259,8 @@ def test_the_app_shell(client):
     sw = client.get("/sw.js")
     assert sw.status_code == 200 and sw.mimetype == "text/javascript"
     body = sw.get_data(as_text=True)
-    assert '"/static/app.js"' in body and '"/static/vendor/htmx-2.0.11.min.js"' in body
+    # The files are listed under their versioned URLs (a hash of each file).
+    assert '"/static/app.js?v=' in body and '"/static/vendor/htmx-2.0.11.min.js?v=' in body
     assert '"/offline"' in body
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
