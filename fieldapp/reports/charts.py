@@ -132,7 +132,7 @@ def layout(chart: Chart) -> dict:
                         "ty": by + bar_h - 1.5,
                     }
                 )
-        room = int(((x0 - 10) if labels_left else (WIDTH - value_w - 8)) / CHAR)
+        room = LABEL_LEFT_MAX if labels_left else int((WIDTH - value_w - 8) / CHAR)
         rows.append(
             {
                 "label": category,
@@ -149,7 +149,9 @@ def layout(chart: Chart) -> dict:
     mark = None
     if chart.mark is not None:
         mx = x0 + span * chart.mark / scale_max
-        mark = {"x": mx, "y1": y - 6, "y2": height - 4, "label_y": y - 10}
+        # Drawn across the bars only, so that it never runs through a label above a bar.
+        segments = [(b["y"] - 3, b["y"] + b["h"] + 3) for r in rows for b in r["bars"][:1]]
+        mark = {"x": mx, "segments": segments, "label_y": y - 10}
     return {
         "width": WIDTH,
         "height": max(height, 24),

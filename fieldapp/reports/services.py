@@ -345,7 +345,8 @@ def hours_chart(scope: Scope) -> Chart:
     buckets = Buckets("month", _months(min(months), max(months)) if months else [])
     values = [months.get(b, [Decimal(0), Decimal(0)]) for b in buckets.starts]
     total = sum(sum(v) for v in values)
-    summary = f"{total:,.2f} hours paid over {len(buckets.starts)} months."
+    months_n = len(buckets.starts)
+    summary = f"{total:,.2f} hours paid over {months_n} month{'' if months_n == 1 else 's'}."
     if total:
         best = max(buckets.starts, key=lambda b: sum(months.get(b, [0, 0])))
         summary += f" Most in {buckets.label(best)}: {sum(months[best]):,.2f}."
