@@ -2,7 +2,7 @@
 
 A ``Chart`` holds what a report shows: a title, a one-sentence summary for screen readers, the
 bars (categories × series) and the table under the chart, which is also its CSV. ``layout``
-turns a chart into rectangles and text positions in a 400-unit-wide ``viewBox``: the SVG scales
+turns a chart into rectangles and text positions in a 360-unit-wide ``viewBox``: the SVG scales
 to the screen, and 14-unit text stays readable on a 360 px phone. Horizontal bars, so that long
 labels (class names, schools) need no rotation; a label longer than fits goes above its bar.
 Series differ by pattern as well as colour, and every figure is also written out.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-WIDTH = 400
+WIDTH = 360
 FONT = 14
 CHAR = 7.6  # the width of an average character at FONT, for fitting labels
 LABEL_LEFT_MAX = 12  # labels up to this long sit left of their bar
