@@ -129,11 +129,13 @@ def _visit_scope(scope: Scope) -> list:
     if scope.round_id is not None:
         conditions.append(Visit.round_id == scope.round_id)
     if scope.grade is not None:
+        # An uncorrelated IN, computed once (a correlated EXISTS would also be correlated to
+        # whichever outer query has students or visit_students in its FROM).
         conditions.append(
-            exists().where(
-                VisitStudent.visit_id == Visit.id,
-                VisitStudent.student_id == Student.id,
-                Student.grade == scope.grade,
+            Visit.id.in_(
+                select(VisitStudent.visit_id)
+                .join(Student, Student.id == VisitStudent.student_id)
+                .where(Student.grade == scope.grade)
             )
         )
     return conditions
@@ -307,7 +309,8 @@ def staff_completions(school_ids: tuple[int, ...] | None) -> Select:
 def families_by_language(scope: Scope) -> Select:
     """(home language, interpreter needed, families) for families with an active student in
     the scope (a family with students at two schools counts once)."""
-    in_scope = exists().where(Student.family_id == Family.id, *_student_scope(scope))
+    # IN, not a correlated EXISTS: SQLite would probe every family of the district with it.
+    in_scope = Family.id.in_(select(Student.family_id).where(*_student_scope(scope)))
     return (
         select(Family.home_language, Family.interpreter_needed, func.count(Family.id))
         .where(in_scope)
