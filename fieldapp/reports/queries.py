@@ -23,12 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from fieldapp import clock
 from fieldapp.models import (
     Enrollment,
     Family,
     FollowUp,
     HoursEntry,
-    Role,
     RoleAssignment,
     School,
     SchoolClass,
@@ -61,7 +61,7 @@ class Scope:
     def utc_offset_minutes(self) -> int:
         """The zone's offset now: days are cut at local midnight (a DST change moves the cut by
         an hour for part of the year, which a weekly or monthly figure does not feel)."""
-        offset = datetime.now(UTC).astimezone(self.zone).utcoffset() or timedelta(0)
+        offset = clock.now().astimezone(self.zone).utcoffset() or timedelta(0)
         return int(offset.total_seconds() // 60)
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -349,7 +349,3 @@ def hours_by_month(scope: Scope) -> Select:
 def schools(ids: tuple[int, ...] | None = None) -> Select:
     query = select(School).order_by(School.name)
     return query if ids is None else query.where(School.id.in_(ids))
-
-
-def coordinator_school_ids(user: User) -> tuple[int, ...]:
-    return tuple(sorted(user.school_ids(Role.COORDINATOR)))

@@ -109,12 +109,8 @@ def visits_chart(scope: Scope) -> Chart:
     summary = f"{completed} of {total} visits completed."
     if completed:
         best = max(buckets.starts, key=lambda b: counts[b][0])
-        summary += (
-            f" Most completed in the {buckets.heading.lower().replace(' of', '')} of "
-            f"{buckets.label(best)}: {counts[best][0]}."
-            if buckets.by == "week"
-            else f" Most completed in {buckets.label(best)}: {counts[best][0]}."
-        )
+        when = f"the week of {buckets.label(best)}" if buckets.by == "week" else buckets.label(best)
+        summary += f" Most completed in {when}: {counts[best][0]}."
     return Chart(
         key="visits",
         title=f"Visits per {buckets.by}, by status",

@@ -145,7 +145,11 @@ def _print_view() -> bool:
 @policy.requires(policy.view_reports)
 def report():
     filters = _filters(policy.report_school_ids(current_user))
-    charts = services.report_charts(filters.scope, filters.in_scope, _today(filters))
+    charts = (
+        services.report_charts(filters.scope, filters.in_scope, _today(filters))
+        if filters.schools
+        else []
+    )
     return render(
         "reports/report.html",
         block=None if _print_view() else "report",
