@@ -114,6 +114,11 @@ def nav_items() -> list[tuple[str, str]]:
         items.append(("My training", url_for("training.mine")))
     if Role.ADMIN in roles:
         items.append(("Admin", url_for("admin.home")))
+        items.append(("Reports", url_for("reports.district")))
+    elif Role.COORDINATOR in roles:
+        items.append(("Reports", url_for("reports.report")))
+    elif Role.TRAINER in roles:
+        items.append(("Reports", url_for("reports.training")))
     items.append(("Account", url_for("auth.account")))
     return items
 

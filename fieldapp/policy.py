@@ -159,6 +159,10 @@ own_training = Permission("own_training", frozenset({Role.VISITOR, Role.COORDINA
 view_certificate = Permission("view_certificate", ALL_ROLES, _may_view_certificate)
 administer = Permission("administer", frozenset({Role.ADMIN}))
 create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COORDINATOR}))
+# Reports: coordinators for their schools, admins for the district, trainers for training.
+view_reports = Permission("view_reports", frozenset({Role.COORDINATOR, Role.ADMIN}))
+view_district_report = Permission("view_district_report", frozenset({Role.ADMIN}))
+view_training_report = Permission("view_training_report", frozenset({Role.TRAINER, Role.ADMIN}))
 
 PUBLIC = Permission("public", frozenset())
 
@@ -166,6 +170,11 @@ PUBLIC = Permission("public", frozenset())
 def roster_school_ids(user: User) -> set[int] | None:
     """The schools whose trained roster this person sees (None: every school)."""
     return None if user.has_role(Role.TRAINER) else user.school_ids(Role.COORDINATOR)
+
+
+def report_school_ids(user: User) -> set[int] | None:
+    """The schools whose reports this person sees (None: every school of the district)."""
+    return None if user.has_role(Role.ADMIN) else user.school_ids(Role.COORDINATOR)
 
 
 def account_roles_for(user: User) -> tuple[set[Role], set[int] | None]:

@@ -61,6 +61,10 @@ FRAGMENTS = [
     ("trainer", "get", "/training/sessions/{session}/walk-ins?q=a", None),
     ("admin", "get", "/admin/privacy/audit", None),
     ("admin", "get", "/admin/privacy/families?q=a", None),
+    ("coordinator", "get", "/reports/?grade=1", None),
+    ("admin", "get", "/reports/?grade=1", None),
+    ("admin", "get", "/reports/district?sort=coverage", None),
+    ("trainer", "get", "/reports/training", None),
 ]
 
 

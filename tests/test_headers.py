@@ -16,9 +16,10 @@ PAGES = {
         "/schools/{school}/roster",
         "/schools/{school}/hours",
         "/training/roster",
+        "/reports/",
     ],
-    Role.TRAINER: ["/training/", "/training/roster"],
-    Role.ADMIN: ["/admin/"],
+    Role.TRAINER: ["/training/", "/training/roster", "/reports/training"],
+    Role.ADMIN: ["/admin/", "/reports/district", "/reports/"],
 }
 CASES = [(role, url) for role, urls in PAGES.items() for url in urls]
 
@@ -57,6 +58,16 @@ def test_no_inline_script_or_style_in_pages(db, client, login):
     login(visit.members[0])
     html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert "<script>" not in html and " style=" not in html and "onclick" not in html
+
+
+def test_no_inline_script_or_style_in_reports(db, client, login):
+    """The charts are SVG drawn with presentation attributes (fill, x, width), never style=."""
+    make_visit(make_school())  # something to draw
+    login(make_user(Role.ADMIN))
+    for url in ("/reports/", "/reports/district", "/reports/training"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<svg" in html, url
+        assert "<script>" not in html and " style=" not in html and "onclick" not in html, url
 
 
 def test_static_files_may_be_cached(client):

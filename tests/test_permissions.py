@@ -440,6 +440,53 @@ MATRIX = [
         "/admin/accounts/new",
         {"admin": 200, "coordinator": 200, "other_coordinator": 200},
     ),
+    # Reports: coordinators for their own schools, admins for the district, trainers training.
+    (
+        "reports.report",
+        "GET",
+        "/reports/",
+        {"coordinator": 200, "other_coordinator": 200, "admin": 200},
+    ),
+    (
+        "reports.report",
+        "GET",
+        "/reports/?school={school_a}",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "reports.report",
+        "GET",
+        "/reports/?school={school_b}&round={round_b}",
+        {"coordinator": 404, "other_coordinator": 200, "admin": 200},
+    ),
+    (
+        "reports.report",
+        "GET",
+        "/reports/?school=999999",
+        {"coordinator": 404, "other_coordinator": 404, "admin": 404},
+    ),
+    (
+        "reports.chart_csv",
+        "GET",
+        "/reports/data/visits.csv?school={school_a}",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "reports.chart_csv",
+        "GET",
+        "/reports/data/coverage-grade.csv",
+        {"coordinator": 200, "other_coordinator": 200, "admin": 200},
+    ),
+    ("reports.district", "GET", "/reports/district", {"admin": 200}),
+    ("reports.district_csv", "GET", "/reports/district.csv", {"admin": 200}),
+    ("reports.training", "GET", "/reports/training", {"trainer": 200, "admin": 200}),
+    (
+        "reports.training",
+        "GET",
+        "/reports/training?school=999999",
+        {"trainer": 404, "admin": 404},
+    ),
+    ("reports.training_csv", "GET", "/reports/training.csv", {"trainer": 200, "admin": 200}),
 ]
 PUBLIC_ROUTES = {
     "auth.login": "/login",

@@ -171,6 +171,11 @@ PAGES = [
     ("admin", "/admin/privacy/audit"),
     ("admin", "/admin/privacy/families?q=Family"),
     ("admin", "/admin/privacy/families/{family}"),
+    ("coordinator", "/reports/"),
+    ("coordinator", "/reports/?school={school}&round={round}&grade=3"),
+    ("admin", "/reports/"),
+    ("admin", "/reports/district"),
+    ("trainer", "/reports/training"),
 ]
 # The family's whole record (their right to see what is kept about them) reads each of the
 # eleven tables that hold something of theirs once: flat, but above the budget of a main page.

@@ -1,0 +1,351 @@
+"""Aggregate queries for the reports: every figure is a GROUP BY in the database, never rows
+counted in Python. Each builder takes a ``Scope`` (the report's filters) and returns a
+``select()``; times are bucketed into the district's local days in SQL (``local_date``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Date,
+    Select,
+    and_,
+    case,
+    exists,
+    extract,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from fieldapp import clock
+from fieldapp.models import (
+    Enrollment,
+    Family,
+    FollowUp,
+    HoursEntry,
+    RoleAssignment,
+    School,
+    SchoolClass,
+    Student,
+    TrainingCompletion,
+    User,
+    Visit,
+    VisitStatus,
+    VisitStudent,
+)
+from fieldapp.training.queries import STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers. ``school_ids`` None: every school of the district."""
+
+    school_ids: tuple[int, ...] | None = None
+    round_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    grade: str | None = None
+    timezone: str = "America/Los_Angeles"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def utc_offset_minutes(self) -> int:
+        """The zone's offset now: days are cut at local midnight (a DST change moves the cut by
+        an hour for part of the year, which a weekly or monthly figure does not feel)."""
+        offset = clock.now().astimezone(self.zone).utcoffset() or timedelta(0)
+        return int(offset.total_seconds() // 60)
+
+    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end] as UTC instants: local midnight of ``start``, local midnight after
+        ``end`` (so that a time column is compared as stored, and its index can be used)."""
+        lo = datetime.combine(self.start, time(), self.zone).astimezone(UTC) if self.start else None
+        hi = (
+            datetime.combine(self.end + timedelta(days=1), time(), self.zone).astimezone(UTC)
+            if self.end
+            else None
+        )
+        return lo, hi
+
+
+class local_date(FunctionElement):  # noqa: N801  (reads as the SQL function it is)
+    """The local calendar day of a UTC timestamp column, shifted by a fixed number of minutes."""
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+
+def _minutes(element) -> int:
+    return int(element.clauses.clauses[1].value)
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    column = compiler.process(element.clauses.clauses[0], **kw)
+    # Inline, never a bound parameter: GROUP BY must repeat the SELECT's expression exactly.
+    return f"date({column}, '{_minutes(element):+d} minutes')"
+
+
+@compiles(local_date)
+def _local_date_default(element, compiler, **kw):
+    column = compiler.process(element.clauses.clauses[0], **kw)
+    return f"CAST(({column} + INTERVAL '{_minutes(element):d} minutes') AS DATE)"
+
+
+def _day(column, scope: Scope):
+    return local_date(column, scope.utc_offset_minutes)
+
+
+def _in_range(column, scope: Scope) -> list:
+    lo, hi = scope.utc_bounds()
+    return [c for c in (column >= lo if lo else None, column < hi if hi else None) if c is not None]
+
+
+def _date_in_range(column, scope: Scope) -> list:
+    return [
+        c
+        for c in (
+            column >= scope.start if scope.start else None,
+            column <= scope.end if scope.end else None,
+        )
+        if c is not None
+    ]
+
+
+def _visit_scope(scope: Scope) -> list:
+    """Conditions on Visit: school, round, and a student of the grade among those it covers."""
+    conditions = []
+    if scope.school_ids is not None:
+        conditions.append(Visit.school_id.in_(scope.school_ids))
+    if scope.round_id is not None:
+        conditions.append(Visit.round_id == scope.round_id)
+    if scope.grade is not None:
+        # An uncorrelated IN, computed once (a correlated EXISTS would also be correlated to
+        # whichever outer query has students or visit_students in its FROM).
+        conditions.append(
+            Visit.id.in_(
+                select(VisitStudent.visit_id)
+                .join(Student, Student.id == VisitStudent.student_id)
+                .where(Student.grade == scope.grade)
+            )
+        )
+    return conditions
+
+
+def _student_scope(scope: Scope) -> list:
+    conditions = [Student.active.is_(True)]
+    if scope.school_ids is not None:
+        conditions.append(Student.school_id.in_(scope.school_ids))
+    if scope.grade is not None:
+        conditions.append(Student.grade == scope.grade)
+    return conditions
+
+
+# ---- visits -----------------------------------------------------------------------------------
+
+# A visit's day: when it was completed, else its appointment, else when it last changed
+# (a visit being arranged, declined or cancelled before any appointment).
+VISIT_WHEN = func.coalesce(Visit.completed_at, Visit.scheduled_start, Visit.updated_at)
+
+
+def visits_by_day_and_status(scope: Scope) -> Select:
+    """(local day, status, visits)."""
+    day = _day(VISIT_WHEN, scope)
+    return (
+        select(day, Visit.status, func.count(Visit.id))
+        .where(*_visit_scope(scope), *_in_range(VISIT_WHEN, scope))
+        .group_by(day, Visit.status)
+    )
+
+
+def completed_visits_by_school(scope: Scope) -> Select:
+    """(school id, completed visits)."""
+    return (
+        select(Visit.school_id, func.count(Visit.id))
+        .where(
+            Visit.status == VisitStatus.COMPLETED,
+            *_visit_scope(scope),
+            *_in_range(Visit.completed_at, scope),
+        )
+        .group_by(Visit.school_id)
+    )
+
+
+# ---- coverage ---------------------------------------------------------------------------------
+
+
+def visited_students(scope: Scope) -> Select:
+    """Students covered by a completed visit in the scope (siblings each count: rule 4's
+    figure is the share of students whose family was visited)."""
+    return (
+        select(VisitStudent.student_id)
+        .join(Visit, Visit.id == VisitStudent.visit_id)
+        .where(
+            Visit.status == VisitStatus.COMPLETED,
+            *_visit_scope(scope),
+            *_in_range(Visit.completed_at, scope),
+        )
+    )
+
+
+def _visited_sum(scope: Scope):
+    return func.coalesce(func.sum(case((Student.id.in_(visited_students(scope)), 1), else_=0)), 0)
+
+
+def coverage(scope: Scope, by: tuple[str, ...]) -> Select:
+    """(grouping, key, label, students, visited students), for each grouping in ``by`` out of
+    "school", "grade" and "class", in one statement (UNION ALL)."""
+    parts = []
+    if "school" in by:
+        parts.append(
+            select(
+                literal_column("'school'"),
+                School.id,
+                School.name,
+                func.count(Student.id),
+                _visited_sum(scope),
+            )
+            .join(Student, Student.school_id == School.id)
+            .where(*_student_scope(scope))
+            .group_by(School.id, School.name)
+        )
+    if "grade" in by:
+        parts.append(
+            select(
+                literal_column("'grade'"),
+                literal_column("0"),
+                Student.grade,
+                func.count(Student.id),
+                _visited_sum(scope),
+            )
+            .where(*_student_scope(scope))
+            .group_by(Student.grade)
+        )
+    if "class" in by:
+        parts.append(
+            select(
+                literal_column("'class'"),
+                SchoolClass.id,
+                SchoolClass.name,
+                func.count(Student.id),
+                _visited_sum(scope),
+            )
+            .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+            .join(Student, Student.id == Enrollment.student_id)
+            .where(SchoolClass.active.is_(True), *_student_scope(scope))
+            .group_by(SchoolClass.id, SchoolClass.name)
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+# ---- follow-ups -------------------------------------------------------------------------------
+
+
+def follow_ups_by_day(scope: Scope) -> Select:
+    """(local day, "opened" or "closed", follow-ups), and one row ("open", open now) last:
+    follow-ups made at visits in the scope, in one statement."""
+    made_at_visit = and_(FollowUp.visit_id == Visit.id, *_visit_scope(scope))
+    opened_day = _day(FollowUp.created_at, scope)
+    closed_day = _day(FollowUp.done_at, scope)
+    opened = (
+        select(opened_day, literal_column("'opened'"), func.count(FollowUp.id))
+        .join(Visit, made_at_visit)
+        .where(*_in_range(FollowUp.created_at, scope))
+        .group_by(opened_day)
+    )
+    closed = (
+        select(closed_day, literal_column("'closed'"), func.count(FollowUp.id))
+        .join(Visit, made_at_visit)
+        .where(FollowUp.done_at.is_not(None), *_in_range(FollowUp.done_at, scope))
+        .group_by(closed_day)
+    )
+    still_open = (
+        select(literal_column("NULL", Date), literal_column("'open'"), func.count(FollowUp.id))
+        .join(Visit, made_at_visit)
+        .where(FollowUp.done_at.is_(None))
+    )
+    return union_all(opened, closed, still_open)
+
+
+# ---- training ---------------------------------------------------------------------------------
+
+
+def staff_completions(school_ids: tuple[int, ...] | None) -> Select:
+    """(school id, person id, kind, completed on, valid until) for every active staff member of
+    the schools, one row per completion (a person without any: one row of NULLs). Statuses are
+    decided from these by ``rules.training_status``, the one place that decides them."""
+    return (
+        select(
+            RoleAssignment.school_id,
+            User.id,
+            TrainingCompletion.kind,
+            TrainingCompletion.completed_on,
+            TrainingCompletion.valid_until,
+        )
+        .join(User, User.id == RoleAssignment.user_id)
+        .outerjoin(TrainingCompletion, TrainingCompletion.user_id == User.id)
+        .where(
+            RoleAssignment.role.in_(STAFF_ROLES),
+            RoleAssignment.school_id.is_not(None),
+            User.active.is_(True),
+            *([] if school_ids is None else [RoleAssignment.school_id.in_(school_ids)]),
+        )
+        .distinct()
+    )
+
+
+# ---- families ---------------------------------------------------------------------------------
+
+
+def families_by_language(scope: Scope) -> Select:
+    """(home language, interpreter needed, families) for families with an active student in
+    the scope (a family with students at two schools counts once)."""
+    # IN, not a correlated EXISTS: SQLite would probe every family of the district with it.
+    in_scope = Family.id.in_(select(Student.family_id).where(*_student_scope(scope)))
+    return (
+        select(Family.home_language, Family.interpreter_needed, func.count(Family.id))
+        .where(in_scope)
+        .group_by(Family.home_language, Family.interpreter_needed)
+    )
+
+
+# ---- hours ------------------------------------------------------------------------------------
+
+
+def hours_by_month(scope: Scope) -> Select:
+    """(year, month, role, hours, people paid) for hours earned in the scope."""
+    year = extract("year", HoursEntry.earned_on)
+    month = extract("month", HoursEntry.earned_on)
+    conditions = [*_date_in_range(HoursEntry.earned_on, scope)]
+    if scope.school_ids is not None:
+        conditions.append(HoursEntry.school_id.in_(scope.school_ids))
+    if scope.round_id is not None or scope.grade is not None:
+        conditions.append(exists().where(Visit.id == HoursEntry.visit_id, *_visit_scope(scope)))
+    return (
+        select(
+            year,
+            month,
+            HoursEntry.role,
+            func.sum(HoursEntry.hours),
+            func.count(func.distinct(HoursEntry.user_id)),
+        )
+        .where(*conditions)
+        .group_by(year, month, HoursEntry.role)
+    )
+
+
+# ---- choices for the filters ------------------------------------------------------------------
+
+
+def schools(ids: tuple[int, ...] | None = None) -> Select:
+    query = select(School).order_by(School.name)
+    return query if ids is None else query.where(School.id.in_(ids))

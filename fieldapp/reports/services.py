@@ -1,0 +1,477 @@
+"""The reports' figures: each chart is built from one aggregate query (``queries``) and shaped
+into a ``Chart`` whose table is also its CSV. Nothing here reads the request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fieldapp import rules
+from fieldapp.extensions import db
+from fieldapp.formatting import LANGUAGES
+from fieldapp.models import School, TeamRole, VisitStatus
+from fieldapp.reports import queries
+from fieldapp.reports.charts import Chart, Series
+from fieldapp.reports.queries import Scope
+from fieldapp.rules import TrainingStatus
+
+GRADES = ["K", *[str(g) for g in range(1, 13)]]
+WEEKS_AT_MOST = 26  # a longer span is shown by month
+
+
+def grade_label(grade: str) -> str:
+    return "Kindergarten" if grade == "K" else f"Grade {grade}"
+
+
+def _grade_order(grade: str) -> tuple:
+    return (grade != "K", int(grade) if grade.isdigit() else 99, grade)
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+# ---- time buckets -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Weeks (from Monday) or months spanning the days that have data, gaps included."""
+
+    by: str  # "week" or "month"
+    starts: list[date]
+
+    @classmethod
+    def spanning(cls, days: Iterable[date]) -> Buckets:
+        days = [d for d in days if d is not None]
+        if not days:
+            return cls("week", [])
+        first, last = min(days), max(days)
+        if (last - first).days <= WEEKS_AT_MOST * 7:
+            start = first - timedelta(days=first.weekday())
+            return cls(
+                "week", [start + timedelta(weeks=i) for i in range((last - start).days // 7 + 1)]
+            )
+        return cls("month", _months(first, last))
+
+    def of(self, day: date) -> date:
+        if self.by == "week":
+            return day - timedelta(days=day.weekday())
+        return day.replace(day=1)
+
+    def label(self, start: date) -> str:
+        return f"{start.day} {start:%b}" if self.by == "week" else f"{start:%b %Y}"
+
+    @property
+    def heading(self) -> str:
+        return "Week of" if self.by == "week" else "Month"
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _as_date(value) -> date:
+    """A day as the database returned it (a date, or ISO text from a UNION on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+# ---- visits per week, by status ---------------------------------------------------------------
+
+STATUS_GROUPS = [
+    (Series("completed", "Completed"), {VisitStatus.COMPLETED}),
+    (Series("scheduled", "Scheduled"), {VisitStatus.SCHEDULED, VisitStatus.RESCHEDULING}),
+    (Series("arranging", "Being arranged"), {VisitStatus.TO_ARRANGE, VisitStatus.CONTACTING}),
+    (Series("closed", "Declined or cancelled"), {VisitStatus.DECLINED, VisitStatus.CANCELLED}),
+]
+
+
+def visits_chart(scope: Scope) -> Chart:
+    rows = [
+        (_as_date(d), s, n)
+        for d, s, n in db.session.execute(queries.visits_by_day_and_status(scope))
+    ]
+    buckets = Buckets.spanning(d for d, _, _ in rows)
+    group_of = {status: i for i, (_, statuses) in enumerate(STATUS_GROUPS) for status in statuses}
+    counts: dict[date, list[int]] = {b: [0] * len(STATUS_GROUPS) for b in buckets.starts}
+    for day, status, n in rows:
+        counts[buckets.of(day)][group_of[status]] += n
+    values = [counts[b] for b in buckets.starts]
+    completed = sum(v[0] for v in values)
+    total = sum(sum(v) for v in values)
+    summary = f"{completed} of {total} visits completed."
+    if completed:
+        best = max(buckets.starts, key=lambda b: counts[b][0])
+        when = f"the week of {buckets.label(best)}" if buckets.by == "week" else buckets.label(best)
+        summary += f" Most completed in {when}: {counts[best][0]}."
+    return Chart(
+        key="visits",
+        title=f"Visits per {buckets.by}, by status",
+        summary=summary if total else "No visits in this report's filters.",
+        categories=[buckets.label(b) for b in buckets.starts],
+        series=[s for s, _ in STATUS_GROUPS],
+        values=values,
+        header=[buckets.heading, *[s.label for s, _ in STATUS_GROUPS], "Total"],
+        rows=[[b.isoformat(), *counts[b], sum(counts[b])] for b in buckets.starts],
+        note="Each visit is counted once, in the week it was completed, else of its "
+        "appointment, else of its last change. Being arranged: to arrange or contacting.",
+    )
+
+
+# ---- coverage ---------------------------------------------------------------------------------
+
+COVERAGE_TITLES = {
+    "school": "Coverage by school",
+    "grade": "Coverage by grade",
+    "class": "Coverage by class",
+}
+
+
+@dataclass
+class Coverage:
+    label: str
+    key: int
+    students: int
+    visited: int
+    code: str = ""
+
+    @property
+    def share(self) -> float:
+        return self.visited / self.students if self.students else 0.0
+
+
+def coverage_rows(scope: Scope, by: Sequence[str]) -> dict[str, list[Coverage]]:
+    found: dict[str, list[Coverage]] = {g: [] for g in by}
+    for grouping, key, label, students, visited in db.session.execute(
+        queries.coverage(scope, tuple(by))
+    ):
+        shown = grade_label(label) if grouping == "grade" else label
+        found[grouping].append(
+            Coverage(shown, int(key or 0), int(students), int(visited or 0), code=label)
+        )
+    if "grade" in found:
+        found["grade"].sort(key=lambda c: _grade_order(c.code))
+    for grouping in ("school", "class"):
+        if grouping in found:
+            found[grouping].sort(key=lambda c: c.label)
+    return found
+
+
+def coverage_chart(grouping: str, rows: list[Coverage]) -> Chart:
+    mark = rules.COVERAGE_MARK
+    students = sum(r.students for r in rows)
+    visited = sum(r.visited for r in rows)
+    above = sum(1 for r in rows if r.students and r.share >= mark)
+    noun = {"school": "schools", "grade": "grades", "class": "classes"}[grouping]
+    summary = (
+        f"{_pct(visited / students if students else 0)} of students visited overall "
+        f"({visited} of {students}); {above} of {len(rows)} {noun} at or above the "
+        f"{_pct(mark)} mark."
+    )
+    heading = {"school": "School", "grade": "Grade", "class": "Class"}[grouping]
+    return Chart(
+        key=f"coverage-{grouping}",
+        title=COVERAGE_TITLES[grouping],
+        summary=summary if rows else "No students in this report's filters.",
+        categories=[r.label for r in rows],
+        series=[Series("visited", "Students visited")],
+        values=[[r.share] for r in rows],
+        value_labels=[f"{_pct(r.share)} · {r.visited}/{r.students}" for r in rows],
+        percent=True,
+        mark=mark,
+        header=[heading, "Students", "Visited", "Coverage (%)"],
+        rows=[[r.label, r.students, r.visited, f"{r.share * 100:.1f}"] for r in rows],
+        note=f"Share of students whose family had a completed visit. The dashed line is the "
+        f"{_pct(mark)} mark research found made a difference.",
+    )
+
+
+# ---- follow-ups -------------------------------------------------------------------------------
+
+
+def follow_ups_chart(scope: Scope) -> Chart:
+    found = list(db.session.execute(queries.follow_ups_by_day(scope)))
+    still_open = sum(n for _, kind, n in found if kind == "open")
+    rows = [(_as_date(d), kind, n) for d, kind, n in found if kind != "open"]
+    buckets = Buckets.spanning(d for d, _, _ in rows)
+    counts: dict[date, list[int]] = {b: [0, 0] for b in buckets.starts}
+    for day, kind, n in rows:
+        counts[buckets.of(day)][0 if kind == "opened" else 1] += n
+    opened = sum(c[0] for c in counts.values())
+    closed = sum(c[1] for c in counts.values())
+    return Chart(
+        key="follow-ups",
+        title=f"Follow-ups opened and closed, by {buckets.by}",
+        summary=f"{opened} follow-ups opened and {closed} closed; {still_open} still open."
+        if rows or still_open
+        else "No follow-ups in this report's filters.",
+        categories=[buckets.label(b) for b in buckets.starts],
+        series=[Series("opened", "Opened"), Series("closed", "Closed")],
+        values=[counts[b] for b in buckets.starts],
+        stacked=False,
+        header=[buckets.heading, "Opened", "Closed"],
+        rows=[[b.isoformat(), *counts[b]] for b in buckets.starts],
+        note="Commitments made at visits, by the day they were made and the day they were done.",
+    )
+
+
+# ---- training ---------------------------------------------------------------------------------
+
+TRAINING_ORDER = [
+    TrainingStatus.TRAINED,
+    TrainingStatus.LAPSING_SOON,
+    TrainingStatus.LAPSED,
+    TrainingStatus.NOT_TRAINED,
+]
+
+
+@dataclass(frozen=True)
+class _Completion:
+    kind: object
+    completed_on: date
+    valid_until: date | None
+
+
+def training_by_school(
+    school_ids: tuple[int, ...] | None, on: date
+) -> dict[int, dict[TrainingStatus, int]]:
+    """Per school, how many of its active staff are in each training status on ``on``: one
+    query for the staff and their completions; ``rules.training_status`` decides."""
+    completions: dict[int, list[_Completion]] = defaultdict(list)
+    staff: dict[int, set[int]] = defaultdict(set)
+    for school_id, user_id, kind, completed_on, valid_until in db.session.execute(
+        queries.staff_completions(school_ids)
+    ):
+        staff[school_id].add(user_id)
+        if completed_on is not None:
+            completions[user_id].append(_Completion(kind, completed_on, valid_until))
+    status = {
+        user_id: rules.training_status(completions.get(user_id, []), on)
+        for people in staff.values()
+        for user_id in people
+    }
+    return {
+        school_id: {s: sum(1 for u in people if status[u] == s) for s in TRAINING_ORDER}
+        for school_id, people in staff.items()
+    }
+
+
+def training_chart(schools: Sequence[School], counts: dict[int, dict]) -> Chart:
+    empty = dict.fromkeys(TRAINING_ORDER, 0)
+    per_school = [(s, counts.get(s.id, empty)) for s in schools]
+    total = sum(sum(c.values()) for _, c in per_school)
+    can_visit = sum(
+        c[TrainingStatus.TRAINED] + c[TrainingStatus.LAPSING_SOON] for _, c in per_school
+    )
+    lapsed = sum(c[TrainingStatus.LAPSED] for _, c in per_school)
+    untrained = sum(c[TrainingStatus.NOT_TRAINED] for _, c in per_school)
+    labels = {
+        TrainingStatus.TRAINED: "Trained",
+        TrainingStatus.LAPSING_SOON: "Lapsing soon",
+        TrainingStatus.LAPSED: "Lapsed",
+        TrainingStatus.NOT_TRAINED: "Not trained",
+    }
+    return Chart(
+        key="training",
+        title="Training status of staff, by school",
+        summary=f"{can_visit} of {total} staff can visit (trained, including lapsing soon); "
+        f"{lapsed} lapsed, {untrained} not trained."
+        if total
+        else "No staff in this report's schools.",
+        categories=[s.name for s, _ in per_school],
+        series=[Series(s.value, labels[s]) for s in TRAINING_ORDER],
+        values=[[c[s] for s in TRAINING_ORDER] for _, c in per_school],
+        header=["School", *[labels[s] for s in TRAINING_ORDER], "Staff"],
+        rows=[[s.name, *[c[t] for t in TRAINING_ORDER], sum(c.values())] for s, c in per_school],
+        note="Active visitors and coordinators today. Lapsing soon: within 30 days. Someone "
+        "on the staff of two schools counts at each.",
+    )
+
+
+# ---- families ---------------------------------------------------------------------------------
+
+
+def families_chart(scope: Scope) -> Chart:
+    by_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for language, interpreter, n in db.session.execute(queries.families_by_language(scope)):
+        by_language[language or ""][0 if interpreter else 1] += n
+    order = sorted(by_language, key=lambda code: (-sum(by_language[code]), code))
+    families = sum(sum(v) for v in by_language.values())
+    interpreter = sum(v[0] for v in by_language.values())
+
+    def name(code: str) -> str:
+        return LANGUAGES.get(code, code or "Not recorded")
+
+    others = [c for c in order if c != "en"]
+    summary = f"{families} families; {interpreter} need an interpreter."
+    if others:
+        summary += (
+            f" Most common home language other than English: {name(others[0])} "
+            f"({sum(by_language[others[0]])})."
+        )
+    return Chart(
+        key="families",
+        title="Families by home language and interpreter need",
+        summary=summary if families else "No families in this report's filters.",
+        categories=[name(c) for c in order],
+        series=[Series("interpreter", "Interpreter needed"), Series("none", "No interpreter")],
+        values=[by_language[c] for c in order],
+        header=["Home language", "Interpreter needed", "No interpreter", "Families"],
+        rows=[[name(c), *by_language[c], sum(by_language[c])] for c in order],
+        note="Families with a current student in the report's schools and grade.",
+    )
+
+
+# ---- hours ------------------------------------------------------------------------------------
+
+
+def hours_chart(scope: Scope) -> Chart:
+    months: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for year, month, role, hours, _people in db.session.execute(queries.hours_by_month(scope)):
+        months[date(int(year), int(month), 1)][0 if role == TeamRole.VISITOR else 1] += Decimal(
+            hours or 0
+        )
+    buckets = Buckets("month", _months(min(months), max(months)) if months else [])
+    values = [months.get(b, [Decimal(0), Decimal(0)]) for b in buckets.starts]
+    total = sum(sum(v) for v in values)
+    months_n = len(buckets.starts)
+    summary = f"{total:,.2f} hours paid over {months_n} month{'' if months_n == 1 else 's'}."
+    if total:
+        best = max(buckets.starts, key=lambda b: sum(months.get(b, [0, 0])))
+        summary += f" Most in {buckets.label(best)}: {sum(months[best]):,.2f}."
+    return Chart(
+        key="hours",
+        title="Hours paid per month",
+        summary=summary if total else "No hours paid in this report's filters.",
+        categories=[buckets.label(b) for b in buckets.starts],
+        series=[Series("visitor", "Visitors"), Series("interpreter", "Interpreters")],
+        values=[[float(v[0]), float(v[1])] for v in values],
+        value_labels=[f"{sum(v):,.2f} h" for v in values],
+        header=["Month", "Visitor hours", "Interpreter hours", "Total hours"],
+        rows=[
+            [b.strftime("%Y-%m"), f"{v[0]:.2f}", f"{v[1]:.2f}", f"{sum(v):.2f}"]
+            for b, v in zip(buckets.starts, values, strict=True)
+        ],
+        note="Hours earned by team members for completed visits, by the day they were earned.",
+    )
+
+
+# ---- the programme report ---------------------------------------------------------------------
+
+REPORT_CHARTS = (
+    "visits",
+    "coverage-school",
+    "coverage-grade",
+    "coverage-class",
+    "follow-ups",
+    "training",
+    "families",
+    "hours",
+)
+
+
+def report_charts(
+    scope: Scope, schools: Sequence[School], on: date, only: str | None = None
+) -> list[Chart]:
+    """The programme report's charts in order (or only the one named): one aggregate query
+    each, coverage's groupings in one. One school: coverage by grade and class; several: by
+    school and grade."""
+    wanted = set(REPORT_CHARTS) if only is None else {only}
+    groupings = ("grade", "class") if len(schools) == 1 else ("school", "grade")
+    charts: list[Chart] = []
+    if "visits" in wanted:
+        charts.append(visits_chart(scope))
+    asked = tuple(g for g in groupings if f"coverage-{g}" in wanted)
+    if asked:
+        rows = coverage_rows(scope, asked)
+        charts += [coverage_chart(g, rows[g]) for g in asked]
+    if "follow-ups" in wanted:
+        charts.append(follow_ups_chart(scope))
+    if "training" in wanted:
+        charts.append(training_chart(schools, training_by_school(scope.school_ids, on)))
+    if "families" in wanted:
+        charts.append(families_chart(scope))
+    if "hours" in wanted:
+        charts.append(hours_chart(scope))
+    return charts
+
+
+# ---- the district, school by school -----------------------------------------------------------
+
+DISTRICT_COLUMNS = {
+    "school": "School",
+    "students": "Students",
+    "visited": "Students visited",
+    "coverage": "Coverage",
+    "completed": "Completed visits",
+    "trained": "Trained staff",
+    "staff": "Staff",
+}
+
+
+@dataclass
+class DistrictRow:
+    school: School
+    students: int
+    visited: int
+    completed: int
+    trained: int
+    staff: int
+
+    @property
+    def coverage(self) -> float:
+        return self.visited / self.students if self.students else 0.0
+
+    def key(self, column: str):
+        return self.school.name.lower() if column == "school" else getattr(self, column)
+
+
+def district_rows(
+    schools: Sequence[School], scope: Scope, on: date, sort: str, descending: bool
+) -> tuple[list[DistrictRow], dict[str, list[Coverage]], dict[int, dict]]:
+    """Each school side by side (three aggregate queries for any number of schools)."""
+    coverage = coverage_rows(scope, ("school",))
+    by_school = {c.key: c for c in coverage["school"]}
+    completed = dict(db.session.execute(queries.completed_visits_by_school(scope)).all())
+    training = training_by_school(scope.school_ids, on)
+    rows = []
+    for school in schools:
+        c = by_school.get(school.id)
+        t = training.get(school.id, {})
+        rows.append(
+            DistrictRow(
+                school=school,
+                students=c.students if c else 0,
+                visited=c.visited if c else 0,
+                completed=int(completed.get(school.id, 0)),
+                trained=t.get(TrainingStatus.TRAINED, 0) + t.get(TrainingStatus.LAPSING_SOON, 0),
+                staff=sum(t.values()),
+            )
+        )
+    rows.sort(key=lambda r: r.school.name.lower())
+    rows.sort(key=lambda r: r.key(sort), reverse=descending)
+    return rows, coverage, training
+
+
+def district_table(rows: Sequence[DistrictRow]) -> tuple[list[str], list[list]]:
+    header = ["School", "Students", "Students visited", "Coverage (%)", "Completed visits"]
+    header += ["Trained staff", "Staff"]
+    return header, [
+        [
+            r.school.name,
+            r.students,
+            r.visited,
+            f"{r.coverage * 100:.1f}",
+            r.completed,
+            r.trained,
+            r.staff,
+        ]
+        for r in rows
+    ]

@@ -1,0 +1,119 @@
+"""Reports in a real browser: the coordinator's and the district's pages on a phone and a
+laptop (screenshots to look at), filters applied in place with the URL updated, and each
+report printed to PDF by Chromium (A4 and Letter), one or two pages, turned into images."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENS, save_screenshot
+
+SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 900}}
+REPORTS = {
+    "coordinator": ("coordinator@demo.test", "/reports/"),
+    "district": ("admin@demo.test", "/reports/district"),
+    "district-charts": ("admin@demo.test", "/reports/"),
+    "training": ("trainer@demo.test", "/reports/training"),
+}
+
+
+def signed_in_page(browser, live_server, email, viewport, **extra):
+    context = browser.new_context(viewport=viewport, **extra)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("fieldapp-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_attached()
+    return context, page
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("report", ["coordinator", "district"])
+def test_report_pages_fit_the_screen(browser, live_server, report, size):
+    email, path = REPORTS[report]
+    context, page = signed_in_page(browser, live_server, email, SIZES[size])
+    page.get_by_role("link", name="Reports").first.click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    expect(page.locator("figure.chart").first).to_be_visible()
+    width = SIZES[size]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # reports.css arrived though the page came by a boosted link (a stylesheet in the body).
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.chart')).borderRadius !== '0px'"
+    )
+    if size == "phone":  # the data tables wait behind their toggle
+        expect(page.locator(".chart-data table").first).to_be_hidden()
+        page.locator(".chart-data summary").first.click()
+        expect(page.locator(".chart-data table").first).to_be_visible()
+    else:
+        expect(page.locator(".chart-data table").first).to_be_visible()
+    save_screenshot(page, f"reports-{report}-{width}")
+    # Each figure alone too: a long page shrinks too much to judge a chart's labels.
+    for figure in page.locator("figure.chart").all():
+        key = figure.get_attribute("id")
+        figure.screenshot(path=str(SCREENS / f"reports-{report}-{width}-{key}.png"))
+    context.close()
+
+
+def test_filters_apply_in_place_and_the_url_follows(browser, live_server):
+    context, page = signed_in_page(browser, live_server, "coordinator@demo.test", SIZES["laptop"])
+    page.goto(f"{live_server.url}/reports/")
+    before = page.locator("#s-coverage-grade").inner_text()
+    page.get_by_label("Grade", exact=True).select_option("1")
+    expect(page).to_have_url(re.compile(r"grade=1"))
+    expect(page.locator("#s-coverage-grade")).not_to_have_text(before)
+    expect(page.locator("#t-coverage-class")).to_be_visible()
+    # The URL is the report: opened afresh, it shows the same filtered figures.
+    summary = page.locator("#s-coverage-grade").inner_text()
+    page.goto(page.url)
+    expect(page.locator("#s-coverage-grade")).to_have_text(summary)
+    expect(page.get_by_label("Grade", exact=True)).to_have_value("1")
+    page.goto(f"{live_server.url}/reports/?grade=1&start=2026-02-30")  # no such day
+    expect(page.locator("#start-error")).to_have_text("Not a valid date value.")
+    context.close()
+
+
+def test_the_district_table_sorts_in_place(browser, live_server):
+    context, page = signed_in_page(browser, live_server, "admin@demo.test", SIZES["laptop"])
+    page.goto(f"{live_server.url}/reports/district")
+    page.get_by_role("link", name="Coverage").click()
+    expect(page).to_have_url(re.compile(r"sort=coverage&dir=desc"))
+    expect(page.locator("th[aria-sort='descending']")).to_contain_text("Coverage")
+    page.get_by_role("link", name=re.compile("^Coverage")).click()
+    expect(page).to_have_url(re.compile(r"dir=asc"))
+    expect(page.locator("th[aria-sort='ascending']")).to_contain_text("Coverage")
+    context.close()
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+@pytest.mark.parametrize("report", list(REPORTS))
+def test_each_report_prints_on_one_or_two_clean_pages(browser, live_server, report, paper):
+    email, path = REPORTS[report]
+    context, page = signed_in_page(browser, live_server, email, SIZES["laptop"])
+    page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}print=1")
+    page.emulate_media(media="print")
+    expect(page.locator(".print-head")).to_be_visible()
+    expect(page.locator("nav")).to_have_count(0)
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    target = SCREENS / f"print-{report}-{paper.lower()}.pdf"
+    pdf = page.pdf(path=str(target), format=paper, print_background=True)
+    assert 1 <= pdf_pages(pdf) <= 2, f"{report} prints on {pdf_pages(pdf)} pages"
+    if shutil.which("pdftoppm"):  # Debian's poppler-utils: the pages as images to look at
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", str(target), str(target.with_suffix(""))],
+            check=True,
+        )
+    else:
+        page.screenshot(path=str(target.with_suffix(".png")), full_page=True)
+    context.close()
