@@ -7,6 +7,7 @@ needed=()
 [ -x /usr/bin/chromium ] || needed+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || needed+=(postgresql)
 command -v redis-server >/dev/null || needed+=(redis-server)
+command -v pdftoppm >/dev/null || needed+=(poppler-utils)  # printed reports turned into images
 [ ${#needed[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${needed[*]}. Install them: sudo apt-get install -y ${needed[*]}" >&2
