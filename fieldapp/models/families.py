@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.extensions import db
@@ -76,16 +76,19 @@ class Guardian(db.Model):
 
 class Student(db.Model):
     __tablename__ = "students"
+    # A school's active students by grade: coverage, rosters, scopes. (An index on `active`
+    # alone misled SQLite into scanning every active student of the district per class.)
+    __table_args__ = (Index("ix_students_school_active_grade", "school_id", "active", "grade"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"), index=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     grade: Mapped[str] = mapped_column(String(10), index=True)  # "K", "1" … "12"
     sis_id: Mapped[str | None] = mapped_column(String(64))  # the school system's student id
     sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

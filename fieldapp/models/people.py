@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.extensions import db
@@ -107,12 +107,15 @@ class RoleAssignment(db.Model):
     """A role a person holds: visitor or coordinator at a school; trainer or admin district-wide."""
 
     __tablename__ = "role_assignments"
-    __table_args__ = (UniqueConstraint("user_id", "role", "school_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "school_id"),
+        Index("ix_role_assignments_school_role", "school_id", "role"),  # a school's staff
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role))
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
 
     user: Mapped[User] = relationship(back_populates="roles")
     school: Mapped[School | None] = relationship(lazy="joined")

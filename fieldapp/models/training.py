@@ -40,7 +40,7 @@ class TrainingSessionSchool(db.Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
     )
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True, index=True)
 
 
 class TrainingSessionTrainer(db.Model):
@@ -49,7 +49,7 @@ class TrainingSessionTrainer(db.Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
 
 
 class Attendance(db.Model):

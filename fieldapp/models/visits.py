@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -93,10 +94,14 @@ class Round(db.Model):
 
 class Visit(db.Model):
     __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_round_status", "round_id", "status"),  # boards, coverage
+        Index("ix_visits_school_status_start", "school_id", "status", "scheduled_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"), index=True)
     visit_type: Mapped[VisitType] = mapped_column(str_enum(VisitType))
     status: Mapped[VisitStatus] = mapped_column(
@@ -240,7 +245,7 @@ class ReflectionDraft(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -277,12 +282,15 @@ class HoursEntry(db.Model):
     """Hours a team member earned for a completed visit (rule 2: visits are paid)."""
 
     __tablename__ = "hours_entries"
-    __table_args__ = (UniqueConstraint("visit_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("visit_id", "user_id"),
+        Index("ix_hours_entries_school_earned", "school_id", "earned_on"),  # a school's month
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     role: Mapped[TeamRole] = mapped_column(str_enum(TeamRole))
     hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     earned_on: Mapped[date] = mapped_column(Date, index=True)
