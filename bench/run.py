@@ -14,7 +14,8 @@ Settings (environment): BENCH_DURATION (seconds per page, 10), BENCH_CONNECTIONS
 BENCH_THREADS (2), BENCH_DB (a database URL; default SQLite in bench/.data), BENCH_SCALE (1.0),
 BENCH_RATE (250 requests/s), BENCH_MIXED_SECONDS (60), BENCH_WRITE_SHARE (0.2), BENCH_PAGES
 (comma-separated page names; default all), BENCH_PORT (5077), BENCH_STRICT (1: exit 1 when a
-target fails).
+target fails), BENCH_ANALYZE (1: give SQLite's planner statistics first, on a copy),
+BENCH_RESET (1: let BENCH_DB's existing data be replaced).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,6 +47,8 @@ BENCH = ROOT / "bench"
 BIN = Path(sys.executable).parent
 PASSWORD = "fieldapp-demo-2026"
 
+TIMEOUT = 10.0  # seconds: an answer later than this counts as an error
+CLIENTS = 64  # connections the mixed run's load generator keeps busy at most
 VISITOR_SHARE_TARGET = 0.25  # a visitor's page: at least a quarter of hello-world's throughput
 P95_TARGET_MS = 100.0
 
@@ -63,6 +67,7 @@ class Settings:
     port: int = 5077
     data: Path = BENCH / ".data"
     strict: bool = False
+    analyze: bool = False
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -81,6 +86,7 @@ class Settings:
             port=int(env("BENCH_PORT", "5077")),
             data=Path(env("BENCH_DATA", str(BENCH / ".data"))),
             strict=env("BENCH_STRICT") == "1",
+            analyze=env("BENCH_ANALYZE") == "1",
         )
 
 
@@ -208,6 +214,23 @@ def prepare_dataset(settings: Settings) -> str:
     return url
 
 
+def with_statistics(settings: Settings, url: str) -> str:
+    """A copy of the SQLite dataset with planner statistics (ANALYZE), to see what they change:
+    the app never runs ANALYZE itself, so the default run goes without, as production would."""
+    if not url.startswith("sqlite:///"):
+        return url  # PostgreSQL: the generator ran ANALYZE, as autovacuum would
+    source = Path(url.removeprefix("sqlite:///"))
+    target = settings.data / f"analyzed-{source.name}"
+    if not target.exists():
+        for old in settings.data.glob("analyzed-*.db*"):
+            old.unlink()
+        shutil.copy(source, target)
+        with sqlite3.connect(target) as conn:
+            conn.execute("ANALYZE")
+    say(f"Dataset: with planner statistics (ANALYZE): {target.name}")
+    return f"sqlite:///{target}"
+
+
 def build(settings: Settings, url: str) -> None:
     """Migrations, then `flask seed-demo --scale district --reset`'s service, in this process."""
     from flask_migrate import upgrade
@@ -241,7 +264,7 @@ class Server:
     def __init__(self, app: str, port: int, env: dict[str, str], log: Path, chdir: Path = ROOT):
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
-        command = [
+        self.command = [
             str(BIN / "gunicorn"),
             "--workers",
             "2",
@@ -253,11 +276,35 @@ class Server:
             str(chdir),
             app,
         ]
+        self.env = env
         self.out = log.open("w")
+        self.start()
+
+    def start(self) -> None:
         self.process = subprocess.Popen(
-            command, env=env, stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True
+            self.command,
+            env=self.env,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.wait_ready()
+
+    def settle(self) -> None:
+        """After a run, wait until the workers are idle again: a slow page leaves wrk's last
+        requests queued in the listen backlog. When that would take long, restart instead (the
+        sessions live in the database, so the cookies stay good)."""
+        for _ in range(5):
+            started = time.monotonic()
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=3).read()
+                if time.monotonic() - started < 0.5:
+                    return
+            except OSError:
+                pass
+        say("    (the server is still busy with queued requests: restarting it)")
+        self.terminate()
+        self.start()
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -276,6 +323,10 @@ class Server:
         raise SystemExit(f"gunicorn did not answer on {self.base}")
 
     def stop(self) -> None:
+        self.terminate()
+        self.out.close()
+
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -283,7 +334,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.out.close()
 
     def __enter__(self):
         return self
@@ -339,6 +389,8 @@ def status_of(base: str, path: str, cookie: str) -> int:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
+    except OSError:
+        return 0  # no answer in time
 
 
 # ---- what to measure --------------------------------------------------------------------------
@@ -472,7 +524,7 @@ def run_wrk(wrk: str, settings: Settings, url: str, cookie: str, name: str, role
         f"-c{settings.connections}",
         f"-d{max(1, round(settings.duration))}s",
         "--timeout",
-        "10s",
+        f"{TIMEOUT:g}s",
         "-s",
         str(BENCH / "report.lua"),
         url,
@@ -683,7 +735,7 @@ class Mixed:
         try:
             conn = await self.connection()
             status, data = await asyncio.wait_for(
-                conn.request(method, self.host, path, headers, body), timeout=30
+                conn.request(method, self.host, path, headers, body), timeout=TIMEOUT
             )
             if conn.keep:
                 self.pool.append(conn)
@@ -693,6 +745,9 @@ class Mixed:
             if conn is not None:
                 conn.writer.close()
             status, data = 0, b""
+        self.record(kind, due, status, data, path)
+
+    def record(self, kind: Kind, due: float, status: int, data: bytes, path: str) -> None:
         kind.latencies.append((time.perf_counter() - due) * 1000)
         kind.statuses[status] = kind.statuses.get(status, 0) + 1
         if not 200 <= status <= 299:
@@ -704,25 +759,46 @@ class Mixed:
             except (ValueError, KeyError, TypeError):
                 kind.errors += 1
 
+    async def client(self, queue: asyncio.Queue) -> None:
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            kind, due, request = item
+            if time.perf_counter() - due > TIMEOUT:
+                # It waited for a client longer than the timeout: the server fell behind.
+                self.record(kind, due, 0, b"", request[1])
+                continue
+            await self.one(kind, due, request)
+
     async def run(self) -> list[Kind]:
+        """Arrivals at fixed times, whatever the answers do (open loop). A bounded number of
+        clients send them; a request that waits for a client longer than the timeout is
+        counted as an error (the server fell behind), so the load generator never swamps the
+        machine it shares with the server."""
         kinds = self.plan()
         weights = [k.share for k in kinds]
         count = int(self.settings.rate * self.settings.mixed_seconds)
         interval = 1 / self.settings.rate
-        start = time.perf_counter() + 0.2
-        tasks = []
-        for i in range(count):
+        # Built up front: choosing and encoding requests costs nothing during the run.
+        schedule = []
+        for _ in range(count):
             kind = self.rng.choices(kinds, weights)[0]
-            request = self.request_for(kind.name)
+            schedule.append((kind, self.request_for(kind.name)))
+        queue: asyncio.Queue = asyncio.Queue()
+        clients = [asyncio.ensure_future(self.client(queue)) for _ in range(CLIENTS)]
+        start = time.perf_counter() + 0.2
+        for i, (kind, request) in enumerate(schedule):
             due = start + i * interval
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.ensure_future(self.one(kind, due, request)))
-        await asyncio.gather(*tasks)
+            queue.put_nowait((kind, due, request))
+        for _ in clients:
+            queue.put_nowait(None)
+        await asyncio.gather(*clients)
         for conn in self.pool:
             conn.writer.close()
-        self.late = time.perf_counter() - (start + count * interval)
         return kinds
 
 
@@ -759,9 +835,22 @@ def run(settings: Settings) -> dict:
     wrk = ensure_wrk()
     say(f"Load average before: {load_average()} ({os.cpu_count()} cores, shared)")
     url = prepare_dataset(settings)
+    if settings.analyze:
+        url = with_statistics(settings, url)
     fx = fixtures(url)
     pages = [p for p in fx.pages if settings.pages is None or p.name in settings.pages]
     env = app_environment(settings, url)
+    hello_env = {**os.environ, "PYTHONPATH": str(BENCH)}
+    hello = Server(
+        "hello:app", settings.port + 1, hello_env, settings.data / "gunicorn-hello.log", BENCH
+    )
+    try:
+        before = run_wrk(wrk, settings, hello.base + "/", "", "hello-world (before)", "baseline")
+    except BaseException:
+        hello.stop()
+        raise
+    say(f"  baseline    hello-world (before) {before.rps:8.1f} req/s")
+    hello.terminate()  # not even idle workers beside the app's
     results: list[Result] = []
     mixed: list[Kind] = []
     sync = False
@@ -776,9 +865,10 @@ def run(settings: Settings) -> dict:
             cookie = accounts[page.account].cookie
             first = status_of(app.base, page.path, cookie)
             if first != 200:
-                raise SystemExit(f"{page.name} ({page.path}) answers {first}, not 200")
+                raise SystemExit(f"{page.name} ({page.path}) answers {first or 'nothing'}, not 200")
             result = run_wrk(wrk, settings, app.base + page.path, cookie, page.name, page.role)
             results.append(result)
+            app.settle()
             say(
                 f"  {page.role:<11} {page.name:<18} {result.rps:8.1f} req/s  "
                 f"p95 {result.p95:7.1f} ms  errors {result.errors}"
@@ -794,22 +884,35 @@ def run(settings: Settings) -> dict:
             load = Mixed(app.base, accounts, fx, settings)
             load.sync = sync
             mixed = asyncio.run(load.run())
-    hello_env = {**os.environ, "PYTHONPATH": str(BENCH)}
-    with Server("hello:app", settings.port + 1, hello_env, settings.data / "gunicorn-hello.log",
-                chdir=BENCH) as hello:  # fmt: skip
-        baseline = run_wrk(wrk, settings, hello.base + "/", "", "hello-world", "baseline")
+    hello.start()
+    with hello:
+        after = run_wrk(wrk, settings, hello.base + "/", "", "hello-world (after)", "baseline")
+    say(f"  baseline    hello-world (after)  {after.rps:8.1f} req/s")
     say(f"Load average after: {load_average()}")
-    return report(settings, url, results, baseline, mixed, sync)
+    # The machine is shared: hello-world is measured before and after, and pages are compared
+    # with the mean of the two.
+    baseline = Result(
+        "hello-world (mean)",
+        "baseline",
+        rps=(before.rps + after.rps) / 2,
+        p50=(before.p50 + after.p50) / 2,
+        p95=(before.p95 + after.p95) / 2,
+        p99=(before.p99 + after.p99) / 2,
+        errors=before.errors + after.errors,
+        requests=before.requests + after.requests,
+    )
+    return report(settings, url, results, [before, after, baseline], mixed, sync)
 
 
-def report(settings, url, results, baseline, mixed, sync) -> dict:
+def report(settings, url, results, baselines, mixed, sync) -> dict:
+    baseline = baselines[-1]
     say("")
     say(
         f"Pages on the district dataset ({redact(url)}), wrk -t{settings.threads} "
         f"-c{settings.connections} -d{max(1, round(settings.duration))}s each; gunicorn -w 2"
     )
     rows = [["role", "page", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "× hello"]]
-    for r in [*results, baseline]:
+    for r in [*results, *baselines]:
         rows.append(
             [
                 r.role,
@@ -886,7 +989,7 @@ def report(settings, url, results, baseline, mixed, sync) -> dict:
         for k in mixed:
             other = {s: c for s, c in k.statuses.items() if not 200 <= s <= 299}
             if other:
-                say(f"  {k.name}: answers other than 2xx: {other} (0 = no answer)")
+                say(f"  {k.name}: answers other than 2xx: {other} (0: none within {TIMEOUT:g} s)")
             if k.refused:
                 say(
                     f"  {k.name}: {k.refused} items refused by the server (an answer, not an error)"
@@ -916,6 +1019,7 @@ def report(settings, url, results, baseline, mixed, sync) -> dict:
     return {
         "pages": [r.__dict__ for r in results],
         "hello": baseline.__dict__,
+        "hello_runs": [b.__dict__ for b in baselines[:-1]],
         "mixed": mixed_rows,
         "sync": sync,
         "checks": checks,

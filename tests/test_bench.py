@@ -54,6 +54,7 @@ def test_the_bench_measures_pages_hello_world_and_mixed_traffic(tmp_path, capsys
         assert page["errors"] == 0, page
         assert 0 < page["p50"] <= page["p95"] <= page["p99"], page
     assert figures["hello"]["rps"] > 0 and figures["hello"]["errors"] == 0
+    assert len(figures["hello_runs"]) == 2  # before and after: the machine is shared
 
     mixed = {row["kind"]: row for row in figures["mixed"]}
     assert sum(row["count"] for row in mixed.values()) == 40  # 20 requests/s for 2 s
