@@ -540,14 +540,17 @@ def run_wrk(wrk: str, settings: Settings, url: str, cookie: str, name: str, role
     if line is None:
         raise SystemExit(f"wrk gave no result for {url}:\n{done.stdout}\n{done.stderr}")
     data = json.loads(line[len("BENCH ") :])
+    nothing = data["requests"] == 0
     return Result(
         name,
         role,
         rps=data["requests"] / data["seconds"],
-        p50=data["p50"] / 1000,
-        p95=data["p95"] / 1000,
-        p99=data["p99"] / 1000,
-        errors=data["non2xx"] + data["socket_errors"],
+        # No answer at all within the run: latency is at least the run's length, and every
+        # connection waited in vain (wrk counts no error for a request it stopped waiting for).
+        p50=data["seconds"] * 1000 if nothing else data["p50"] / 1000,
+        p95=data["seconds"] * 1000 if nothing else data["p95"] / 1000,
+        p99=data["seconds"] * 1000 if nothing else data["p99"] / 1000,
+        errors=settings.connections if nothing else data["non2xx"] + data["socket_errors"],
         requests=data["requests"],
     )
 
@@ -926,6 +929,12 @@ def report(settings, url, results, baselines, mixed, sync) -> dict:
             ]
         )
     say(table(rows))
+    for r in results:
+        if r.requests == 0:
+            say(
+                f"  {r.name}: no answer within the run (latencies shown as the run's length, "
+                "every connection counted as an error)"
+            )
     checks = []
     visitor = [r for r in results if r.role == "visitor"]
     if visitor:
