@@ -37,5 +37,10 @@ lint:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## Pages on district-scale data vs a Flask hello-world (wrk), then mixed traffic at 250 req/s.
+## Options: BENCH_DURATION=10 BENCH_DB=postgresql+psycopg://… BENCH_RATE=250 (see bench/run.py).
+bench: install
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -45,10 +45,36 @@ def create_user(email: str, name: str, role: str, school_code: str | None, passw
 
 @click.command("seed-demo")
 @click.option("--reset", is_flag=True, help="Replace the data already in the database.")
-def seed_demo(reset: bool):
-    """Fill the database with a small demo district (password: fieldapp-demo-2026)."""
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "district"]),
+    default="small",
+    help="small: 2 schools; district: ~200 schools, 150,000 students, 60,000 visits.",
+)
+@click.option(
+    "--factor",
+    type=click.FloatRange(min=0, min_open=True, max=1),
+    default=1.0,
+    help="With --scale district: this share of the full size (e.g. 0.01).",
+)
+def seed_demo(reset: bool, scale: str, factor: float):
+    """Fill the database with a demo district (password: fieldapp-demo-2026)."""
     from fieldapp import demo
 
+    if scale == "district":
+        from fieldapp import demo_district
+
+        try:
+            counts = demo_district.seed(factor, reset=reset, progress=click.echo)
+        except demo.DemoError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"District demo ready in {counts['seconds']} s: {counts['schools']} schools, "
+            f"{counts['users']} accounts, {counts['students']} students, "
+            f"{counts['families']} families, {counts['visits']} visits. "
+            f"Password for every demo account: {demo.DEMO_PASSWORD}"
+        )
+        return
     try:
         counts = demo.seed(reset=reset)
     except demo.DemoError as exc:

@@ -1,0 +1,1068 @@
+"""`make bench`: the app's main pages on district-scale data, against a Flask hello-world.
+
+1. Builds the district dataset (``flask seed-demo --scale district``) once, into
+   ``bench/.data/`` (SQLite) or the database of ``BENCH_DB``, and reuses it while the migration
+   head, the generator's version and the scale are the same.
+2. Serves the app under gunicorn with ``make run``'s settings, signs in the demo accounts of
+   each role and drives each role's main pages with wrk (closed loop, ``-t2 -c50``).
+3. Serves ``bench/hello.py`` the same way and measures it the same way: each page's
+   throughput is shown as a share of hello-world's, measured in the same run.
+4. A mixed run at a fixed arrival rate (open loop): reads and writes as phones and laptops
+   send them, latency measured from when each request was due (no coordinated omission).
+
+Settings (environment): BENCH_DURATION (seconds per page, 10), BENCH_CONNECTIONS (50),
+BENCH_THREADS (2), BENCH_DB (a database URL; default SQLite in bench/.data), BENCH_SCALE (1.0),
+BENCH_RATE (250 requests/s), BENCH_MIXED_SECONDS (60), BENCH_WRITE_SHARE (0.2), BENCH_PAGES
+(comma-separated page names; default all), BENCH_PORT (5077), BENCH_STRICT (1: exit 1 when a
+target fails), BENCH_ANALYZE (1: give SQLite's planner statistics first, on a copy),
+BENCH_RESET (1: let BENCH_DB's existing data be replaced), BENCH_MIX (all; visitors: the mixed
+run sends only the visitors' reads and writes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+PASSWORD = "fieldapp-demo-2026"
+
+TIMEOUT = 10.0  # seconds: an answer later than this counts as an error
+CLIENTS = 64  # connections the mixed run's load generator keeps busy at most
+VISITOR_SHARE_TARGET = 0.25  # a visitor's page: at least a quarter of hello-world's throughput
+P95_TARGET_MS = 100.0
+
+
+@dataclass
+class Settings:
+    duration: float = 10.0
+    connections: int = 50
+    threads: int = 2
+    db: str | None = None
+    scale: float = 1.0
+    rate: float = 250.0
+    mixed_seconds: float = 60.0
+    write_share: float = 0.2
+    pages: list[str] | None = None
+    port: int = 5077
+    data: Path = BENCH / ".data"
+    strict: bool = False
+    analyze: bool = False
+    mix: str = "all"
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        env = os.environ.get
+        pages = env("BENCH_PAGES")
+        return cls(
+            duration=float(env("BENCH_DURATION", "10")),
+            connections=int(env("BENCH_CONNECTIONS", "50")),
+            threads=int(env("BENCH_THREADS", "2")),
+            db=env("BENCH_DB") or None,
+            scale=float(env("BENCH_SCALE", "1.0")),
+            rate=float(env("BENCH_RATE", "250")),
+            mixed_seconds=float(env("BENCH_MIXED_SECONDS", "60")),
+            write_share=float(env("BENCH_WRITE_SHARE", "0.2")),
+            pages=[p.strip() for p in pages.split(",") if p.strip()] if pages else None,
+            port=int(env("BENCH_PORT", "5077")),
+            data=Path(env("BENCH_DATA", str(BENCH / ".data"))),
+            strict=env("BENCH_STRICT") == "1",
+            analyze=env("BENCH_ANALYZE") == "1",
+            mix=env("BENCH_MIX", "all"),
+        )
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# ---- wrk --------------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian; installed here when missing and we are root (CI, fresh machines)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise SystemExit("wrk is missing: sudo apt-get install -y wrk")
+    say("Installing wrk (apt-get)…")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
+    if subprocess.run(install, check=False, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, capture_output=True)
+        subprocess.run(install, env=env, check=True, capture_output=True)
+    return shutil.which("wrk") or "wrk"
+
+
+# ---- the dataset ------------------------------------------------------------------------------
+
+
+def migration_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head() or "none"
+
+
+def dataset_key(scale: float) -> str:
+    from fieldapp.demo_district import GENERATOR_VERSION
+
+    return f"head-{migration_head()}_gen-{GENERATOR_VERSION}_scale-{scale:g}"
+
+
+def app_environment(settings: Settings, url: str) -> dict[str, str]:
+    instance = settings.data / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        "FLASK_APP": "fieldapp",
+        "FIELDAPP_DATABASE_URL": url,
+        "FIELDAPP_INSTANCE_PATH": str(instance),
+        # The bench signs in a handful of accounts many times; production limits stay as they are.
+        "FIELDAPP_LOGIN_RATE_LIMIT": "1000 per minute",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def stored_key(url: str) -> str | None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT value FROM settings WHERE key = 'bench.dataset'")
+            ).scalar()
+    except Exception:  # no database or no schema yet: it is built
+        return None
+    finally:
+        engine.dispose()
+
+
+def has_accounts(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT COUNT(*) FROM users")).scalar())
+    except Exception:  # no schema yet
+        return False
+    finally:
+        engine.dispose()
+
+
+def prepare_dataset(settings: Settings) -> str:
+    """The database URL of a current district dataset, built when missing or stale."""
+    key = dataset_key(settings.scale)
+    settings.data.mkdir(parents=True, exist_ok=True)
+    if settings.db:
+        url = settings.db
+    else:
+        path = settings.data / f"district-{hashlib.sha1(key.encode()).hexdigest()[:10]}.db"
+        url = f"sqlite:///{path}"
+        for old in settings.data.glob("district-*.db*"):
+            if not old.name.startswith(path.name):
+                old.unlink()  # a dataset of another head, generator or scale
+    found = stored_key(url)
+    if found == key:
+        say(f"Dataset: reusing {key} ({redact(url)})")
+        return url
+    if settings.db and found is None and has_accounts(url) and os.environ.get("BENCH_RESET") != "1":
+        raise SystemExit(
+            f"{redact(url)} holds data that the bench did not make; it would be replaced. "
+            "Use an empty database, or set BENCH_RESET=1 to replace it."
+        )
+    say(f"Dataset: building {key} into {redact(url)} …")
+    build(settings, url)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO settings (key, value) VALUES ('bench.dataset', :key)"), {"key": key}
+        )
+    if url.startswith("sqlite"):
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return url
+
+
+def with_statistics(settings: Settings, url: str) -> str:
+    """A copy of the SQLite dataset with planner statistics (ANALYZE), to see what they change:
+    the app never runs ANALYZE itself, so the default run goes without, as production would."""
+    if not url.startswith("sqlite:///"):
+        return url  # PostgreSQL: the generator ran ANALYZE, as autovacuum would
+    source = Path(url.removeprefix("sqlite:///"))
+    target = settings.data / f"analyzed-{source.name}"
+    if not target.exists():
+        for old in settings.data.glob("analyzed-*.db*"):
+            old.unlink()
+        shutil.copy(source, target)
+        with sqlite3.connect(target) as conn:
+            conn.execute("ANALYZE")
+    say(f"Dataset: with planner statistics (ANALYZE): {target.name}")
+    return f"sqlite:///{target}"
+
+
+def build(settings: Settings, url: str) -> None:
+    """Migrations, then `flask seed-demo --scale district --reset`'s service, in this process."""
+    from flask_migrate import upgrade
+
+    from fieldapp import create_app, demo_district
+    from fieldapp.extensions import db
+
+    instance = settings.data / "instance"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        upgrade()
+        counts = demo_district.seed(settings.scale, reset=True)
+        db.session.remove()
+        db.engine.dispose()
+    say(
+        f"Dataset built in {counts['seconds']} s: {counts['schools']} schools, "
+        f"{counts['users']} accounts, {counts['students']} students, {counts['visits']} visits"
+    )
+
+
+def redact(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
+
+
+# ---- servers ----------------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn with `make run`'s settings: 2 workers, 127.0.0.1, access log."""
+
+    def __init__(self, app: str, port: int, env: dict[str, str], log: Path, chdir: Path = ROOT):
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.command = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
+            "--chdir",
+            str(chdir),
+            app,
+        ]
+        self.env = env
+        self.out = log.open("w")
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command,
+            env=self.env,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+
+    def settle(self) -> None:
+        """After a run, wait until the workers are idle again: a slow page leaves wrk's last
+        requests queued in the listen backlog. When that would take long, restart instead (the
+        sessions live in the database, so the cookies stay good)."""
+        for _ in range(5):
+            started = time.monotonic()
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=3).read()
+                if time.monotonic() - started < 0.5:
+                    return
+            except OSError:
+                pass
+        say("    (the server is still busy with queued requests: restarting it)")
+        self.terminate()
+        self.start()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(
+                    f"gunicorn exited; see {self.log}:\n{self.log.read_text()[-2000:]}"
+                )
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=1).read()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer on {self.base}")
+
+    def stop(self) -> None:
+        self.terminate()
+        self.out.close()
+
+    def terminate(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# ---- signing in -------------------------------------------------------------------------------
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@dataclass
+class Account:
+    name: str
+    cookie: str
+    csrf: str
+    cookie_name: str = ""
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def sign_in(base: str, email: str) -> Account:
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = opener.open(base + "/login", timeout=30).read().decode()
+    token = html.unescape(CSRF_INPUT.search(page).group(1))
+    form = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
+    try:
+        opener.open(base + "/login", data=form.encode(), timeout=30)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 303:
+            raise SystemExit(f"Signing in {email} failed: HTTP {exc.code}") from exc
+    # The CSRF token of the signed-in session, from a page with a form on it; making it changes
+    # the session, so the cookie is read after.
+    account_page = opener.open(base + "/account", timeout=30).read().decode()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', account_page) or CSRF_INPUT.search(account_page)
+    return Account(email.split("@", maxsplit=1)[0], cookie, html.unescape(match.group(1)))
+
+
+def status_of(base: str, path: str, cookie: str) -> int:
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    try:
+        with opener.open(request, timeout=60) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0  # no answer in time
+
+
+# ---- what to measure --------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    name: str
+    role: str
+    account: str
+    path: str
+
+
+@dataclass
+class Fixtures:
+    """Ids the pages and writes need, looked up in the dataset."""
+
+    pages: list[Page]
+    # account -> (visit ids for contact posts, visit ids for draft autosaves, visit ids whose
+    # reflection can be sent by sync)
+    contact_visits: dict[str, list[int]] = field(default_factory=dict)
+    draft_visits: dict[str, list[int]] = field(default_factory=dict)
+    reflect_visits: dict[str, list[int]] = field(default_factory=dict)
+
+
+def fixtures(url: str) -> Fixtures:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+
+    with engine.connect() as conn:
+
+        def one(sql: str, **params):
+            value = conn.execute(text(sql), params).scalar()
+            if value is None:
+                raise SystemExit(f"The dataset has nothing for: {sql} {params}")
+            return value
+
+        def user(name: str) -> int:
+            return one("SELECT id FROM users WHERE email = :e", e=f"{name}@demo.test")
+
+        def visits_of(name: str, where: str, **params) -> list[int]:
+            return list(
+                conn.execute(
+                    text(
+                        "SELECT v.id FROM visits v JOIN team_members t ON t.visit_id = v.id "
+                        f"WHERE t.user_id = :u AND {where} ORDER BY v.id"
+                    ),
+                    {"u": user(name), **params},
+                ).scalars()
+            )
+
+        v1 = user("visitor1")
+        school = one("SELECT id FROM schools WHERE code = 'CCE'")
+        fall = one(
+            "SELECT id FROM rounds WHERE school_id = :s AND closed_at IS NULL ORDER BY id",
+            s=school,
+        )
+        scheduled = one(
+            "SELECT v.id FROM visits v JOIN team_members t ON t.visit_id = v.id "
+            "WHERE t.user_id = :u AND v.status = 'scheduled' ORDER BY v.scheduled_start DESC",
+            u=v1,
+        )
+        to_reflect = visits_of(
+            "visitor1", "v.status = 'scheduled' AND v.scheduled_start < :n", n=now
+        )
+        family = one("SELECT family_id FROM visits WHERE id = :v", v=scheduled)
+        session = one(
+            "SELECT id FROM training_sessions WHERE starts_at > :n ORDER BY starts_at", n=now
+        )
+        pages = [
+            Page("my visits", "visitor", "visitor1", "/visits/"),
+            Page("visit detail", "visitor", "visitor1", f"/visits/{scheduled}"),
+            Page("family card", "visitor", "visitor1", f"/families/{family}"),
+            Page("my training", "visitor", "visitor1", "/training/me"),
+            Page("school dashboard", "coordinator", "coordinator", f"/schools/{school}/"),
+            Page("round board", "coordinator", "coordinator", f"/rounds/{fall}"),
+            Page("roster", "coordinator", "coordinator", f"/schools/{school}/roster"),
+            Page("rounds", "coordinator", "coordinator", f"/schools/{school}/rounds"),
+            Page("hours", "coordinator", "coordinator", f"/schools/{school}/hours"),
+            Page("trainer home", "trainer", "trainer", "/training/"),
+            Page("training roster", "trainer", "trainer", "/training/roster"),
+            Page("training session", "trainer", "trainer", f"/training/sessions/{session}"),
+            Page("admin home", "admin", "admin", "/admin/"),
+            Page("audit trail", "admin", "admin", "/admin/privacy/audit"),
+            Page("family search", "admin", "admin", "/admin/privacy/families?q=Nguyen"),
+        ]
+        if to_reflect:
+            pages.insert(
+                4,
+                Page(
+                    "reflection form", "visitor", "visitor1", f"/visits/{to_reflect[0]}/reflection"
+                ),
+            )
+        result = Fixtures(pages)
+        for n in range(1, 7):
+            name = f"visitor{n}"
+            result.contact_visits[name] = visits_of(name, "v.status = 'contacting'")
+            result.draft_visits[name] = visits_of(
+                name, "v.status = 'scheduled' AND v.scheduled_start > :n", n=now
+            )
+            result.reflect_visits[name] = [
+                v
+                for v in visits_of(name, "v.status = 'scheduled' AND v.scheduled_start < :n", n=now)
+                if v not in to_reflect[:1]  # the reflection form page's visit stays open
+            ]
+    engine.dispose()
+    return result
+
+
+# ---- closed loop: wrk -------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    role: str
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    requests: int
+    alone: float | None = None  # ms for one request with the server otherwise idle (median of 3)
+
+
+def run_wrk(wrk: str, settings: Settings, url: str, cookie: str, name: str, role: str) -> Result:
+    command = [
+        wrk,
+        f"-t{settings.threads}",
+        f"-c{settings.connections}",
+        f"-d{max(1, round(settings.duration))}s",
+        "--timeout",
+        f"{TIMEOUT:g}s",
+        "-s",
+        str(BENCH / "report.lua"),
+        url,
+    ]
+    done = subprocess.run(
+        command,
+        check=False,
+        env={**os.environ, "BENCH_COOKIE": cookie},
+        capture_output=True,
+        text=True,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no result for {url}:\n{done.stdout}\n{done.stderr}")
+    data = json.loads(line[len("BENCH ") :])
+    nothing = data["requests"] == 0
+    return Result(
+        name,
+        role,
+        rps=data["requests"] / data["seconds"],
+        # No answer at all within the run: latency is at least the run's length, and every
+        # connection waited in vain (wrk counts no error for a request it stopped waiting for).
+        p50=data["seconds"] * 1000 if nothing else data["p50"] / 1000,
+        p95=data["seconds"] * 1000 if nothing else data["p95"] / 1000,
+        p99=data["seconds"] * 1000 if nothing else data["p99"] / 1000,
+        errors=settings.connections if nothing else data["non2xx"] + data["socket_errors"],
+        requests=data["requests"],
+    )
+
+
+# ---- open loop: the mixed run -----------------------------------------------------------------
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; enough of the protocol for our own server."""
+
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    async def request(self, method: str, host: str, path: str, headers: dict, body: bytes):
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        chunked = False
+        self.keep = True
+        for raw in head.split(b"\r\n")[1:]:
+            key, _, value = raw.partition(b":")
+            key = key.strip().lower()
+            if key == b"content-length":
+                length = int(value)
+            elif key == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif key == b"connection" and b"close" in value.lower():
+                self.keep = False  # gunicorn's sync workers answer one request per connection
+        if chunked:
+            data = b""
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                data += await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            data = await self.reader.readexactly(length)
+        return status, data
+
+
+@dataclass
+class Kind:
+    name: str
+    share: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    refused: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+class Mixed:
+    def __init__(self, base: str, accounts: dict[str, Account], fx: Fixtures, settings: Settings):
+        self.host = base.split("//", 1)[1]
+        self.port = int(self.host.rsplit(":", 1)[1])
+        self.accounts = accounts
+        self.fx = fx
+        self.settings = settings
+        self.rng = random.Random(10)
+        self.pool: list[Connection] = []
+        self.sent_ids: list[tuple[str, dict]] = []
+        self.visitors = [a for a in accounts if a.startswith("visitor")]
+        self.sync = False
+
+    def plan(self) -> list[Kind]:
+        w = self.settings.write_share
+        reads = [
+            ("read: my visits", 0.30),
+            ("read: visit detail", 0.25),
+            ("read: family card", 0.15),
+            ("read: reflection form", 0.05),
+            ("read: school dashboard", 0.10),
+            ("read: round board", 0.05),
+            ("read: roster", 0.05),
+            ("read: training", 0.05),
+        ]
+        writes = [
+            ("write: contact log", 0.35),
+            ("write: draft autosave", 0.35),
+            ("write: sync (fresh ids)", 0.20),
+            ("write: sync (repeated ids)", 0.10),
+        ]
+        if not self.sync:
+            writes = [(n, s) for n, s in writes if not n.startswith("write: sync")]
+        total = sum(s for _, s in writes)
+        if self.settings.mix == "visitors":  # only what phones send: no laptop pages
+            visitor_reads = ("my visits", "visit detail", "family card", "reflection form")
+            reads = [(n, s) for n, s in reads if n.split(": ")[1] in visitor_reads]
+        pages = {p.name for p in self.fx.pages}
+        reads = [(n, s) for n, s in reads if n.split(": ")[1] in pages or n == "read: training"]
+        reads_total = sum(s for _, s in reads)
+        return [Kind(n, (1 - w) * s / reads_total) for n, s in reads] + [
+            Kind(n, w * s / total) for n, s in writes
+        ]
+
+    async def connection(self) -> Connection:
+        if self.pool:
+            return self.pool.pop()
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return Connection(reader, writer)
+
+    def request_for(self, kind: str) -> tuple[str, str, dict, bytes, str]:
+        """(method, path, headers, body, account) for one request of this kind."""
+        rng = self.rng
+        fx = self.fx
+        pages = {p.name: p for p in fx.pages}
+        visitor = rng.choice(self.visitors)
+        acct = self.accounts[visitor]
+        htmx = {"HX-Request": "true", "X-CSRFToken": acct.csrf}
+        form = {"Content-Type": "application/x-www-form-urlencoded", **htmx}
+        if kind == "read: my visits":
+            return "GET", "/visits/", {}, b"", visitor
+        if kind in ("read: visit detail", "read: family card", "read: reflection form"):
+            page = pages.get(kind.split(": ")[1])
+            return "GET", page.path, {}, b"", page.account
+        if kind == "read: school dashboard":
+            return "GET", pages["school dashboard"].path, {}, b"", "coordinator"
+        if kind == "read: round board":
+            return "GET", pages["round board"].path, {}, b"", "coordinator"
+        if kind == "read: roster":
+            return "GET", pages["roster"].path, {}, b"", "coordinator"
+        if kind == "read: training":
+            return "GET", "/training/", {}, b"", "trainer"
+        if kind == "write: contact log":
+            who = rng.choice([v for v in self.visitors if fx.contact_visits.get(v)])
+            visit = rng.choice(fx.contact_visits[who])
+            body = urllib.parse.urlencode(
+                {
+                    "csrf_token": self.accounts[who].csrf,
+                    "method": "call",
+                    "outcome": "no_answer",
+                    "note": "No answer; try after 6.",
+                }
+            ).encode()
+            headers = {**form, "X-CSRFToken": self.accounts[who].csrf}
+            return "POST", f"/visits/{visit}/contacts", headers, body, who
+        if kind == "write: draft autosave":
+            who = rng.choice([v for v in self.visitors if fx.draft_visits.get(v)])
+            visit = rng.choice(fx.draft_visits[who])
+            body = urllib.parse.urlencode(
+                {
+                    "csrf_token": self.accounts[who].csrf,
+                    "duration_minutes": "40",
+                    "hopes_and_dreams": "They hope she becomes a doctor " + str(rng.random()),
+                }
+            ).encode()
+            headers = {**form, "X-CSRFToken": self.accounts[who].csrf}
+            return "POST", f"/visits/{visit}/reflection/draft", headers, body, who
+        # Sync: items written offline, sent once (fresh) or again after a lost answer (repeated).
+        if kind == "write: sync (repeated ids)" and self.sent_ids:
+            who, item = rng.choice(self.sent_ids)
+        else:
+            who = rng.choice([v for v in self.visitors if fx.contact_visits.get(v)])
+            if fx.reflect_visits.get(who) and rng.random() < 0.2:
+                item = {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "kind": "reflection",
+                    "visit_id": rng.choice(fx.reflect_visits[who]),
+                    "written_at": datetime.now(UTC).isoformat(),
+                    "data": {
+                        "duration_minutes": "40",
+                        "hopes_and_dreams": "They hope he will be an astronaut.",
+                        "strengths": "Big family, lots of cousins.",
+                    },
+                }
+            else:
+                item = {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "kind": "contact",
+                    "visit_id": rng.choice(fx.contact_visits[who]),
+                    "written_at": datetime.now(UTC).isoformat(),
+                    "data": {"method": "text", "outcome": "left_message", "note": "Texted."},
+                }
+            self.sent_ids.append((who, item))
+        body = json.dumps({"items": [item]}).encode()
+        headers = {"Content-Type": "application/json", "X-CSRFToken": self.accounts[who].csrf}
+        return "POST", "/sync", headers, body, who
+
+    async def one(self, kind: Kind, due: float, request) -> None:
+        method, path, headers, body, who = request
+        headers = {**headers, "Cookie": self.accounts[who].cookie}
+        conn = None
+        try:
+            conn = await self.connection()
+            status, data = await asyncio.wait_for(
+                conn.request(method, self.host, path, headers, body), timeout=TIMEOUT
+            )
+            if conn.keep:
+                self.pool.append(conn)
+            else:
+                conn.writer.close()
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+            if conn is not None:
+                conn.writer.close()
+            status, data = 0, b""
+        self.record(kind, due, status, data, path)
+
+    def record(self, kind: Kind, due: float, status: int, data: bytes, path: str) -> None:
+        kind.latencies.append((time.perf_counter() - due) * 1000)
+        kind.statuses[status] = kind.statuses.get(status, 0) + 1
+        if not 200 <= status <= 299:
+            kind.errors += 1
+        elif path == "/sync":
+            try:
+                results = json.loads(data)["results"]
+                kind.refused += sum(1 for r in results if r.get("status") != "stored")
+            except (ValueError, KeyError, TypeError):
+                kind.errors += 1
+
+    async def client(self, queue: asyncio.Queue) -> None:
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            kind, due, request = item
+            if time.perf_counter() - due > TIMEOUT:
+                # It waited for a client longer than the timeout: the server fell behind.
+                self.record(kind, due, 0, b"", request[1])
+                continue
+            await self.one(kind, due, request)
+
+    async def run(self) -> list[Kind]:
+        """Arrivals at fixed times, whatever the answers do (open loop). A bounded number of
+        clients send them; a request that waits for a client longer than the timeout is
+        counted as an error (the server fell behind), so the load generator never swamps the
+        machine it shares with the server."""
+        kinds = self.plan()
+        weights = [k.share for k in kinds]
+        count = int(self.settings.rate * self.settings.mixed_seconds)
+        interval = 1 / self.settings.rate
+        # Built up front: choosing and encoding requests costs nothing during the run.
+        schedule = []
+        for _ in range(count):
+            kind = self.rng.choices(kinds, weights)[0]
+            schedule.append((kind, self.request_for(kind.name)))
+        queue: asyncio.Queue = asyncio.Queue()
+        clients = [asyncio.ensure_future(self.client(queue)) for _ in range(CLIENTS)]
+        start = time.perf_counter() + 0.2
+        for i, (kind, request) in enumerate(schedule):
+            due = start + i * interval
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((kind, due, request))
+        for _ in clients:
+            queue.put_nowait(None)
+        await asyncio.gather(*clients)
+        for conn in self.pool:
+            conn.writer.close()
+        return kinds
+
+
+def sync_available(base: str, account: Account) -> bool:
+    return status_of(base, "/sync/token", account.cookie) != 404
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        cells = [
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def run(settings: Settings) -> dict:
+    """Everything `make bench` does; returns the figures (the test reads them)."""
+    wrk = ensure_wrk()
+    say(f"Load average before: {load_average()} ({os.cpu_count()} cores, shared)")
+    url = prepare_dataset(settings)
+    if settings.analyze:
+        url = with_statistics(settings, url)
+    fx = fixtures(url)
+    pages = [p for p in fx.pages if settings.pages is None or p.name in settings.pages]
+    env = app_environment(settings, url)
+    hello_env = {**os.environ, "PYTHONPATH": str(BENCH)}
+    hello = Server(
+        "hello:app", settings.port + 1, hello_env, settings.data / "gunicorn-hello.log", BENCH
+    )
+    try:
+        before = run_wrk(wrk, settings, hello.base + "/", "", "hello-world (before)", "baseline")
+    except BaseException:
+        hello.stop()
+        raise
+    say(f"  baseline    hello-world (before) {before.rps:8.1f} req/s")
+    hello.terminate()  # not even idle workers beside the app's
+    results: list[Result] = []
+    mixed: list[Kind] = []
+    sync = False
+    with Server("wsgi:app", settings.port, env, settings.data / "gunicorn-app.log") as app:
+        names = sorted(
+            {p.account for p in fx.pages}
+            | {f"visitor{n}" for n in range(1, 7)}
+            | {"coordinator", "trainer"}
+        )
+        accounts = {n: sign_in(app.base, f"{n}@demo.test") for n in names}
+        for page in pages:
+            cookie = accounts[page.account].cookie
+            alone = []  # one request at a time: the page's own cost, without queueing
+            for _ in range(3):
+                started = time.perf_counter()
+                first = status_of(app.base, page.path, cookie)
+                alone.append((time.perf_counter() - started) * 1000)
+                if first != 200:
+                    raise SystemExit(
+                        f"{page.name} ({page.path}) answers {first or 'nothing'}, not 200"
+                    )
+                if alone[-1] > 2000:
+                    break
+            result = run_wrk(wrk, settings, app.base + page.path, cookie, page.name, page.role)
+            result.alone = sorted(alone)[len(alone) // 2]
+            results.append(result)
+            app.settle()
+            say(
+                f"  {page.role:<11} {page.name:<18} {result.rps:8.1f} req/s  "
+                f"p95 {result.p95:7.1f} ms  errors {result.errors}"
+            )
+        if settings.mixed_seconds > 0:
+            sync = sync_available(app.base, accounts["visitor1"])
+            if not sync:
+                say("sync: not available in this build (GET /sync/token is 404)")
+            say(
+                f"Mixed run: {settings.rate:g} requests/s for {settings.mixed_seconds:g} s, "
+                f"{settings.write_share:.0%} writes (open loop), mix: {settings.mix}…"
+            )
+            load = Mixed(app.base, accounts, fx, settings)
+            load.sync = sync
+            mixed = asyncio.run(load.run())
+    hello.start()
+    with hello:
+        after = run_wrk(wrk, settings, hello.base + "/", "", "hello-world (after)", "baseline")
+    say(f"  baseline    hello-world (after)  {after.rps:8.1f} req/s")
+    say(f"Load average after: {load_average()}")
+    # The machine is shared: hello-world is measured before and after, and pages are compared
+    # with the mean of the two.
+    baseline = Result(
+        "hello-world (mean)",
+        "baseline",
+        rps=(before.rps + after.rps) / 2,
+        p50=(before.p50 + after.p50) / 2,
+        p95=(before.p95 + after.p95) / 2,
+        p99=(before.p99 + after.p99) / 2,
+        errors=before.errors + after.errors,
+        requests=before.requests + after.requests,
+    )
+    return report(settings, url, results, [before, after, baseline], mixed, sync)
+
+
+def report(settings, url, results, baselines, mixed, sync) -> dict:
+    baseline = baselines[-1]
+    say("")
+    say(
+        f"Pages on the district dataset ({redact(url)}), wrk -t{settings.threads} "
+        f"-c{settings.connections} -d{max(1, round(settings.duration))}s each; gunicorn -w 2"
+    )
+    rows = [
+        ["role", "page", "alone ms", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "× hello"]
+    ]
+    for r in [*results, *baselines]:
+        rows.append(
+            [
+                r.role,
+                r.name,
+                f"{r.alone:.0f}" if r.alone is not None else "-",
+                f"{r.rps:.1f}",
+                f"{r.p50:.1f}",
+                f"{r.p95:.1f}",
+                f"{r.p99:.1f}",
+                str(r.errors),
+                f"{r.rps / baseline.rps:.3f}" if baseline.rps else "-",
+            ]
+        )
+    say(table(rows))
+    say("  alone: one request at a time, median of 3 (the page's own cost, no queueing)")
+    for r in results:
+        if r.requests == 0:
+            say(
+                f"  {r.name}: no answer within the run (latencies shown as the run's length, "
+                "every connection counted as an error)"
+            )
+    checks = []
+    visitor = [r for r in results if r.role == "visitor"]
+    if visitor:
+        worst = min(visitor, key=lambda r: r.rps)
+        share = worst.rps / baseline.rps if baseline.rps else 0
+        checks.append(
+            (
+                share >= VISITOR_SHARE_TARGET,
+                f"visitor pages ≥ {VISITOR_SHARE_TARGET} × hello-world "
+                f"(worst: {worst.name}, {share:.3f})",
+            )
+        )
+    if results:
+        slow = [r for r in results if r.p95 > P95_TARGET_MS]
+        checks.append(
+            (
+                not slow,
+                f"every page p95 ≤ {P95_TARGET_MS:g} ms under wrk -c{settings.connections}"
+                + (f" (over: {', '.join(f'{r.name} {r.p95:.0f}' for r in slow)})" if slow else ""),
+            )
+        )
+        errored = [r for r in results if r.errors]
+        checks.append((not errored, "no errors in the page runs"))
+    mixed_rows = []
+    if mixed:
+        say("")
+        say(
+            f"Mixed traffic: {settings.rate:g} requests/s for {settings.mixed_seconds:g} s, open "
+            "loop; latency from when each request was due"
+        )
+        if not sync:
+            say("sync: not available in this build")
+        rows = [["kind", "", "count", "errors", "error %", "p50 ms", "p95 ms", "p99 ms"]]
+        for k in mixed:
+            n = len(k.latencies)
+            if not n:
+                continue
+            mixed_rows.append(
+                {
+                    "kind": k.name,
+                    "count": n,
+                    "errors": k.errors,
+                    "refused": k.refused,
+                    "statuses": k.statuses,
+                    "p50": percentile(k.latencies, 50),
+                    "p95": percentile(k.latencies, 95),
+                }
+            )
+            rows.append(
+                [
+                    k.name,
+                    "",
+                    str(n),
+                    str(k.errors),
+                    f"{100 * k.errors / n:.2f}",
+                    f"{percentile(k.latencies, 50):.1f}",
+                    f"{percentile(k.latencies, 95):.1f}",
+                    f"{percentile(k.latencies, 99):.1f}",
+                ]
+            )
+        say(table(rows))
+        for k in mixed:
+            other = {s: c for s, c in k.statuses.items() if not 200 <= s <= 299}
+            if other:
+                say(f"  {k.name}: answers other than 2xx: {other} (0: none within {TIMEOUT:g} s)")
+            if k.refused:
+                say(
+                    f"  {k.name}: {k.refused} items refused by the server (an answer, not an error)"
+                )
+        total_errors = sum(k.errors for k in mixed)
+        checks.append(
+            (
+                total_errors == 0,
+                f"no errors at {settings.rate:g} requests/s mixed ({total_errors} errors)",
+            )
+        )
+        slow_kinds = [r for r in mixed_rows if r["p95"] > P95_TARGET_MS]
+        checks.append(
+            (
+                not slow_kinds,
+                f"mixed run: every kind p95 ≤ {P95_TARGET_MS:g} ms"
+                + (
+                    " (over: " + ", ".join(f"{r['kind']} {r['p95']:.0f}" for r in slow_kinds) + ")"
+                    if slow_kinds
+                    else ""
+                ),
+            )
+        )
+    say("")
+    for ok, text_ in checks:
+        say(f"{'PASS' if ok else 'FAIL'}  {text_}")
+    return {
+        "pages": [r.__dict__ for r in results],
+        "hello": baseline.__dict__,
+        "hello_runs": [b.__dict__ for b in baselines[:-1]],
+        "mixed": mixed_rows,
+        "sync": sync,
+        "checks": checks,
+    }
+
+
+def main() -> None:
+    settings = Settings.from_environment()
+    figures = run(settings)
+    if settings.strict and not all(ok for ok, _ in figures["checks"]):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

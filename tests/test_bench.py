@@ -1,0 +1,71 @@
+"""`make bench`'s machinery on a tiny district, about a second per page: a broken bench (a page
+that no longer answers 200, a sign-in or a write that fails, wrk's output changing) is caught
+here rather than on the day someone wants the figures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+
+from bench import run as bench
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("wrk") is None and os.geteuid() != 0,
+    reason="wrk is not installed and we are not root to install it (apt-get install -y wrk)",
+)
+
+
+def free_port_pair() -> int:
+    """A port whose next one is free too (the app, then hello-world)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free ports")
+
+
+def test_the_bench_measures_pages_hello_world_and_mixed_traffic(tmp_path, capsys):
+    settings = bench.Settings(
+        duration=1,
+        connections=10,
+        scale=0.002,
+        rate=20,
+        mixed_seconds=2,
+        pages=["my visits", "visit detail", "school dashboard", "admin home"],
+        port=free_port_pair(),
+        data=tmp_path / "data",
+    )
+    figures = bench.run(settings)
+    out = capsys.readouterr().out
+
+    pages = {p["name"]: p for p in figures["pages"]}
+    assert set(pages) == set(settings.pages)
+    for page in pages.values():
+        assert page["requests"] > 0 and page["rps"] > 0, page
+        assert page["errors"] == 0, page
+        assert 0 < page["p50"] <= page["p95"] <= page["p99"], page
+    assert figures["hello"]["rps"] > 0 and figures["hello"]["errors"] == 0
+    assert len(figures["hello_runs"]) == 2  # before and after: the machine is shared
+
+    mixed = {row["kind"]: row for row in figures["mixed"]}
+    assert sum(row["count"] for row in mixed.values()) == 40  # 20 requests/s for 2 s
+    assert {"read: my visits", "write: contact log", "write: draft autosave"} <= set(mixed)
+    assert all(row["errors"] == 0 for row in mixed.values()), mixed
+    if not figures["sync"]:
+        assert "sync: not available in this build" in out
+
+    # The table and the verdicts are printed, with the ratio to hello-world.
+    assert "hello-world" in out and "× hello" in out
+    assert "PASS" in out or "FAIL" in out
+    # The dataset is reused by the next run while head, generator and scale are the same.
+    assert bench.stored_key(bench.prepare_dataset(settings)) == bench.dataset_key(0.002)
+    assert "Dataset: reusing" in capsys.readouterr().out
