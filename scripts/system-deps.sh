@@ -8,6 +8,7 @@ needed=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || needed+=(postgresql)
 command -v redis-server >/dev/null || needed+=(redis-server)
 command -v pdftoppm >/dev/null || needed+=(poppler-utils)  # printed reports turned into images
+command -v wrk >/dev/null || needed+=(wrk)  # the benchmark (tests/test_bench.py runs its machinery)
 [ ${#needed[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${needed[*]}. Install them: sudo apt-get install -y ${needed[*]}" >&2
