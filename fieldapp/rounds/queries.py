@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.models import (
@@ -103,8 +103,10 @@ def school_staff(school_id: int) -> Select:
         select(User)
         .where(
             User.active.is_(True),
-            User.roles.any(
-                and_(
+            # An uncorrelated IN through the (school, role) index: a correlated EXISTS made
+            # SQLite visit every user of the district.
+            User.id.in_(
+                select(RoleAssignment.user_id).where(
                     RoleAssignment.school_id == school_id,
                     RoleAssignment.role.in_([Role.VISITOR, Role.COORDINATOR]),
                 )

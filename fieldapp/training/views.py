@@ -11,13 +11,14 @@ from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id, parse_ids
 from fieldapp.formatting import zone
 from fieldapp.models import TrainingCompletion, TrainingKind, TrainingSession, User
-from fieldapp.paging import RowsPage
+from fieldapp.paging import RowsPage, page_number
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import TrainingStatus
 from fieldapp.training import queries, services
 from fieldapp.training.forms import ImportForm, SessionForm, ValidityForm
 
 ROSTER_PER_PAGE = 100
+PAST_PER_PAGE = 20
 
 bp = Blueprint("training", __name__)
 
@@ -26,9 +27,19 @@ bp = Blueprint("training", __name__)
 @policy.requires(policy.train)
 def home():
     now = clock.now()
-    sessions = db.session.scalars(queries.sessions()).all()
-    upcoming = sorted((s for s in sessions if s.ends_at >= now), key=lambda s: s.starts_at)
-    past = [s for s in sessions if s.ends_at < now]
+    upcoming = db.session.scalars(
+        queries.sessions()
+        .where(TrainingSession.ends_at >= now)
+        .order_by(None)
+        .order_by(TrainingSession.starts_at)
+    ).all()
+    # Past sessions by page: a district keeps years of them.
+    past = db.paginate(
+        queries.sessions().where(TrainingSession.ends_at < now),
+        page=page_number(),
+        per_page=PAST_PER_PAGE,
+        error_out=False,
+    )
     return render(
         "training/home.html", upcoming=upcoming, past=past, valid_months=services.valid_months()
     )

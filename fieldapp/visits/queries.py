@@ -6,24 +6,31 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from fieldapp.models import TeamMember, User, Visit, VisitStatus
+from fieldapp.models import Round, TeamMember, User, Visit, VisitStatus
 
 
 def my_visits(user: User) -> Select:
-    """Every visit of every team the visitor is on, with what a card shows loaded up front."""
+    """The visits My visits shows of every team the visitor is on — not the declined or
+    cancelled ones, nor those completed in a closed round — with what a card shows loaded up
+    front."""
+    shown = or_(
+        Visit.status.not_in([VisitStatus.COMPLETED, VisitStatus.DECLINED, VisitStatus.CANCELLED]),
+        and_(
+            Visit.status == VisitStatus.COMPLETED,
+            or_(Visit.round_id.is_(None), Visit.round.has(Round.closed_at.is_(None))),
+        ),
+    )
     return (
         select(Visit)
         .join(TeamMember, TeamMember.visit_id == Visit.id)
-        .where(TeamMember.user_id == user.id)
+        .where(TeamMember.user_id == user.id, shown)
         .options(
-            selectinload(Visit.family),
             selectinload(Visit.students),
-            selectinload(Visit.team).selectinload(TeamMember.user),
-            selectinload(Visit.round),
-            selectinload(Visit.school),
+            selectinload(Visit.team).joinedload(TeamMember.user),
+            joinedload(Visit.school),
         )
         .order_by(Visit.scheduled_start.is_(None), Visit.scheduled_start, Visit.id)
     )
