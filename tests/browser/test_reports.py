@@ -82,7 +82,7 @@ def test_filters_apply_in_place_and_the_url_follows(browser, live_server):
 def test_the_district_table_sorts_in_place(browser, live_server):
     context, page = signed_in_page(browser, live_server, "admin@demo.test", SIZES["laptop"])
     page.goto(f"{live_server.url}/reports/district")
-    page.get_by_role("link", name="Coverage").click()
+    page.get_by_role("link", name="Coverage", exact=True).click()
     expect(page).to_have_url(re.compile(r"sort=coverage&dir=desc"))
     expect(page.locator("th[aria-sort='descending']")).to_contain_text("Coverage")
     page.get_by_role("link", name=re.compile("^Coverage")).click()
