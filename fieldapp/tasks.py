@@ -67,3 +67,23 @@ purge = huey.task()(run_purge)
 def nightly_purge() -> None:
     """Retention is applied every night, not only when someone remembers ``flask purge``."""
     run_purge()
+
+
+def run_optimize() -> str:
+    """Planner statistics kept fresh: SQLite's ``PRAGMA optimize`` (ANALYZE where it pays);
+    PostgreSQL's autovacuum does this by itself."""
+    from sqlalchemy import text
+
+    from fieldapp.extensions import db
+
+    with app_context():
+        if db.engine.dialect.name != "sqlite":
+            return "left to autovacuum"
+        with db.engine.connect() as conn:
+            conn.execute(text("PRAGMA optimize=0x10002"))  # 0x10000: look at every table
+        return "optimized"
+
+
+@huey.periodic_task(crontab(hour="10", minute="45"))
+def nightly_optimize() -> None:
+    run_optimize()

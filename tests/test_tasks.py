@@ -43,7 +43,14 @@ def test_the_purge_runs_every_night_on_its_own(app):
         return [t.name for t in tasks.huey.read_periodic(datetime(2026, 11, 29, hour, minute))]
 
     assert due(10, 15) == ["nightly_purge"]
+    assert due(10, 45) == ["nightly_optimize"]
     assert due(10, 16) == []
+
+
+def test_the_planner_statistics_are_refreshed(app, db):
+    from tests.conftest import ON_POSTGRES
+
+    assert tasks.run_optimize() == ("left to autovacuum" if ON_POSTGRES else "optimized")
 
 
 BACKENDS = ["sqlite"] + (["redis"] if REDIS_URL else [])

@@ -106,6 +106,7 @@ def _board(round_: Round, status: int = 200, messages: list | None = None):
         queries.board_visits(round_.id, grade, class_id, language, unassigned_only)
     ).all()
     staff = services.staff_for(round_, today)
+    classes = db.session.scalars(queries.classes(school.id)).all()
     return render(
         "rounds/board.html",
         block="board",
@@ -119,8 +120,12 @@ def _board(round_: Round, status: int = 200, messages: list | None = None):
         suggestions={
             v.id: services.suggest(v, staff.assignable, staff.open_counts) for v in visits
         },
-        classes=db.session.scalars(queries.classes(school.id)).all(),
-        grades=sorted(db.session.scalars(queries.grades(school.id)), key=_grade_order),
+        classes=classes,
+        # The grades of the school's classes and of the visits shown (no query of its own).
+        grades=sorted(
+            {c.grade for c in classes if c.grade} | {s.grade for v in visits for s in v.students},
+            key=_grade_order,
+        ),
         languages=LANGUAGES,
         filters={
             "grade": grade,
