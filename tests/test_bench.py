@@ -58,10 +58,11 @@ def test_the_bench_measures_pages_hello_world_and_mixed_traffic(tmp_path, capsys
 
     mixed = {row["kind"]: row for row in figures["mixed"]}
     assert sum(row["count"] for row in mixed.values()) == 40  # 20 requests/s for 2 s
-    assert {"read: my visits", "write: contact log", "write: draft autosave"} <= set(mixed)
+    # 40 draws from the mix (seeded): reads and writes both, the sync posts among the writes.
+    assert any(kind.startswith("read: ") for kind in mixed), mixed
+    assert any(kind.startswith("write: ") for kind in mixed), mixed
+    assert figures["sync"] or "sync: not available in this build" in out
     assert all(row["errors"] == 0 for row in mixed.values()), mixed
-    if not figures["sync"]:
-        assert "sync: not available in this build" in out
 
     # The table and the verdicts are printed, with the ratio to hello-world.
     assert "hello-world" in out and "× hello" in out
