@@ -29,17 +29,13 @@ from fieldapp.models import (
     Family,
     FollowUp,
     HoursEntry,
-    RoleAssignment,
     School,
     SchoolClass,
     Student,
-    TrainingCompletion,
-    User,
     Visit,
     VisitStatus,
     VisitStudent,
 )
-from fieldapp.training.queries import STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -274,33 +270,6 @@ def follow_ups_by_day(scope: Scope) -> Select:
         .where(FollowUp.done_at.is_(None))
     )
     return union_all(opened, closed, still_open)
-
-
-# ---- training ---------------------------------------------------------------------------------
-
-
-def staff_completions(school_ids: tuple[int, ...] | None) -> Select:
-    """(school id, person id, kind, completed on, valid until) for every active staff member of
-    the schools, one row per completion (a person without any: one row of NULLs). Statuses are
-    decided from these by ``rules.training_status``, the one place that decides them."""
-    return (
-        select(
-            RoleAssignment.school_id,
-            User.id,
-            TrainingCompletion.kind,
-            TrainingCompletion.completed_on,
-            TrainingCompletion.valid_until,
-        )
-        .join(User, User.id == RoleAssignment.user_id)
-        .outerjoin(TrainingCompletion, TrainingCompletion.user_id == User.id)
-        .where(
-            RoleAssignment.role.in_(STAFF_ROLES),
-            RoleAssignment.school_id.is_not(None),
-            User.active.is_(True),
-            *([] if school_ids is None else [RoleAssignment.school_id.in_(school_ids)]),
-        )
-        .distinct()
-    )
 
 
 # ---- families ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from fieldapp.reports import queries
 from fieldapp.reports.charts import Chart, Series
 from fieldapp.reports.queries import Scope
 from fieldapp.rules import TrainingStatus
+from fieldapp.training import queries as training_queries
 
 GRADES = ["K", *[str(g) for g in range(1, 13)]]
 WEEKS_AT_MOST = 26  # a longer span is shown by month
@@ -232,35 +233,20 @@ TRAINING_ORDER = [
 ]
 
 
-@dataclass(frozen=True)
-class _Completion:
-    kind: object
-    completed_on: date
-    valid_until: date | None
-
-
 def training_by_school(
     school_ids: tuple[int, ...] | None, on: date
 ) -> dict[int, dict[TrainingStatus, int]]:
-    """Per school, how many of its active staff are in each training status on ``on``: one
-    query for the staff and their completions; ``rules.training_status`` decides."""
-    completions: dict[int, list[_Completion]] = defaultdict(list)
-    staff: dict[int, set[int]] = defaultdict(set)
-    for school_id, user_id, kind, completed_on, valid_until in db.session.execute(
-        queries.staff_completions(school_ids)
+    """Per school, how many of its active staff are in each training status on ``on``: the
+    trained-staff roster's statuses (decided in SQL, held equal to ``rules.training_status``),
+    counted by school."""
+    counts: dict[int, dict[TrainingStatus, int]] = {}
+    for school_id, status, people in db.session.execute(
+        training_queries.status_counts_by_school(school_ids, on)
     ):
-        staff[school_id].add(user_id)
-        if completed_on is not None:
-            completions[user_id].append(_Completion(kind, completed_on, valid_until))
-    status = {
-        user_id: rules.training_status(completions.get(user_id, []), on)
-        for people in staff.values()
-        for user_id in people
-    }
-    return {
-        school_id: {s: sum(1 for u in people if status[u] == s) for s in TRAINING_ORDER}
-        for school_id, people in staff.items()
-    }
+        counts.setdefault(school_id, dict.fromkeys(TRAINING_ORDER, 0))[TrainingStatus(status)] = (
+            people
+        )
+    return counts
 
 
 def training_chart(schools: Sequence[School], counts: dict[int, dict]) -> Chart:

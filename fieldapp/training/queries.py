@@ -130,11 +130,9 @@ def status_on(on: date, people: Select | None = None):
     return query.subquery("training_status")
 
 
-def roster(
-    school_ids: Iterable[int] | None, on: date, status: TrainingStatus | None = None
-) -> Select:
-    """(school, person, status value, valid until) for the active staff of the schools (None:
-    every school), by school then name; ``status`` keeps only people with that status."""
+def _staff_statuses(school_ids: Iterable[int] | None, on: date) -> Select:
+    """(school_id, user_id, status value, valid_until) for the active staff of the schools
+    (None: every school): one row per school a person works at."""
     pairs = select(RoleAssignment.school_id, RoleAssignment.user_id).where(
         RoleAssignment.school_id.is_not(None), RoleAssignment.role.in_(STAFF_ROLES)
     )
@@ -143,20 +141,45 @@ def roster(
     pairs = pairs.distinct().subquery("staff")
     # A few schools: decide the status of their staff only; the district: of everyone at once.
     st = status_on(on, None if school_ids is None else select(pairs.c.user_id))
-    value = func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value)
-    query = (
-        select(School, User, value.label("status"), st.c.valid_until)
-        .join(pairs, pairs.c.school_id == School.id)
+    return (
+        select(
+            pairs.c.school_id.label("school_id"),
+            User.id.label("user_id"),
+            func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value).label("status"),
+            st.c.valid_until.label("valid_until"),
+        )
+        .select_from(pairs)
         .join(User, User.id == pairs.c.user_id)
         .outerjoin(st, st.c.user_id == User.id)
         .where(User.active.is_(True))
     )
+
+
+def roster(
+    school_ids: Iterable[int] | None, on: date, status: TrainingStatus | None = None
+) -> Select:
+    """(school, person, status value, valid until) for the active staff of the schools (None:
+    every school), by school then name; ``status`` keeps only people with that status."""
+    staff = _staff_statuses(school_ids, on).subquery()
+    query = (
+        select(School, User, staff.c.status, staff.c.valid_until)
+        .join(staff, staff.c.school_id == School.id)
+        .join(User, User.id == staff.c.user_id)
+    )
     if status is not None:
-        query = query.where(value == status.value)
+        query = query.where(staff.c.status == status.value)
     return query.order_by(School.name, User.name, User.id)
 
 
 def roster_counts(school_ids: Iterable[int] | None, on: date) -> Select:
     """(status value, people) over the same staff as ``roster``."""
-    rows = roster(school_ids, on).order_by(None).subquery()
-    return select(rows.c.status, func.count()).group_by(rows.c.status)
+    staff = _staff_statuses(school_ids, on).subquery()
+    return select(staff.c.status, func.count()).group_by(staff.c.status)
+
+
+def status_counts_by_school(school_ids: Iterable[int] | None, on: date) -> Select:
+    """(school id, status value, people) over the same staff as ``roster``."""
+    staff = _staff_statuses(school_ids, on).subquery()
+    return select(staff.c.school_id, staff.c.status, func.count()).group_by(
+        staff.c.school_id, staff.c.status
+    )
