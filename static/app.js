@@ -183,6 +183,7 @@
         parts.push("sign in to send");
       $(".state", bar).textContent = parts.join(" · ");
       bar.dataset.online = navigator.onLine;
+      bar.dataset.waiting = waiting.length; // tests wait on it: absent until the queue was read
       const old = waiting.some((i) => Date.now() - Date.parse(i.written_at) > 3 * DAY);
       $(".warn", bar).hidden = !old;
       $(".count", bar).textContent = waiting.length || "";
