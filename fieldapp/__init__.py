@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from fieldapp import (
         assets,
+        i18n,
         models,  # noqa: F401  (the schema must be known to Alembic)
         rendering,
     )
@@ -56,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     rendering.init_app(app)
     assets.init_app(app)
+    i18n.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,47 +6,55 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Flask, current_app, request, url_for
+from babel.dates import format_datetime as babel_format_datetime
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldapp import rules
+from fieldapp.i18n import current_locale
 from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitType
 
 LANGUAGES = {
-    "en": "English",
-    "es": "Spanish",
-    "vi": "Vietnamese",
-    "so": "Somali",
-    "zh": "Chinese",
-    "ar": "Arabic",
-    "tl": "Tagalog",
-    "ht": "Haitian Creole",
+    "en": _l("English"),
+    "es": _l("Spanish"),
+    "vi": _l("Vietnamese"),
+    "so": _l("Somali"),
+    "zh": _l("Chinese"),
+    "ar": _l("Arabic"),
+    "tl": _l("Tagalog"),
+    "ht": _l("Haitian Creole"),
 }
 VISIT_TYPES = {
-    VisitType.FIRST: "First visit",
-    VisitType.SECOND: "Second visit",
-    VisitType.FOLLOW_UP: "Follow-up visit",
+    VisitType.FIRST: _l("First visit"),
+    VisitType.SECOND: _l("Second visit"),
+    VisitType.FOLLOW_UP: _l("Follow-up visit"),
 }
-MODES = {VisitMode.HOME: "At home", VisitMode.NEUTRAL: "Neutral place", VisitMode.VIDEO: "Video"}
+MODES = {
+    VisitMode.HOME: _l("At home"),
+    VisitMode.NEUTRAL: _l("Neutral place"),
+    VisitMode.VIDEO: _l("Video"),
+}
 CONTACT_METHODS = {
-    ContactMethod.CALL: "Call",
-    ContactMethod.TEXT: "Text",
-    ContactMethod.EMAIL: "Email",
-    ContactMethod.IN_PERSON: "In person",
-    ContactMethod.NOTE_HOME: "Note home",
+    ContactMethod.CALL: _l("Call"),
+    ContactMethod.TEXT: _l("Text"),
+    ContactMethod.EMAIL: _l("Email"),
+    ContactMethod.IN_PERSON: _l("In person"),
+    ContactMethod.NOTE_HOME: _l("Note home"),
 }
 OUTCOMES = {
-    ContactOutcome.NO_ANSWER: "No answer",
-    ContactOutcome.LEFT_MESSAGE: "Left a message",
-    ContactOutcome.AGREED: "Agreed to a visit",
-    ContactOutcome.DECLINED: "Declined",
-    ContactOutcome.DO_NOT_CONTACT: "Asked not to be contacted again",
+    ContactOutcome.NO_ANSWER: _l("No answer"),
+    ContactOutcome.LEFT_MESSAGE: _l("Left a message"),
+    ContactOutcome.AGREED: _l("Agreed to a visit"),
+    ContactOutcome.DECLINED: _l("Declined"),
+    ContactOutcome.DO_NOT_CONTACT: _l("Asked not to be contacted again"),
 }
 ROLE_LABELS = {
-    Role.VISITOR: "Visitor",
-    Role.COORDINATOR: "Coordinator",
-    Role.TRAINER: "Trainer",
-    Role.ADMIN: "Admin",
+    Role.VISITOR: _l("Visitor"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.TRAINER: _l("Trainer"),
+    Role.ADMIN: _l("Admin"),
 }
 
 
@@ -62,15 +70,25 @@ def local(value: datetime | None, tz_name: str | None = None) -> datetime | None
     return value.astimezone(zone(tz_name))
 
 
+# Day and time as people write them: English "Tue 1 Dec, 4:30 pm"; Spanish "mar 1 dic, 16:30".
+WHEN_PATTERNS = {"en": "EEE d MMM, h:mm a", "es": "EEE d MMM, H:mm"}
+DATE_PATTERNS = {"en": "d MMM y", "es": "d MMM y"}
+
+
+def _babel_format(value: date | datetime, patterns: dict[str, str]) -> str:
+    code = current_locale() if has_request_context() else "en"
+    text = babel_format_datetime(value, patterns.get(code, patterns["en"]), locale=code)
+    if code == "en":
+        text = text.replace("AM", "am").replace("PM", "pm")
+    return text.replace(".", "")  # CLDR's Spanish abbreviations end with a dot: "dic."
+
+
 def format_when(value: datetime | None, tz_name: str | None = None) -> str:
-    """ "Tue 1 Dec, 4:30 pm" in the school's zone."""
+    """ "Tue 1 Dec, 4:30 pm" in the school's zone, in the interface's language."""
     value = local(value, tz_name)
     if value is None:
         return ""
-    hour = value.strftime("%I:%M").lstrip("0")
-    return f"{value:%a} {value.day} {value:%b}, {hour} {value:%p}".replace("AM", "am").replace(
-        "PM", "pm"
-    )
+    return _babel_format(value, WHEN_PATTERNS)
 
 
 def format_date(value: date | datetime | None, tz_name: str | None = None) -> str:
@@ -78,7 +96,9 @@ def format_date(value: date | datetime | None, tz_name: str | None = None) -> st
         return ""
     if isinstance(value, datetime):
         value = local(value, tz_name)
-    return f"{value.day} {value:%b %Y}"
+    else:
+        value = datetime(value.year, value.month, value.day)
+    return _babel_format(value, DATE_PATTERNS)
 
 
 def format_phone(value: str | None, region: str = "US") -> str:
@@ -103,23 +123,23 @@ def nav_items() -> list[tuple[str, str]]:
     items = []
     roles = current_user.role_set
     if Role.VISITOR in roles:
-        items.append(("My visits", url_for("visits.my_visits")))
+        items.append((_("My visits"), url_for("visits.my_visits")))
     if Role.COORDINATOR in roles:
-        items.append(("School", url_for("schools.home")))
+        items.append((_("School"), url_for("schools.home")))
     if Role.TRAINER in roles:
-        items.append(("Training", url_for("training.home")))
+        items.append((_("Training"), url_for("training.home")))
     if roles & {Role.TRAINER, Role.COORDINATOR}:
-        items.append(("Trained staff", url_for("training.roster")))
+        items.append((_("Trained staff"), url_for("training.roster")))
     if roles & {Role.VISITOR, Role.COORDINATOR} and Role.TRAINER not in roles:
-        items.append(("My training", url_for("training.mine")))
+        items.append((_("My training"), url_for("training.mine")))
     if Role.ADMIN in roles:
-        items.append(("Admin", url_for("admin.home")))
-        items.append(("Reports", url_for("reports.district")))
+        items.append((_("Admin"), url_for("admin.home")))
+        items.append((_("Reports"), url_for("reports.district")))
     elif Role.COORDINATOR in roles:
-        items.append(("Reports", url_for("reports.report")))
+        items.append((_("Reports"), url_for("reports.report")))
     elif Role.TRAINER in roles:
-        items.append(("Reports", url_for("reports.training")))
-    items.append(("Account", url_for("auth.account")))
+        items.append((_("Reports"), url_for("reports.training")))
+    items.append((_("Account"), url_for("auth.account")))
     return items
 
 

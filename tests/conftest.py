@@ -13,10 +13,13 @@ from flask.testing import FlaskClient
 
 from fieldapp import create_app
 from fieldapp.extensions import db as _db
+from fieldapp.i18n import compile_catalogues
 
 # Background tasks run at once, in the process that queues them (tests/test_tasks.py runs a real
 # consumer too). Set before anything imports fieldapp.tasks.
 os.environ["FIELDAPP_TASKS_IMMEDIATE"] = "1"
+
+compile_catalogues()  # the Spanish catalogue as it is in the working tree, never a stale .mo
 
 TEST_PASSWORD = "a long test password 2026"
 # Cheap argon2id for speed; production uses OWASP's parameters (fieldapp.config.ARGON2_OWASP).

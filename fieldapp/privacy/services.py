@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
 
@@ -283,7 +284,7 @@ def json_default(value: Any) -> Any:
     """For ``json.dumps`` of a family record: times as ISO 8601 (UTC), amounts as text."""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | LazyString):  # LazyString: a label, in the reader's language
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 

@@ -1,0 +1,92 @@
+"""The interface's language (Flask-Babel): English and Spanish catalogues in
+``fieldapp/translations``.
+
+The language of a request is, in order: the one the person chose on their account page, the
+one chosen with the language switch before signing in (a cookie), then the browser's
+Accept-Language. Families' messages use the family's home language instead (``in_language``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel, force_locale, get_locale
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
+
+# The interface languages, in their own words (a language switch shows each in itself).
+LOCALES = {"en": "English", "es": "Español"}
+DEFAULT_LOCALE = "en"
+COOKIE = "lang"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    if not has_request_context():  # a task or a command: English, unless in_language says
+        return DEFAULT_LOCALE
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+@contextmanager
+def in_language(code: str | None) -> Iterator[str]:
+    """Renders what is inside in ``code`` when we have that catalogue, else in English; yields
+    the language used, so that the caller can say when it fell back."""
+    used = code if code in LOCALES else DEFAULT_LOCALE
+    with force_locale(used):
+        yield used
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS) -> None:
+    """``pybabel compile`` in Python: each messages.po to its messages.mo, fuzzy entries left out
+    (the tests compile before they run, so that they never read a stale catalogue)."""
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po:
+            catalogue = read_po(po)
+        # Written aside, then moved into place: a test worker reading it meanwhile sees a whole
+        # file, the old or the new.
+        temporary = po_path.with_suffix(f".mo.{os.getpid()}")
+        with temporary.open("wb") as mo:
+            write_mo(mo, catalogue)
+        os.replace(temporary, po_path.with_suffix(".mo"))
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Labels marked with lazy_gettext go out as the text of the request's language."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+def init_app(app: Flask) -> None:
+    app.json_provider_class = JSONProvider
+    app.json = JSONProvider(app)
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages")
+    app.jinja_env.globals.update(current_locale=current_locale, LOCALES=LOCALES)
+
+    @app.after_request
+    def _vary(response):
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response
