@@ -195,3 +195,21 @@ def auth(client):
 def login(auth):
     """``login(user)`` signs the test client in as that user."""
     return auth.login
+
+
+# How many pages axe-core checked (tests/browser/test_accessibility.py records ``axe_pages``),
+# printed at the end of the run; with pytest-xdist the reports reach this process too.
+_AXE_PAGES: list[int] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _AXE_PAGES.extend(v for k, v in report.user_properties if k == "axe_pages")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _AXE_PAGES:
+        terminalreporter.write_line(
+            f"axe-core checked {sum(_AXE_PAGES)} pages (main pages of every role, in English "
+            "and Spanish, at 390 and 1280 px wide)"
+        )

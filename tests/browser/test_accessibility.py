@@ -1,0 +1,198 @@
+"""WCAG 2.2 AA, checked by axe-core (from npm, used by the tests only) on every main page of every
+role, in English and in Spanish, at phone and desktop sizes: any serious or critical violation
+fails. And a keyboard-only visitor completes a reflection.
+
+How many pages were checked is printed at the end of the run (tests/conftest.py collects the
+``axe_pages`` property of each test)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from fieldapp import demo
+from fieldapp.extensions import db
+from fieldapp.models import (
+    Role,
+    RoleAssignment,
+    Round,
+    Student,
+    TeamMember,
+    TrainingSession,
+    User,
+    Visit,
+    VisitStatus,
+)
+from tests.browser.conftest import PHONE
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 800}
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+FAILING = {"serious", "critical"}
+
+# Each role's main pages; {names} are filled from the demo data.
+PAGES = {
+    None: ["/login", "/password/forgot"],
+    "visitor1@demo.test": [
+        "/visits/",
+        "/visits/{visit}",
+        "/visits/{due}/reflection",
+        "/visits/{visit}/reschedule",
+        "/families/{family}",
+        "/training/me",
+        "/account",
+    ],
+    "coordinator@demo.test": [
+        "/schools/{school}/",
+        "/schools/{school}/rounds",
+        "/rounds/{round}",
+        "/schools/{school}/roster",
+        "/schools/{school}/hours",
+        "/families/{family}",
+        "/training/roster",
+        "/reports/",
+    ],
+    "trainer@demo.test": [
+        "/training/",
+        "/training/roster",
+        "/training/sessions/{session}",
+        "/reports/training",
+    ],
+    "admin@demo.test": [
+        "/admin/",
+        "/admin/privacy/",
+        "/admin/privacy/audit",
+        "/admin/privacy/families?q=a",
+        "/admin/privacy/families/{family}",
+        "/reports/district",
+    ],
+}
+
+
+def demo_ids(live_server) -> dict[str, int]:
+    """The first visitor's coming visit, one of theirs waiting for a reflection, their family,
+    the coordinator's school and round, a training session."""
+
+    def find():
+        visitor = db.session.scalar(select(User).where(User.email == "visitor1@demo.test"))
+        coordinator = db.session.scalar(select(User).where(User.email == "coordinator@demo.test"))
+        theirs = (
+            select(Visit)
+            .join(TeamMember, TeamMember.visit_id == Visit.id)
+            .where(TeamMember.user_id == visitor.id, Visit.status == VisitStatus.SCHEDULED)
+            .order_by(Visit.scheduled_start)
+        )
+        now = datetime.now(UTC)
+        coming = db.session.scalars(theirs.where(Visit.scheduled_start > now)).first()
+        due = db.session.scalars(theirs.where(Visit.scheduled_start < now)).first()
+        school_id = db.session.scalar(
+            select(RoleAssignment.school_id).where(
+                RoleAssignment.user_id == coordinator.id,
+                RoleAssignment.role == Role.COORDINATOR,
+            )
+        )
+        return {
+            "visit": coming.id,
+            "due": due.id,
+            "family": coming.family_id,
+            "school": school_id,
+            "round": db.session.scalar(select(Round.id).where(Round.school_id == school_id)),
+            "session": db.session.scalar(select(TrainingSession.id)),
+            "student": db.session.scalar(select(Student.id)),
+        }
+
+    return live_server.query(find)
+
+
+def new_context(browser, locale: str):
+    # bypass_csp: the app's CSP (rightly) refuses the axe script the test adds to the page.
+    return browser.new_context(
+        viewport=PHONE, locale=locale, bypass_csp=True, is_mobile=True, has_touch=True
+    )
+
+
+def sign_in(page, base: str, email: str) -> None:
+    """By the fields' names, so that it works in any language."""
+    page.goto(f"{base}/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(demo.DEMO_PASSWORD)
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.locator("form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+
+def axe_problems(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in FAILING
+    ]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+@pytest.mark.parametrize("email", list(PAGES), ids=lambda e: (e or "signed-out").split("@")[0])
+def test_every_main_page_has_no_serious_accessibility_problem(
+    browser, live_server, email, locale, record_property
+):
+    ids = demo_ids(live_server)
+    context = new_context(browser, locale)
+    page = context.new_page()
+    if email:
+        sign_in(page, live_server.url, email)
+    problems: dict[str, list[str]] = {}
+    checked = 0
+    for template in PAGES[email]:
+        url = template.format(**ids)
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.ok, (url, response.status)
+        expect(page.locator("html")).to_have_attribute("lang", locale[:2])
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            found = axe_problems(page)
+            checked += 1
+            if found:
+                problems[f"{url} at {size['width']}px"] = found
+    context.close()
+    record_property("axe_pages", checked)
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+def test_a_keyboard_alone_completes_the_reflection(browser, live_server):
+    ids = demo_ids(live_server)
+    context = new_context(browser, "en-US")
+    page = context.new_page()
+    sign_in(page, live_server.url, "visitor1@demo.test")
+    page.goto(f"{live_server.url}/visits/{ids['due']}")
+
+    def tab_to(locator, limit: int = 80) -> None:
+        """Tab (never click) until ``locator`` has the focus; fails after ``limit`` presses."""
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if locator.evaluate("(el) => el === document.activeElement"):
+                return
+        raise AssertionError(f"Tab never reached {locator}")
+
+    tab_to(page.get_by_role("link", name=re.compile("reflection", re.I)).first)
+    page.keyboard.press("Enter")
+    expect(page.locator("#reflection-form")).to_be_visible()
+    field = page.get_by_label("Their hopes and dreams for the child")
+    if not field.count():  # a second visit
+        field = page.get_by_label("The academic focus you agreed on")
+    tab_to(field)
+    page.keyboard.type("To be a nurse, like her aunt")
+    tab_to(page.get_by_label(re.compile("How long")))
+    page.keyboard.type("50")
+    tab_to(page.get_by_role("button", name="Save the reflection and complete the visit"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("To be a nurse, like her aunt")).to_be_visible()
+    context.close()
