@@ -15,6 +15,11 @@ $(BIN)/.installed: requirements.lock
 
 install: $(BIN)/.installed
 
+# Test tools from npm (axe-core for the accessibility tests), as package-lock.json pins them.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Serve the app with demo data on the embedded database (SQLite), http://127.0.0.1:$(PORT),
 ## with the background task consumer beside it
 run: install translations
@@ -24,7 +29,7 @@ run: install translations
 
 ## Everything CI runs: Debian packages (as root), lint, format check, then the whole test suite
 ## on SQLite and again on a throwaway PostgreSQL server.
-test: install system-deps i18n-extract translations
+test: install system-deps node_modules/.installed translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
