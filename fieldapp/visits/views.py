@@ -404,7 +404,7 @@ def merge_reflections(visit: Visit):
 def feed(token: str):
     """What a phone's calendar fetches. Calendar apps cannot sign in: the link is the key, and
     it works only while its owner is an active visitor. A wrong, replaced or turned-off link
-    and a person no longer a visitor all get the same plain 404, which tells nothing."""
+    and a person no longer a visitor all get the app's usual 404 page, which tells nothing."""
     row = feeds.find(token)
     if row is None or not row.user.active or not policy.calendar_feed.role_allows(row.user):
         abort(404)
