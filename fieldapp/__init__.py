@@ -73,10 +73,12 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.sync.views import shell as shell_bp
     from fieldapp.training.views import bp as training_bp
     from fieldapp.visits.views import bp as visits_bp
+    from fieldapp.visits.views import feed_bp as calendar_feed_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(visits_bp, url_prefix="/visits")
+    app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(schools_bp, url_prefix="/schools")

@@ -59,6 +59,11 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # Compress responses here (Brotli/gzip); 0 when a front server does it.
         "COMPRESS_ENABLED": env("FIELDAPP_COMPRESS", "1") != "0",
         "LOGIN_RATE_LIMIT": env("FIELDAPP_LOGIN_RATE_LIMIT", "30 per minute; 300 per hour"),
+        # Calendar feeds, per address: calendar services (Google's) fetch many people's feeds
+        # from a few addresses, each feed every few hours.
+        "CALENDAR_FEED_RATE_LIMIT": env(
+            "FIELDAPP_CALENDAR_FEED_RATE_LIMIT", "60 per minute; 1200 per hour"
+        ),
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
         "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),

@@ -130,6 +130,9 @@ def _coordinates_round(user: User, round_: Round) -> bool:
 
 signed_in = Permission("signed_in", ALL_ROLES)
 view_my_visits = Permission("view_my_visits", frozenset({Role.VISITOR}))
+# A private calendar feed of one's own scheduled visits: visitors. Calendar apps cannot sign
+# in, so the feed's link is checked against this too, each time it is fetched.
+calendar_feed = Permission("calendar_feed", frozenset({Role.VISITOR}))
 view_visit = Permission("view_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit)
 # Contacting, scheduling and reflecting: the team alone. Cancelling: the team or a coordinator.
 work_on_visit = Permission("work_on_visit", frozenset({Role.VISITOR}), _on_team)

@@ -30,8 +30,11 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.endpoint != "static":
-            # Pages carry family data: never kept in a shared phone's cache.
+        if request.endpoint != "static" and not headers.get("Cache-Control", "").startswith(
+            "private"
+        ):
+            # Pages carry family data: never kept in a shared phone's cache. Only a view that
+            # says "private" itself (a calendar feed, which its app polls) may be kept a while.
             headers["Cache-Control"] = "no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -238,9 +238,21 @@
     document.documentElement.dataset.warm = "done";
   }
 
+  // ---- copying a link shown once (the calendar feed's) -----------------------------------
+  document.addEventListener("click", async (e) => {
+    const b = e.target.closest && e.target.closest("button[data-copy]");
+    if (!b) return;
+    const field = document.getElementById(b.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(field.value);
+      b.textContent = "Copied";
+    } catch (err) { field.select(); } // then the phone's own Copy
+  });
+
   function start() {
     for (const a of document.querySelectorAll("[data-show-after]"))
       if (Date.parse(a.dataset.showAfter) <= Date.now()) a.hidden = false;
+    if (navigator.clipboard) for (const b of document.querySelectorAll("button[data-copy]")) b.hidden = false;
     show();
     send();
     const sw = navigator.serviceWorker;

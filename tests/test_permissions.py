@@ -104,6 +104,26 @@ MATRIX = [
     ("auth.reauthenticate", "GET", "/reauthenticate", dict.fromkeys(ROLES, 200)),
     ("auth.logout", "POST", "/logout", dict.fromkeys(ROLES, 303)),
     ("visits.my_visits", "GET", "/visits/", {"visitor": 200, "other_visitor": 200}),
+    # The private calendar feed: visitors make (201: the page with the link) or turn off their
+    # own; the GET is where the password page sends them back. The feed itself is public.
+    (
+        "calendar_feed.open_link",
+        "POST",
+        "/account/calendar-feed",
+        {"visitor": 201, "other_visitor": 201},
+    ),
+    (
+        "calendar_feed.open_link",
+        "GET",
+        "/account/calendar-feed",
+        {"visitor": 302, "other_visitor": 302},
+    ),
+    (
+        "calendar_feed.turn_off",
+        "POST",
+        "/account/calendar-feed/off",
+        {"visitor": 303, "other_visitor": 303},
+    ),
     (
         "visits.detail",
         "GET",
@@ -497,6 +517,7 @@ PUBLIC_ROUTES = {
     "shell.service_worker": "/sw.js",
     "shell.manifest": "/manifest.webmanifest",
     "shell.offline": "/offline",
+    "calendar_feed.feed": None,  # the link's token is the key (tests/visits)
 }
 # Called by the app's own script, not opened by people: a signed-out call is a 401 in JSON
 # (the phone keeps its queue until the same person signs in again), never a redirect.

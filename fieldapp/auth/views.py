@@ -28,6 +28,7 @@ from fieldapp.auth.throttle import SignInRefused
 from fieldapp.extensions import db, limiter
 from fieldapp.models import Role, User
 from fieldapp.rendering import is_htmx, redirect_after_post, render
+from fieldapp.visits import feeds
 
 bp = Blueprint("auth", __name__)
 
@@ -238,4 +239,11 @@ def account():
             return redirect_after_post(url_for("auth.account"))
     elif form.is_submitted():
         status = 422
-    return render("auth/account.html", form=form, status=status)
+    offers_feed = policy.calendar_feed.role_allows(user)
+    return render(
+        "auth/account.html",
+        form=form,
+        status=status,
+        offers_feed=offers_feed,
+        calendar_feed=feeds.live_feed(user) if offers_feed else None,
+    )

@@ -12,7 +12,12 @@ from fieldapp.models.people import (
     SchoolClass,
     User,
 )
-from fieldapp.models.security import LoginThrottle, PasswordResetToken, UserSession
+from fieldapp.models.security import (
+    CalendarFeed,
+    LoginThrottle,
+    PasswordResetToken,
+    UserSession,
+)
 from fieldapp.models.training import (
     Attendance,
     Setting,
@@ -45,6 +50,7 @@ from fieldapp.models.visits import (
 __all__ = [
     "Attendance",
     "AuditEvent",
+    "CalendarFeed",
     "ClassTeacher",
     "ContactAttempt",
     "ContactMethod",

@@ -1,10 +1,13 @@
-"""A visit as an iCalendar event (icalendar library): time, place, family, partners; no notes."""
+"""A visit as an iCalendar event (icalendar library): time, place, family, partners; no notes.
+
+The event's UID is the visit's, and its SEQUENCE the visit's version, so that a calendar that
+fetches the visit again (a feed) replaces the event instead of adding a second one."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from fieldapp.formatting import MODES
 from fieldapp.models import Visit
@@ -21,15 +24,30 @@ def visit_event(visit: Visit, host: str) -> Event:
     if visit.place:
         event.add("location", visit.place)
     team = " & ".join(m.name for m in visit.members)
-    event.add("description", f"{MODES.get(visit.mode, '')}. Team: {team}.")
+    mode = f"{MODES[visit.mode]}. " if visit.mode in MODES else ""
+    event.add("description", f"{mode}Team: {team}.")
     event.add("sequence", visit.version)
     return event
 
 
-def visit_calendar(visits: list[Visit], host: str) -> bytes:
+def visit_calendar(
+    visits: list[Visit],
+    host: str,
+    *,
+    name: str | None = None,
+    refresh: timedelta | None = None,
+) -> bytes:
+    """``name`` and ``refresh``: for a calendar a phone subscribes to (a feed)."""
     calendar = Calendar()
     calendar.add("prodid", "-//fieldapp//home visits//EN")
     calendar.add("version", "2.0")
+    if name:
+        calendar.calendar_name = name  # NAME (RFC 7986) and the widely read X-WR-CALNAME
+    if refresh:
+        # How often to fetch it again: RFC 7986's REFRESH-INTERVAL (VALUE=DURATION is required)
+        # and X-PUBLISHED-TTL, the older name that Outlook and others still read.
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
     for visit in visits:
         if visit.scheduled_start is not None:
             calendar.add_component(visit_event(visit, host))

@@ -52,6 +52,24 @@ def nearby_visits_of_team(visit: Visit, start: datetime) -> Select:
     )
 
 
+def feed_visits(user: User, since: datetime, school_ids: set[int]) -> Select:
+    """A visitor's calendar feed: the scheduled visits of their teams at ``school_ids`` (where
+    they are a visitor now) starting from ``since`` on, with the family and the team loaded up
+    front — two statements however many visits there are."""
+    return (
+        select(Visit)
+        .join(TeamMember, TeamMember.visit_id == Visit.id)
+        .where(
+            TeamMember.user_id == user.id,
+            Visit.status == VisitStatus.SCHEDULED,
+            Visit.scheduled_start >= since,
+            Visit.school_id.in_(school_ids),
+        )
+        .options(selectinload(Visit.team).joinedload(TeamMember.user))
+        .order_by(Visit.scheduled_start, Visit.id)
+    )
+
+
 @dataclass
 class MyVisits:
     today: list[Visit] = field(default_factory=list)

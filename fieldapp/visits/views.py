@@ -1,22 +1,30 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from fieldapp import audit, clock, policy, rules
-from fieldapp.extensions import db
+from fieldapp.extensions import db, limiter
 from fieldapp.fields import clean_formdata, parse_ids
 from fieldapp.formatting import format_when
-from fieldapp.models import ContactMethod, ContactOutcome, Visit, VisitMode, VisitStatus, VisitType
+from fieldapp.models import (
+    ContactMethod,
+    ContactOutcome,
+    Role,
+    Visit,
+    VisitMode,
+    VisitStatus,
+    VisitType,
+)
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import OPEN_STATUSES, RuleViolation
-from fieldapp.visits import queries, services
+from fieldapp.visits import feeds, queries, services
 from fieldapp.visits.calendar import visit_calendar
 from fieldapp.visits.forms import (
     ContactForm,
@@ -27,6 +35,8 @@ from fieldapp.visits.forms import (
 )
 
 bp = Blueprint("visits", __name__)
+# A visitor's private calendar feed (no URL prefix: /calendar/… and /account/…).
+feed_bp = Blueprint("calendar_feed", __name__)
 
 
 def _tz(visit: Visit) -> ZoneInfo:
@@ -383,3 +393,63 @@ def merge_reflections(visit: Visit):
     else:
         status = 422
     return render("visits/merge.html", visit=visit, versions=versions, form=form, status=status)
+
+
+# ---- the private calendar feed ----------------------------------------------------------------
+
+
+@feed_bp.get("/calendar/<token>.ics")
+@policy.public
+@limiter.limit(lambda: current_app.config["CALENDAR_FEED_RATE_LIMIT"])
+def feed(token: str):
+    """What a phone's calendar fetches. Calendar apps cannot sign in: the link is the key, and
+    it works only while its owner is an active visitor. A wrong, replaced or turned-off link
+    and a person no longer a visitor all get the app's usual 404 page, which tells nothing."""
+    row = feeds.find(token)
+    if row is None or not row.user.active or not policy.calendar_feed.role_allows(row.user):
+        abort(404)
+    person, now = row.user, clock.now()
+    since = now - timedelta(days=feeds.DAYS_BACK)
+    visits = db.session.scalars(
+        queries.feed_visits(person, since, person.school_ids(Role.VISITOR))
+    ).all()
+    if feeds.note_fetch(row, now=now):
+        db.session.commit()
+    body = visit_calendar(
+        visits, request.host.split(":")[0], name="Home visits", refresh=feeds.REFRESH
+    )
+    response = Response(body, mimetype="text/calendar")
+    # Family names and places: kept by the calendar app that fetched them, by no shared cache.
+    response.headers["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@feed_bp.route("/account/calendar-feed", methods=["GET", "POST"])
+@policy.requires(policy.calendar_feed, fresh=True)
+def open_link():
+    """Make the feed's link, or a new one in place of the old. The password is asked again
+    first (as for exports): the link shows the visits to whoever holds it, signed in or not."""
+    if request.method == "GET":  # back from giving the password again: press the button again
+        return redirect(url_for("auth.account", _anchor="calendar-feed"))
+    token = feeds.open_feed(current_user, now=clock.now())
+    db.session.commit()
+    url = url_for("calendar_feed.feed", token=token, _external=True)
+    return render(
+        "visits/calendar_link.html",
+        feed_url=url,
+        webcal_url="webcal://" + url.split("://", 1)[1],
+        status=201,
+    )
+
+
+@feed_bp.post("/account/calendar-feed/off")
+@policy.requires(policy.calendar_feed)
+def turn_off():
+    if feeds.turn_off(current_user, now=clock.now()):
+        db.session.commit()
+        flash(
+            "Your calendar feed is off: its link no longer works. Remove the calendar from "
+            "your phone too, or it keeps showing the visits it already has.",
+            "success",
+        )
+    return redirect_after_post(url_for("auth.account", _anchor="calendar-feed"))
