@@ -118,7 +118,7 @@ def hours(school: School):
 @bp.get("/<int:school_id>/hours.csv")
 @policy.requires(policy.coordinate_school, fresh=True, school=School)
 def hours_csv(school: School):
-    start, end, _ = _period(school)
+    start, end, _form = _period(school)
     audit.record(
         "hours.download",
         actor=current_user,
@@ -158,7 +158,7 @@ def hours_csv(school: School):
 @bp.post("/<int:school_id>/hours/export")
 @policy.requires(policy.coordinate_school, school=School)
 def mark_exported(school: School):
-    start, end, _ = _period(school)
+    start, end, _form = _period(school)
     export = services.mark_exported(school, start, end, by=current_user)
     db.session.commit()
     if export is None:

@@ -277,7 +277,7 @@ def _roster_row(school, person, status: str, until):
 @bp.get("/roster.csv")
 @policy.requires(policy.view_trained_roster, fresh=True)
 def roster_csv():
-    _, _, wanted, shown = _roster_filters(policy.roster_school_ids(current_user))
+    _schools, _chosen, wanted, shown = _roster_filters(policy.roster_school_ids(current_user))
     rows = [
         _roster_row(*row)
         for row in db.session.execute(queries.roster(shown, clock.today(zone()), wanted))
