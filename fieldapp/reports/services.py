@@ -257,7 +257,7 @@ def coverage_chart(grouping: str, rows: list[Coverage]) -> Chart:
         categories=[r.label for r in rows],
         series=[Series("visited", _("Students visited"))],
         values=[[r.share] for r in rows],
-        value_labels=[f"{_pct(r.share)} · {r.visited}/{r.students}" for r in rows],
+        value_labels=[f"{_pct(r.share)} · {_num(r.visited)}/{_num(r.students)}" for r in rows],
         percent=True,
         mark=mark,
         header=[heading, _("Students"), _("Visited"), _("Coverage (%)")],
@@ -299,10 +299,10 @@ def follow_ups_chart(scope: Scope) -> Chart:
         if rows or still_open
         else _("No follow-ups in this report's filters."),
         categories=[buckets.label(b) for b in buckets.starts],
-        series=[Series("opened", _("Opened")), Series("closed", _("Closed"))],
+        series=[Series("opened", _("Follow-ups opened")), Series("closed", _("Follow-ups closed"))],
         values=[counts[b] for b in buckets.starts],
         stacked=False,
-        header=[buckets.heading, _("Opened"), _("Closed")],
+        header=[buckets.heading, _("Follow-ups opened"), _("Follow-ups closed")],
         rows=[[b.isoformat(), *counts[b]] for b in buckets.starts],
         note=_("Commitments made at visits, by the day they were made and the day they were done."),
     )
