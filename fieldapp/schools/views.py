@@ -191,5 +191,5 @@ def pay_settings(school: School):
         db.session.commit()
         flash(_("Pay settings saved. They apply to visits completed from now on."), "success")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect_after_post(url_for("schools.hours", school_id=school.id))
