@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from fieldapp.models import Role, TrainingKind, TrainingSession
+from fieldapp.models import Role, TrainingCompletion, TrainingKind, TrainingSession
 from tests.factories import make_user
 from tests.privacy.conftest import admin, school, world  # noqa: F401 (fixtures)
 from tests.reports.conftest import district  # noqa: F401 (fixture)
@@ -144,6 +145,21 @@ def test_the_trainers_pages_are_in_spanish(db, client, login, district):  # noqa
         client.get(f"/training/sessions/{session.id}/import", headers=ES),
         "Importar una hoja de asistencia",
     )
+    person = client.post(
+        f"/training/sessions/{session.id}/present/{district.coordinator.id}",
+        data={"present": "1"},
+        headers={**ES, "HX-Request": "true"},
+    )
+    assert_spanish(person, "Presente", "presentes: 1 de")
+    walk_ins = client.get(
+        f"/training/sessions/{session.id}/walk-ins?q=zzzz", headers={**ES, "HX-Request": "true"}
+    )
+    assert_spanish(walk_ins, "Nadie coincide con “zzzz”.")
+    refused = client.post(
+        f"/training/sessions/{session.id}/import", data={"mode": "good_rows"}, headers=ES
+    )
+    assert refused.status_code == 422
+    assert "Elija el archivo CSV de la hoja de asistencia." in _text(refused)
     assert_spanish(client.get("/training/settings", headers=ES), "Cuánto tiempo es válida")
     assert_spanish(client.get("/training/roster", headers=ES), "Vence pronto", "Sin formación")
     assert_spanish(client.get("/reports/training", headers=ES), "Informe de formación")
@@ -153,6 +169,14 @@ def test_a_visitors_own_training_is_in_spanish(db, client, login, district):  # 
     visitor = make_user(Role.VISITOR, district.a, trained="lapsed")
     login(visitor)
     assert_spanish(client.get("/training/me", headers=ES), "Mi formación", "Formación vencida")
+    completion = db.session.scalar(
+        select(TrainingCompletion).where(TrainingCompletion.user_id == visitor.id)
+    )
+    assert_spanish(
+        client.get(f"/training/completions/{completion.id}/certificate", headers=ES),
+        "Certificado de finalización",
+        "completó la formación básica de visitas al hogar",
+    )
 
 
 def test_the_admins_pages_are_in_spanish(client, admin, world, district):  # noqa: F811
