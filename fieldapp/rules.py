@@ -13,6 +13,11 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from fieldapp.models import (
     Family,
     HoursMode,
@@ -43,6 +48,12 @@ class RuleViolation(Exception):
         self.field = field  # the form field the message belongs next to, when there is one
 
 
+def _day(value: date) -> str:
+    """A day in messages for people, in their language ("1 Dec 2026", "1 dic 2026")."""
+    code = str(get_locale() or "en")
+    return format_date(value, "d MMM y", locale=code).replace(".", "")
+
+
 # ---- Rule 2: trained (and not lapsed) ---------------------------------------------------------
 
 
@@ -59,10 +70,10 @@ class TrainingStatus(enum.Enum):
     @property
     def label(self) -> str:
         return {
-            TrainingStatus.TRAINED: "Trained",
-            TrainingStatus.LAPSING_SOON: "Lapsing soon",
-            TrainingStatus.LAPSED: "Training lapsed",
-            TrainingStatus.NOT_TRAINED: "Not trained",
+            TrainingStatus.TRAINED: _l("Trained"),
+            TrainingStatus.LAPSING_SOON: _l("Lapsing soon"),
+            TrainingStatus.LAPSED: _l("Training lapsed"),
+            TrainingStatus.NOT_TRAINED: _l("Not trained"),
         }[self]
 
 
@@ -98,7 +109,7 @@ def why_not_assignable(
         return now.label
     if not training_status(completions, until).can_visit:
         ends = training_valid_until(completions, today)
-        return f"Training lapses on {ends:%d %b %Y}, before the round ends"
+        return _("Training lapses on %(day)s, before the round ends", day=_day(ends))
     return None
 
 
@@ -123,17 +134,21 @@ def check_team(
     everyone = [*members, *interpreters]
     ids = [m.id for m in everyone]
     if len(set(ids)) != len(ids):
-        raise RuleViolation("The same person is on the team twice.", field="team")
+        raise RuleViolation(_("The same person is on the team twice."), field="team")
     if not MIN_TEAM <= len(ids) <= MAX_TEAM:
-        raise RuleViolation("A visit needs a team of two or three people.", field="team")
+        raise RuleViolation(_("A visit needs a team of two or three people."), field="team")
     by_user = completions_by_user(completions)
     trained = {m.id for m in everyone if training_status(by_user.get(m.id, []), on).can_visit}
     untrained = [m.name for m in members if m.id not in trained]
     if untrained or len(trained) < MIN_TRAINED:
         names = ", ".join(untrained or [m.name for m in everyone if m.id not in trained])
         raise RuleViolation(
-            f"Visitors must be trained on {on:%d %b %Y}, and at least two people on the team "
-            f"(not trained or lapsed: {names}).",
+            _(
+                "Visitors must be trained on %(day)s, and at least two people on the team "
+                "(not trained or lapsed: %(names)s).",
+                day=_day(on),
+                names=names,
+            ),
             field="team",
         )
 
@@ -179,13 +194,13 @@ TRANSITIONS: dict[VisitStatus, frozenset[VisitStatus]] = {
 OPEN_STATUSES = frozenset({S.TO_ARRANGE, S.CONTACTING, S.SCHEDULED, S.RESCHEDULING})
 
 STATUS_LABELS = {
-    S.TO_ARRANGE: "To arrange",
-    S.CONTACTING: "Contacting",
-    S.SCHEDULED: "Scheduled",
-    S.RESCHEDULING: "Rescheduling",
-    S.COMPLETED: "Completed",
-    S.DECLINED: "Declined",
-    S.CANCELLED: "Cancelled",
+    S.TO_ARRANGE: _l("To arrange"),
+    S.CONTACTING: _l("Contacting"),
+    S.SCHEDULED: _l("Scheduled"),
+    S.RESCHEDULING: _l("Rescheduling"),
+    S.COMPLETED: _l("Completed"),
+    S.DECLINED: _l("Declined"),
+    S.CANCELLED: _l("Cancelled"),
 }
 
 
@@ -300,15 +315,22 @@ def targeting_warnings(
     warnings = []
     if scope == RoundScope.STUDENTS:
         warnings.append(
-            "This round picks individual students only. Visit all students of a group, or a "
-            "cross-section, so that no family feels singled out."
+            _(
+                "This round picks individual students only. Visit all students of a group, or "
+                "a cross-section, so that no family feels singled out."
+            )
         )
     for grade, chosen in sorted(in_scope_by_grade.items()):
         total = students_by_grade.get(grade, 0)
         if chosen and total and chosen / total < 0.5:
             warnings.append(
-                f"It leaves out most of grade {grade} ({chosen} of {total} "
-                "students are in the round)."
+                _(
+                    "It leaves out most of grade %(grade)s (%(chosen)d of %(total)d students "
+                    "are in the round).",
+                    grade=grade,
+                    chosen=chosen,
+                    total=total,
+                )
             )
     return warnings
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -35,7 +36,7 @@ def new_account():
     schools = db.session.scalars(queries.schools(school_ids)).all()
     form = NewAccountForm()
     form.role.choices = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role if r in roles]
-    form.school_id.choices = [SelectChoice(0, "— none (district role) —")] * (
+    form.school_id.choices = [SelectChoice(0, _("— none (district role) —"))] * (
         school_ids is None
     ) + [SelectChoice(s.id, s.name) for s in schools]
     status = 200
@@ -70,11 +71,14 @@ def new_account():
 def set_active(person: User):
     active = request.form.get("active") == "1"
     if person.id == current_user.id and not active:
-        flash("You cannot disable your own account.", "error")
+        flash(_("You cannot disable your own account."), "error")
     else:
         auth_services.set_active(person, active, by=current_user, now=clock.now())
         db.session.commit()
-        flash(f"{person.name} is {'enabled' if active else 'disabled and signed out'}.", "success")
+        if active:
+            flash(_("%(name)s is enabled.", name=person.name), "success")
+        else:
+            flash(_("%(name)s is disabled and signed out.", name=person.name), "success")
     return redirect_after_post(url_for("admin.home"))
 
 
@@ -83,5 +87,5 @@ def set_active(person: User):
 def unlock(person: User):
     auth_services.unlock(person, by=current_user)
     db.session.commit()
-    flash(f"{person.name} can try to sign in again.", "success")
+    flash(_("%(name)s can try to sign in again.", name=person.name), "success")
     return redirect_after_post(url_for("admin.home"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -21,27 +23,31 @@ class AuditFilterForm(Form):
     """The audit trail's GET form. Dates are days in the district's time zone, both included."""
 
     action = StringField(
-        "Action starts with",
+        _l("Action starts with"),
         filters=[_strip],
-        validators=[Length(max=60)],
-        description="e.g. “family.” or “auth.login”",
+        validators=[Length(max=60, message=_l("Keep it under 60 characters."))],
+        description=_l("e.g. “family.” or “auth.login”"),
     )
-    actor = StringField("Person (email)", filters=[_strip], validators=[Length(max=254)])
+    actor = StringField(
+        _l("Person (email)"),
+        filters=[_strip],
+        validators=[Length(max=254, message=_l("Keep it under 254 characters."))],
+    )
     object_type = StringField(
-        "Object type",
+        _l("Object type"),
         filters=[_strip],
-        validators=[Length(max=40)],
-        description="e.g. family, visit, user",
+        validators=[Length(max=40, message=_l("Keep it under 40 characters."))],
+        description=_l("e.g. family, visit, user"),
     )
-    object_id = IntegerField("Object id", validators=[Optional(), plausible_number])
-    start = DateField("From", validators=[sane_date, Optional()])
-    end = DateField("To", validators=[sane_date, Optional()])
+    object_id = IntegerField(_l("Object id"), validators=[Optional(), plausible_number])
+    start = DateField(_l("From"), validators=[sane_date, Optional()])
+    end = DateField(_l("To"), validators=[sane_date, Optional()])
     success = SelectField(
-        "Outcome",
+        _l("Outcome"),
         choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("yes", "Succeeded"),
-            SelectChoice("no", "Refused or failed"),
+            SelectChoice("", _l("Any")),
+            SelectChoice("yes", _l("Succeeded")),
+            SelectChoice("no", _l("Refused or failed")),
         ],
         default="",
     )
@@ -56,9 +62,9 @@ class AuditFilterForm(Form):
             field = getattr(self, name)
             if field.errors:
                 field.data = None
-                field.errors = ["Not understood; this filter is ignored."]
+                field.errors = [_("Not understood; this filter is ignored.")]
         if self.start.data and self.end.data and self.end.data < self.start.data:
-            self.end.errors = ["“To” is before “From”; it is ignored."]
+            self.end.errors = [_("“To” is before “From”; it is ignored.")]
             self.end.data = None
             valid = False
         return valid
@@ -91,9 +97,9 @@ def _start_of(day: date | None, tz: ZoneInfo) -> datetime | None:
 
 class FamilySearchForm(Form):
     q = StringField(
-        "Family name, guardian name, phone or email",
+        _l("Family name, guardian name, phone or email"),
         filters=[_strip],
-        validators=[Length(max=100)],
+        validators=[Length(max=100, message=_l("Keep the search under 100 characters."))],
     )
 
     def phone(self) -> str | None:
@@ -109,15 +115,15 @@ class FamilySearchForm(Form):
 
 class EraseForm(FlaskForm):
     reason = StringField(
-        "Reason",
+        _l("Reason"),
         filters=[_strip],
         validators=[
-            DataRequired("Say why the record is erased, e.g. “the family’s written request”."),
-            Length(max=300, message="Keep the reason under 300 characters."),
+            DataRequired(_l("Say why the record is erased, e.g. “the family’s written request”.")),
+            Length(max=300, message=_l("Keep the reason under 300 characters.")),
         ],
-        description="Kept in the audit trail. Write no names or other personal details here.",
+        description=_l("Kept in the audit trail. Write no names or other personal details here."),
     )
-    confirm_name = StringField("Type the family’s name to confirm", filters=[_strip])
+    confirm_name = StringField(_l("Type the family’s name to confirm"), filters=[_strip])
 
     def __init__(self, *args, family_name: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,27 +132,33 @@ class EraseForm(FlaskForm):
     def validate_confirm_name(self, field) -> None:
         typed = " ".join((field.data or "").split()).casefold()
         if typed != " ".join(self.family_name.split()).casefold():
-            raise ValidationError(f"Type “{self.family_name}” exactly, to confirm the family.")
+            raise ValidationError(
+                _("Type “%(name)s” exactly, to confirm the family.", name=self.family_name)
+            )
 
 
 class RetentionForm(FlaskForm):
     reflection_retention_years = IntegerField(
-        "Keep reflections for (years)",
+        _l("Keep reflections for (years)"),
         validators=[
             Optional(),
             plausible_number,
-            NumberRange(1, 100, "Enter between 1 and 100 years."),
+            NumberRange(1, 100, _l("Enter between 1 and 100 years.")),
         ],
-        description="Older reflections, with their private notes, are deleted by the purge. "
-        "Leave empty to keep them for ever.",
+        description=_l(
+            "Older reflections, with their private notes, are deleted by the purge. "
+            "Leave empty to keep them for ever."
+        ),
     )
     audit_retention_days = IntegerField(
-        "Keep the audit trail for (days)",
+        _l("Keep the audit trail for (days)"),
         validators=[
             Optional(),
             plausible_number,
-            NumberRange(90, 36500, "Enter between 90 and 36,500 days."),
+            NumberRange(90, 36500, _l("Enter between 90 and 36,500 days.")),
         ],
-        description="Older audit events are deleted by the purge. At least 90 days, so that a "
-        "slip cannot wipe the recent trail. Leave empty to keep it for ever.",
+        description=_l(
+            "Older audit events are deleted by the purge. At least 90 days, so that a "
+            "slip cannot wipe the recent trail. Leave empty to keep it for ever."
+        ),
     )

@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
@@ -42,14 +44,14 @@ REFLECTION_RETENTION_KEY = "reflection_retention_years"
 
 # The shared part of a reflection, as the form names it.
 REFLECTION_FIELDS = {
-    "hopes_and_dreams": "Hopes and dreams",
-    "strengths": "Strengths and knowledge",
-    "want_school_to_know": "What they want the school to know",
-    "best_way_to_reach": "Best way to reach them",
-    "academic_focus": "Academic focus",
-    "family_support": "How the family supports it",
+    "hopes_and_dreams": _l("Hopes and dreams"),
+    "strengths": _l("Strengths and knowledge"),
+    "want_school_to_know": _l("What they want the school to know"),
+    "best_way_to_reach": _l("Best way to reach them"),
+    "academic_focus": _l("Academic focus"),
+    "family_support": _l("How the family supports it"),
 }
-PRIVATE_NOTE_LABEL = "Private to the visit team (not shared with the school)"
+PRIVATE_NOTE_LABEL = _l("Private to the visit team (not shared with the school)")
 
 
 # ---- retention settings -----------------------------------------------------------------------
@@ -165,14 +167,14 @@ def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
                 "written_by": writer.name,
                 "saved_at": draft.updated_at,
                 "fields": {
-                    REFLECTION_FIELDS.get(k, k): v
+                    str(REFLECTION_FIELDS.get(k, k)): v
                     for k, v in (draft.data or {}).items()
                     if isinstance(v, str) and v.strip()
                 },
             }
         )
     return {
-        "about": (
+        "about": _(
             "Everything fieldapp holds about this family. Parts marked private were seen only "
             "by the visit team and never shared with the school."
         ),
@@ -268,7 +270,7 @@ def _visit_record(visit: Visit, drafts: list) -> dict[str, Any]:
                 "recorded_by": r.author.name if r.author else None,
                 "duration_minutes": r.duration_minutes,
                 "shared_with_school": {
-                    label: getattr(r, name)
+                    str(label): getattr(r, name)
                     for name, label in REFLECTION_FIELDS.items()
                     if getattr(r, name)
                 },

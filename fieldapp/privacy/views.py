@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy
@@ -152,7 +153,7 @@ def erase(family: Family):
         services.erase_family(family, reason=form.reason.data, by=current_user)
         db.session.commit()
         flash(
-            "The family’s record is erased. Its visits stay in the counts, without the family.",
+            _("The family’s record is erased. Its visits stay in the counts, without the family."),
             "success",
         )
         return redirect_after_post(url_for("privacy.families"))
@@ -199,5 +200,5 @@ def save_settings():
         by=current_user,
     )
     db.session.commit()
-    flash("Saved. It applies at the next purge (flask purge).", "success")
+    flash(_("Saved. It applies at the next purge (flask purge)."), "success")
     return redirect_after_post(url_for("privacy.settings"))

@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+
 WIDTH = 360
 FONT = 14
 CHAR = 7.6  # the width of an average character at FONT, for fitting labels
@@ -67,7 +70,9 @@ def _nice_max(value: float) -> float:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A bar's number in the reader's language ("1,234.5" in English, "1234,5" in Spanish)."""
+    pattern = "#,##0" if float(value).is_integer() else "#,##0.0"
+    return format_decimal(value, pattern, locale=str(get_locale() or "en"))
 
 
 def layout(chart: Chart) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
@@ -15,22 +17,24 @@ class ReportFilterForm(FlaskForm):
         csrf = False
 
     # School and round are checked by the view against what the person may see (404 otherwise).
-    school = SelectField("School", validate_choice=False)
-    round = SelectField("Round", validate_choice=False)
-    start = DateField("From", validators=[Optional(), sane_date])
-    end = DateField("To", validators=[Optional(), sane_date])
-    grade = SelectField(
-        "Grade",
-        choices=[SelectChoice("", "All grades")]
-        + [SelectChoice(g, grade_label(g)) for g in GRADES],
-        validators=[Optional()],
-    )
+    school = SelectField(_l("School"), validate_choice=False)
+    round = SelectField(_l("Round"), validate_choice=False)
+    start = DateField(_l("From"), validators=[Optional(), sane_date])
+    end = DateField(_l("To"), validators=[Optional(), sane_date])
+    grade = SelectField(_l("Grade"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request: the grades' names are in the reader's language.
+        self.grade.choices = [SelectChoice("", _("All grades"))] + [
+            SelectChoice(g, grade_label(g)) for g in GRADES
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.grade.errors:
-            self.grade.errors[:] = ["Choose a grade from the list."]
+            self.grade.errors[:] = [_("Choose a grade from the list.")]
         if ok and self.start.data and self.end.data and self.end.data < self.start.data:
-            self.end.errors.append("The end date is before the start date.")
+            self.end.errors.append(_("The end date is before the start date."))
             ok = False
         return ok

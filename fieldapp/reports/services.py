@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal, format_percent
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from fieldapp import rules
 from fieldapp.extensions import db
 from fieldapp.formatting import LANGUAGES
@@ -21,10 +27,20 @@ from fieldapp.training import queries as training_queries
 
 GRADES = ["K", *[str(g) for g in range(1, 13)]]
 WEEKS_AT_MOST = 26  # a longer span is shown by month
+HOURS = "#,##0.00"  # hours for people: two decimals, grouped, in the reader's language
 
 
 def grade_label(grade: str) -> str:
-    return "Kindergarten" if grade == "K" else f"Grade {grade}"
+    return _("Kindergarten") if grade == "K" else _("Grade %(grade)s", grade=grade)
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _num(value: float | Decimal, pattern: str = "#,##0") -> str:
+    """A number for people, in the reader's language ("1,234" / "1234", "2.50" / "2,50")."""
+    return format_decimal(value, pattern, locale=_locale())
 
 
 def _grade_order(grade: str) -> tuple:
@@ -32,7 +48,7 @@ def _grade_order(grade: str) -> tuple:
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:.0f}%"
+    return format_percent(share, locale=_locale())
 
 
 # ---- time buckets -----------------------------------------------------------------------------
@@ -64,11 +80,13 @@ class Buckets:
         return day.replace(day=1)
 
     def label(self, start: date) -> str:
-        return f"{start.day} {start:%b}" if self.by == "week" else f"{start:%b %Y}"
+        """ "5 Oct" or "Oct 2026", month names in the reader's language."""
+        skeleton = "dMMM" if self.by == "week" else "yMMM"
+        return format_skeleton(skeleton, start, locale=_locale()).replace(".", "")
 
     @property
     def heading(self) -> str:
-        return "Week of" if self.by == "week" else "Month"
+        return _("Week of") if self.by == "week" else _("Month")
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -87,10 +105,16 @@ def _as_date(value) -> date:
 # ---- visits per week, by status ---------------------------------------------------------------
 
 STATUS_GROUPS = [
-    (Series("completed", "Completed"), {VisitStatus.COMPLETED}),
-    (Series("scheduled", "Scheduled"), {VisitStatus.SCHEDULED, VisitStatus.RESCHEDULING}),
-    (Series("arranging", "Being arranged"), {VisitStatus.TO_ARRANGE, VisitStatus.CONTACTING}),
-    (Series("closed", "Declined or cancelled"), {VisitStatus.DECLINED, VisitStatus.CANCELLED}),
+    (Series("completed", _l("Completed")), {VisitStatus.COMPLETED}),
+    (Series("scheduled", _l("Scheduled")), {VisitStatus.SCHEDULED, VisitStatus.RESCHEDULING}),
+    (
+        Series("arranging", _l("Being arranged")),
+        {VisitStatus.TO_ARRANGE, VisitStatus.CONTACTING},
+    ),
+    (
+        Series("closed", _l("Declined or cancelled")),
+        {VisitStatus.DECLINED, VisitStatus.CANCELLED},
+    ),
 ]
 
 
@@ -107,31 +131,52 @@ def visits_chart(scope: Scope) -> Chart:
     values = [counts[b] for b in buckets.starts]
     completed = sum(v[0] for v in values)
     total = sum(sum(v) for v in values)
-    summary = f"{completed} of {total} visits completed."
+    summary = ngettext(
+        "%(completed)s of %(count)s visit completed.",
+        "%(completed)s of %(count)s visits completed.",
+        total,
+        completed=_num(completed),
+        count=_num(total),
+    )
     if completed:
         best = max(buckets.starts, key=lambda b: counts[b][0])
-        when = f"the week of {buckets.label(best)}" if buckets.by == "week" else buckets.label(best)
-        summary += f" Most completed in {when}: {counts[best][0]}."
+        summary += " " + (
+            _(
+                "Most completed in the week of %(week)s: %(num)s.",
+                week=buckets.label(best),
+                num=_num(counts[best][0]),
+            )
+            if buckets.by == "week"
+            else _(
+                "Most completed in %(month)s: %(num)s.",
+                month=buckets.label(best),
+                num=_num(counts[best][0]),
+            )
+        )
     return Chart(
         key="visits",
-        title=f"Visits per {buckets.by}, by status",
-        summary=summary if total else "No visits in this report's filters.",
+        title=_("Visits per week, by status")
+        if buckets.by == "week"
+        else _("Visits per month, by status"),
+        summary=summary if total else _("No visits in this report's filters."),
         categories=[buckets.label(b) for b in buckets.starts],
-        series=[s for s, _ in STATUS_GROUPS],
+        series=[s for s, _statuses in STATUS_GROUPS],
         values=values,
-        header=[buckets.heading, *[s.label for s, _ in STATUS_GROUPS], "Total"],
+        header=[buckets.heading, *[str(s.label) for s, _statuses in STATUS_GROUPS], _("Total")],
         rows=[[b.isoformat(), *counts[b], sum(counts[b])] for b in buckets.starts],
-        note="Each visit is counted once, in the week it was completed, else of its "
-        "appointment, else of its last change. Being arranged: to arrange or contacting.",
+        note=_(
+            "Each visit is counted once, in the week it was completed, else of its "
+            "appointment, else of its last change. Being arranged: to arrange or contacting."
+        ),
     )
 
 
 # ---- coverage ---------------------------------------------------------------------------------
 
 COVERAGE_TITLES = {
-    "school": "Coverage by school",
-    "grade": "Coverage by grade",
-    "class": "Coverage by class",
+    "school": _l("Coverage by school"),
+    "grade": _l("Coverage by grade"),
+    "class": _l("Coverage by class"),
 }
 
 
@@ -170,27 +215,58 @@ def coverage_chart(grouping: str, rows: list[Coverage]) -> Chart:
     students = sum(r.students for r in rows)
     visited = sum(r.visited for r in rows)
     above = sum(1 for r in rows if r.students and r.share >= mark)
-    noun = {"school": "schools", "grade": "grades", "class": "classes"}[grouping]
-    summary = (
-        f"{_pct(visited / students if students else 0)} of students visited overall "
-        f"({visited} of {students}); {above} of {len(rows)} {noun} at or above the "
-        f"{_pct(mark)} mark."
-    )
-    heading = {"school": "School", "grade": "Grade", "class": "Class"}[grouping]
+    values = {
+        "share": _pct(visited / students if students else 0),
+        "visited": _num(visited),
+        "students": _num(students),
+        "above": _num(above),
+        "count": _num(len(rows)),
+        "mark": _pct(mark),
+    }
+    summary = {
+        "school": lambda: ngettext(
+            "%(share)s of students visited overall (%(visited)s of %(students)s); %(above)s of "
+            "%(count)s school at or above the %(mark)s mark.",
+            "%(share)s of students visited overall (%(visited)s of %(students)s); %(above)s of "
+            "%(count)s schools at or above the %(mark)s mark.",
+            len(rows),
+            **values,
+        ),
+        "grade": lambda: ngettext(
+            "%(share)s of students visited overall (%(visited)s of %(students)s); %(above)s of "
+            "%(count)s grade at or above the %(mark)s mark.",
+            "%(share)s of students visited overall (%(visited)s of %(students)s); %(above)s of "
+            "%(count)s grades at or above the %(mark)s mark.",
+            len(rows),
+            **values,
+        ),
+        "class": lambda: ngettext(
+            "%(share)s of students visited overall (%(visited)s of %(students)s); %(above)s of "
+            "%(count)s class at or above the %(mark)s mark.",
+            "%(share)s of students visited overall (%(visited)s of %(students)s); %(above)s of "
+            "%(count)s classes at or above the %(mark)s mark.",
+            len(rows),
+            **values,
+        ),
+    }[grouping]()
+    heading = {"school": _("School"), "grade": _("Grade"), "class": _("Class")}[grouping]
     return Chart(
         key=f"coverage-{grouping}",
-        title=COVERAGE_TITLES[grouping],
-        summary=summary if rows else "No students in this report's filters.",
+        title=str(COVERAGE_TITLES[grouping]),
+        summary=summary if rows else _("No students in this report's filters."),
         categories=[r.label for r in rows],
-        series=[Series("visited", "Students visited")],
+        series=[Series("visited", _("Students visited"))],
         values=[[r.share] for r in rows],
-        value_labels=[f"{_pct(r.share)} · {r.visited}/{r.students}" for r in rows],
+        value_labels=[f"{_pct(r.share)} · {_num(r.visited)}/{_num(r.students)}" for r in rows],
         percent=True,
         mark=mark,
-        header=[heading, "Students", "Visited", "Coverage (%)"],
+        header=[heading, _("Students"), _("Visited"), _("Coverage (%)")],
         rows=[[r.label, r.students, r.visited, f"{r.share * 100:.1f}"] for r in rows],
-        note=f"Share of students whose family had a completed visit. The dashed line is the "
-        f"{_pct(mark)} mark research found made a difference.",
+        note=_(
+            "Share of students whose family had a completed visit. The dashed line is the "
+            "%(mark)s mark research found made a difference.",
+            mark=_pct(mark),
+        ),
     )
 
 
@@ -209,17 +285,26 @@ def follow_ups_chart(scope: Scope) -> Chart:
     closed = sum(c[1] for c in counts.values())
     return Chart(
         key="follow-ups",
-        title=f"Follow-ups opened and closed, by {buckets.by}",
-        summary=f"{opened} follow-ups opened and {closed} closed; {still_open} still open."
+        title=_("Follow-ups opened and closed, by week")
+        if buckets.by == "week"
+        else _("Follow-ups opened and closed, by month"),
+        summary=ngettext(
+            "%(count)s follow-up opened and %(closed)s closed; %(open)s still open.",
+            "%(count)s follow-ups opened and %(closed)s closed; %(open)s still open.",
+            opened,
+            count=_num(opened),
+            closed=_num(closed),
+            open=_num(still_open),
+        )
         if rows or still_open
-        else "No follow-ups in this report's filters.",
+        else _("No follow-ups in this report's filters."),
         categories=[buckets.label(b) for b in buckets.starts],
-        series=[Series("opened", "Opened"), Series("closed", "Closed")],
+        series=[Series("opened", _("Follow-ups opened")), Series("closed", _("Follow-ups closed"))],
         values=[counts[b] for b in buckets.starts],
         stacked=False,
-        header=[buckets.heading, "Opened", "Closed"],
+        header=[buckets.heading, _("Follow-ups opened"), _("Follow-ups closed")],
         rows=[[b.isoformat(), *counts[b]] for b in buckets.starts],
-        note="Commitments made at visits, by the day they were made and the day they were done.",
+        note=_("Commitments made at visits, by the day they were made and the day they were done."),
     )
 
 
@@ -259,25 +344,33 @@ def training_chart(schools: Sequence[School], counts: dict[int, dict]) -> Chart:
     lapsed = sum(c[TrainingStatus.LAPSED] for _, c in per_school)
     untrained = sum(c[TrainingStatus.NOT_TRAINED] for _, c in per_school)
     labels = {
-        TrainingStatus.TRAINED: "Trained",
-        TrainingStatus.LAPSING_SOON: "Lapsing soon",
-        TrainingStatus.LAPSED: "Lapsed",
-        TrainingStatus.NOT_TRAINED: "Not trained",
+        TrainingStatus.TRAINED: _("Trained"),
+        TrainingStatus.LAPSING_SOON: _("Lapsing soon"),
+        TrainingStatus.LAPSED: _("Lapsed"),
+        TrainingStatus.NOT_TRAINED: _("Not trained"),
     }
     return Chart(
         key="training",
-        title="Training status of staff, by school",
-        summary=f"{can_visit} of {total} staff can visit (trained, including lapsing soon); "
-        f"{lapsed} lapsed, {untrained} not trained."
+        title=_("Training status of staff, by school"),
+        summary=_(
+            "%(can_visit)s of %(total)s staff can visit (trained, including lapsing soon); "
+            "%(lapsed)s lapsed, %(untrained)s not trained.",
+            can_visit=_num(can_visit),
+            total=_num(total),
+            lapsed=_num(lapsed),
+            untrained=_num(untrained),
+        )
         if total
-        else "No staff in this report's schools.",
-        categories=[s.name for s, _ in per_school],
+        else _("No staff in this report's schools."),
+        categories=[s.name for s, _c in per_school],
         series=[Series(s.value, labels[s]) for s in TRAINING_ORDER],
-        values=[[c[s] for s in TRAINING_ORDER] for _, c in per_school],
-        header=["School", *[labels[s] for s in TRAINING_ORDER], "Staff"],
+        values=[[c[s] for s in TRAINING_ORDER] for _s, c in per_school],
+        header=[_("School"), *[labels[s] for s in TRAINING_ORDER], _("Staff")],
         rows=[[s.name, *[c[t] for t in TRAINING_ORDER], sum(c.values())] for s, c in per_school],
-        note="Active visitors and coordinators today. Lapsing soon: within 30 days. Someone "
-        "on the staff of two schools counts at each.",
+        note=_(
+            "Active visitors and coordinators today. Lapsing soon: within 30 days. Someone "
+            "on the staff of two schools counts at each."
+        ),
     )
 
 
@@ -293,25 +386,35 @@ def families_chart(scope: Scope) -> Chart:
     interpreter = sum(v[0] for v in by_language.values())
 
     def name(code: str) -> str:
-        return LANGUAGES.get(code, code or "Not recorded")
+        return str(LANGUAGES.get(code, code or _("Not recorded")))
 
     others = [c for c in order if c != "en"]
-    summary = f"{families} families; {interpreter} need an interpreter."
+    summary = ngettext(
+        "%(count)s family; %(interpreter)s need an interpreter.",
+        "%(count)s families; %(interpreter)s need an interpreter.",
+        families,
+        count=_num(families),
+        interpreter=_num(interpreter),
+    )
     if others:
-        summary += (
-            f" Most common home language other than English: {name(others[0])} "
-            f"({sum(by_language[others[0]])})."
+        summary += " " + _(
+            "Most common home language other than English: %(language)s (%(num)s).",
+            language=name(others[0]),
+            num=_num(sum(by_language[others[0]])),
         )
     return Chart(
         key="families",
-        title="Families by home language and interpreter need",
-        summary=summary if families else "No families in this report's filters.",
+        title=_("Families by home language and interpreter need"),
+        summary=summary if families else _("No families in this report's filters."),
         categories=[name(c) for c in order],
-        series=[Series("interpreter", "Interpreter needed"), Series("none", "No interpreter")],
+        series=[
+            Series("interpreter", _("Interpreter needed")),
+            Series("none", _("No interpreter")),
+        ],
         values=[by_language[c] for c in order],
-        header=["Home language", "Interpreter needed", "No interpreter", "Families"],
+        header=[_("Home language"), _("Interpreter needed"), _("No interpreter"), _("Families")],
         rows=[[name(c), *by_language[c], sum(by_language[c])] for c in order],
-        note="Families with a current student in the report's schools and grade.",
+        note=_("Families with a current student in the report's schools and grade."),
     )
 
 
@@ -328,24 +431,34 @@ def hours_chart(scope: Scope) -> Chart:
     values = [months.get(b, [Decimal(0), Decimal(0)]) for b in buckets.starts]
     total = sum(sum(v) for v in values)
     months_n = len(buckets.starts)
-    summary = f"{total:,.2f} hours paid over {months_n} month{'' if months_n == 1 else 's'}."
+    summary = ngettext(
+        "%(hours)s hours paid over %(count)s month.",
+        "%(hours)s hours paid over %(count)s months.",
+        months_n,
+        hours=_num(total, HOURS),
+        count=_num(months_n),
+    )
     if total:
         best = max(buckets.starts, key=lambda b: sum(months.get(b, [0, 0])))
-        summary += f" Most in {buckets.label(best)}: {sum(months[best]):,.2f}."
+        summary += " " + _(
+            "Most in %(month)s: %(hours)s.",
+            month=buckets.label(best),
+            hours=_num(sum(months[best]), HOURS),
+        )
     return Chart(
         key="hours",
-        title="Hours paid per month",
-        summary=summary if total else "No hours paid in this report's filters.",
+        title=_("Hours paid per month"),
+        summary=summary if total else _("No hours paid in this report's filters."),
         categories=[buckets.label(b) for b in buckets.starts],
-        series=[Series("visitor", "Visitors"), Series("interpreter", "Interpreters")],
+        series=[Series("visitor", _("Visitors")), Series("interpreter", _("Interpreters"))],
         values=[[float(v[0]), float(v[1])] for v in values],
-        value_labels=[f"{sum(v):,.2f} h" for v in values],
-        header=["Month", "Visitor hours", "Interpreter hours", "Total hours"],
+        value_labels=[_("%(hours)s h", hours=_num(sum(v), HOURS)) for v in values],
+        header=[_("Month"), _("Visitor hours"), _("Interpreter hours"), _("Total hours")],
         rows=[
             [b.strftime("%Y-%m"), f"{v[0]:.2f}", f"{v[1]:.2f}", f"{sum(v):.2f}"]
             for b, v in zip(buckets.starts, values, strict=True)
         ],
-        note="Hours earned by team members for completed visits, by the day they were earned.",
+        note=_("Hours earned by team members for completed visits, by the day they were earned."),
     )
 
 
@@ -392,13 +505,13 @@ def report_charts(
 # ---- the district, school by school -----------------------------------------------------------
 
 DISTRICT_COLUMNS = {
-    "school": "School",
-    "students": "Students",
-    "visited": "Students visited",
-    "coverage": "Coverage",
-    "completed": "Completed visits",
-    "trained": "Trained staff",
-    "staff": "Staff",
+    "school": _l("School"),
+    "students": _l("Students"),
+    "visited": _l("Students visited"),
+    "coverage": _l("Coverage"),
+    "completed": _l("Completed visits"),
+    "trained": _l("Trained staff"),
+    "staff": _l("Staff"),
 }
 
 
@@ -447,8 +560,8 @@ def district_rows(
 
 
 def district_table(rows: Sequence[DistrictRow]) -> tuple[list[str], list[list]]:
-    header = ["School", "Students", "Students visited", "Coverage (%)", "Completed visits"]
-    header += ["Trained staff", "Staff"]
+    header = [_("School"), _("Students"), _("Students visited"), _("Coverage (%)")]
+    header += [_("Completed visits"), _("Trained staff"), _("Staff")]
     return header, [
         [
             r.school.name,

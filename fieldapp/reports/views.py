@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Blueprint, abort, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from fieldapp import clock, policy
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
+from fieldapp.formatting import format_date
 from fieldapp.models import Role, Round, School
 from fieldapp.rendering import render
 from fieldapp.reports import queries, services
@@ -59,17 +61,22 @@ class Filters:
         return {k: str(v) for k, v in values.items() if v is not None}
 
     @property
-    def described(self) -> list[tuple[str, str]]:
-        """The filters in words, for the printed page's header."""
+    def described(self) -> list[tuple[str, str, str]]:
+        """The filters in words, for the printed page's header: (key, label, value)."""
         s = self.scope
+        if s.start or s.end:
+            dates = _(
+                "%(start)s to %(end)s",
+                start=format_date(s.start) if s.start else "…",
+                end=format_date(s.end) if s.end else "…",
+            )
+        else:
+            dates = _("All dates")
         return [
-            ("School", self.school.name if self.school else "All schools"),
-            ("Round", self.round.name if self.round else "All rounds"),
-            (
-                "Dates",
-                f"{s.start or '…'} to {s.end or '…'}" if s.start or s.end else "All dates",
-            ),
-            ("Grade", services.grade_label(s.grade) if s.grade else "All grades"),
+            ("school", _("School"), self.school.name if self.school else _("All schools")),
+            ("round", _("Round"), self.round.name if self.round else _("All rounds")),
+            ("dates", _("Dates"), dates),
+            ("grade", _("Grade"), services.grade_label(s.grade) if s.grade else _("All grades")),
         ]
 
 
@@ -97,7 +104,7 @@ def _filters(allowed: set[int] | None, *, by_school: bool = True) -> Filters:
                 abort(404)
         elif allowed is not None and schools:
             school = schools[0]  # a coordinator's report is about one school at a time
-    form.school.choices = ([] if allowed is not None else [SelectChoice("", "All schools")]) + [
+    form.school.choices = ([] if allowed is not None else [SelectChoice("", _("All schools"))]) + [
         SelectChoice(str(s.id), s.name) for s in schools
     ]
     form.school.data = str(school.id) if school else ""
@@ -110,9 +117,10 @@ def _filters(allowed: set[int] | None, *, by_school: bool = True) -> Filters:
             abort(404)
         chosen_round = next((r for r in rounds if r.id == wanted), None)
         if chosen_round is None:  # e.g. the school was just changed: not an error to shout
-            notice = "That round is not one of this school's: showing all rounds."
-    form.round.choices = [SelectChoice("", "All rounds")] + [
-        SelectChoice(str(r.id), r.name + ("" if r.is_open else " (closed)")) for r in rounds
+            notice = _("That round is not one of this school's: showing all rounds.")
+    form.round.choices = [SelectChoice("", _("All rounds"))] + [
+        SelectChoice(str(r.id), r.name if r.is_open else _("%(round)s (closed)", round=r.name))
+        for r in rounds
     ]
     form.round.data = str(chosen_round.id) if chosen_round else ""
     if school is not None:
@@ -231,7 +239,7 @@ def district_csv():
     if filters.form.errors:
         abort(400)
     sort, descending = _sort()
-    rows, _, _ = services.district_rows(
+    rows, _coverage, _training = services.district_rows(
         filters.schools, filters.scope, _today(filters), sort, descending
     )
     header, table = services.district_table(rows)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+
 from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
 from fieldapp.models import Round, RoundScope, School, User, Visit, VisitType
@@ -37,9 +39,9 @@ def create_round(
     """A round and one visit per family in scope: siblings share a visit, do-not-contact
     families and families already visited in this period are skipped, and counted."""
     if ends_on < starts_on:
-        raise rules.RuleViolation("The round must end after it starts.", field="ends_on")
+        raise rules.RuleViolation(_("The round must end after it starts."), field="ends_on")
     if scope != RoundScope.SCHOOL and not values:
-        raise rules.RuleViolation("Choose who the round is for.", field="scope")
+        raise rules.RuleViolation(_("Choose who the round is for."), field="scope")
     round_ = Round(
         school=school,
         name=name,
@@ -99,7 +101,8 @@ def check_assignable(people: Sequence[User], round_: Round, today: date) -> None
         reason = rules.why_not_assignable(by_user.get(person.id, []), today, round_.ends_on)
         if reason:
             raise rules.RuleViolation(
-                f"{person.name} cannot be assigned: {reason}.", field="members"
+                _("%(name)s cannot be assigned: %(reason)s.", name=person.name, reason=reason),
+                field="members",
             )
 
 
@@ -119,7 +122,7 @@ def assign(
     result = Assignment()
     for visit in visits_:
         if visit.round_id != round_.id:
-            raise rules.RuleViolation("That visit is not in this round.")
+            raise rules.RuleViolation(_("That visit is not in this round."))
         if versions.get(visit.id) != visit.version:
             result.stale.append(visit)
             continue
@@ -176,9 +179,9 @@ def suggest(visit: Visit, candidates: Sequence[User], open_counts: dict[int, int
     for person in chosen:
         why = []
         if person.id in teachers:
-            why.append("teacher")
+            why.append(_("teacher"))
         if language != "en" and language in person.spoken_languages:
-            why.append("speaks the family's language")
-        why.append(f"{open_counts.get(person.id, 0)} open")
+            why.append(_("speaks the family's language"))
+        why.append(_("%(num)d open", num=open_counts.get(person.id, 0)))
         reasons.append(f"{person.first_name} ({', '.join(why)})")
     return Suggestion(chosen, reasons)

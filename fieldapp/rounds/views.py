@@ -3,6 +3,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -18,6 +21,13 @@ from fieldapp.rounds.forms import RoundForm
 
 bp = Blueprint("rounds", __name__)
 
+# A round's kind of visits, as its list and board name them.
+VISIT_TYPES = {
+    VisitType.FIRST: _l("First visits"),
+    VisitType.SECOND: _l("Second visits"),
+    VisitType.FOLLOW_UP: _l("Follow-up visits"),
+}
+
 
 @bp.get("/schools/<int:school_id>/rounds")
 @policy.requires(policy.coordinate_school, school=School)
@@ -26,6 +36,7 @@ def index(school: School):
         "rounds/index.html",
         school=school,
         rounds=db.session.scalars(queries.rounds(school.id)).all(),
+        visit_types=VISIT_TYPES,
     )
 
 
@@ -35,7 +46,9 @@ def new(school: School):
     form = RoundForm()
     grades = sorted(db.session.scalars(queries.grades(school.id)), key=_grade_order)
     classes = db.session.scalars(queries.classes(school.id)).all()
-    form.grades.choices = [SelectChoice(g, "K" if g == "K" else f"Grade {g}") for g in grades]
+    form.grades.choices = [
+        SelectChoice(g, "K" if g == "K" else _("Grade %(grade)s", grade=g)) for g in grades
+    ]
     form.classes.choices = [SelectChoice(c.id, c.name) for c in classes]
     status = 200
     if form.validate_on_submit():
@@ -59,14 +72,29 @@ def new(school: School):
         else:
             db.session.commit()
             skipped = [
-                (result.skipped_do_not_contact, "asked not to be contacted"),
-                (result.skipped_already_visited, "already have a visit in this period"),
-                (result.skipped_no_family, "students have no family on record"),
+                _("%(num)d asked not to be contacted", num=result.skipped_do_not_contact)
+                if result.skipped_do_not_contact
+                else "",
+                _("%(num)d already have a visit in this period", num=result.skipped_already_visited)
+                if result.skipped_already_visited
+                else "",
+                _("%(num)d students have no family on record", num=result.skipped_no_family)
+                if result.skipped_no_family
+                else "",
             ]
-            said = "; ".join(f"{n} {why}" for n, why in skipped if n)
+            said = "; ".join(s for s in skipped if s)
+            made = result.made
             flash(
-                f"Round created with {result.made} visit{'s' if result.made != 1 else ''}"
-                f"{' — skipped: ' + said if said else ''}.",
+                ngettext(
+                    "Round created with %(num)d visit — skipped: %(skipped)s.",
+                    "Round created with %(num)d visits — skipped: %(skipped)s.",
+                    made,
+                    skipped=said,
+                )
+                if said
+                else ngettext(
+                    "Round created with %(num)d visit.", "Round created with %(num)d visits.", made
+                ),
                 "success",
             )
             return redirect_after_post(url_for("rounds.board", round_id=result.round.id))
@@ -127,6 +155,7 @@ def _board(round_: Round, status: int = 200, messages: list | None = None):
             key=_grade_order,
         ),
         languages=LANGUAGES,
+        visit_types=VISIT_TYPES,
         filters={
             "grade": grade,
             "class_id": class_id,
@@ -152,7 +181,7 @@ def assign(round: Round):
     versions = {i: parse_id(form.get(f"version-{i}")) for i in visit_ids}
     chosen = db.session.scalars(select(Visit).where(Visit.id.in_(visit_ids))).all()
     if not chosen:
-        return _board(round, 422, [("error", "Tick the visits to assign first.")])
+        return _board(round, 422, [("error", _("Tick the visits to assign first."))])
     if suggested:
         staff = services.staff_for(round, clock.today(ZoneInfo(round.school.timezone)))
         members = services.suggest(chosen[0], staff.assignable, staff.open_counts).people
@@ -168,7 +197,7 @@ def assign(round: Round):
     if any(m is None or m.id not in school_staff for m in members) or (
         interpreter is not None and interpreter.id not in school_staff
     ):
-        return _board(round, 422, [("error", "Choose two people from this school's staff.")])
+        return _board(round, 422, [("error", _("Choose two people from this school's staff."))])
     try:
         result = services.assign(
             round,
@@ -189,8 +218,12 @@ def assign(round: Round):
         messages.append(
             (
                 "success",
-                f"{len(result.assigned)} visit"
-                f"{'s' if len(result.assigned) != 1 else ''} assigned to {names}.",
+                ngettext(
+                    "%(num)d visit assigned to %(names)s.",
+                    "%(num)d visits assigned to %(names)s.",
+                    len(result.assigned),
+                    names=names,
+                ),
             )
         )
     if result.stale:
@@ -198,8 +231,11 @@ def assign(round: Round):
         messages.append(
             (
                 "warning",
-                f"Someone else changed {families} meanwhile; they were not "
-                "assigned. Look at them again below.",
+                _(
+                    "Someone else changed %(families)s meanwhile; they were not "
+                    "assigned. Look at them again below.",
+                    families=families,
+                ),
             )
         )
     if not is_partial_request():
@@ -214,5 +250,5 @@ def assign(round: Round):
 def close(round: Round):
     services.close_round(round, by=current_user)
     db.session.commit()
-    flash("The round is closed. Its visits stay on record.", "success")
+    flash(_("The round is closed. Its visits stay on record."), "success")
     return redirect_after_post(url_for("rounds.index", school_id=round.school_id))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, RadioField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange
@@ -12,25 +13,27 @@ class HoursRangeForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: nothing changes
 
-    start = DateField("From", validators=[sane_date, InputRequired("Choose the first day.")])
-    end = DateField("To", validators=[sane_date, InputRequired("Choose the last day.")])
+    start = DateField(
+        _l("From"), validators=[sane_date, InputRequired(_l("Choose the first day."))]
+    )
+    end = DateField(_l("To"), validators=[sane_date, InputRequired(_l("Choose the last day."))])
 
 
 class HoursSettingsForm(FlaskForm):
     mode = RadioField(
-        "Pay per",
+        _l("Pay per"),
         choices=[
-            SelectChoice(HoursMode.PER_VISIT.value, "Completed visit (fixed hours)"),
-            SelectChoice(HoursMode.MINUTES.value, "Minutes the team recorded"),
+            SelectChoice(HoursMode.PER_VISIT.value, _l("Completed visit (fixed hours)")),
+            SelectChoice(HoursMode.MINUTES.value, _l("Minutes the team recorded")),
         ],
-        validators=[InputRequired()],
+        validators=[InputRequired(_l("Choose how visits are paid."))],
     )
     hours_per_visit = DecimalField(
-        "Hours per completed visit",
+        _l("Hours per completed visit"),
         places=2,
         validators=[
-            InputRequired("Enter the hours paid per visit."),
+            InputRequired(_l("Enter the hours paid per visit.")),
             finite,
-            NumberRange(0, 24, "Enter between 0 and 24 hours."),
+            NumberRange(0, 24, _l("Enter between 0 and 24 hours.")),
         ],
     )

@@ -4,11 +4,13 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
+from fieldapp.formatting import format_date
 from fieldapp.models import HoursMode, School, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.rounds import queries as round_queries
@@ -86,7 +88,7 @@ def _period(school: School) -> tuple[date, date, HoursRangeForm]:
     if asked and form.validate():
         if form.start.data <= form.end.data:
             return form.start.data, form.end.data, form
-        form.end.errors.append("The period must end after it starts.")
+        form.end.errors.append(_("The period must end after it starts."))
     start = clock.today(ZoneInfo(school.timezone)).replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     if not form.errors:
@@ -116,7 +118,7 @@ def hours(school: School):
 @bp.get("/<int:school_id>/hours.csv")
 @policy.requires(policy.coordinate_school, fresh=True, school=School)
 def hours_csv(school: School):
-    start, end, _ = _period(school)
+    start, end, _form = _period(school)
     audit.record(
         "hours.download",
         actor=current_user,
@@ -129,13 +131,13 @@ def hours_csv(school: School):
     rows = db.session.execute(queries.hours_by_person(school.id, start, end))
     return csv_response(
         [
-            "Name",
-            "Email",
-            "Staff id",
-            "Completed visits",
-            "Visitor hours",
-            "Interpreter hours",
-            "Not yet exported",
+            _("Name"),
+            _("Email"),
+            _("Staff id"),
+            _("Completed visits"),
+            _("Visitor hours"),
+            _("Interpreter hours"),
+            _("Not yet exported"),
         ],
         (
             [
@@ -156,13 +158,20 @@ def hours_csv(school: School):
 @bp.post("/<int:school_id>/hours/export")
 @policy.requires(policy.coordinate_school, school=School)
 def mark_exported(school: School):
-    start, end, _ = _period(school)
+    start, end, _form = _period(school)
     export = services.mark_exported(school, start, end, by=current_user)
     db.session.commit()
     if export is None:
-        flash("Nothing new to export in that period: it was exported before.", "warning")
+        flash(_("Nothing new to export in that period: it was exported before."), "warning")
     else:
-        flash(f"Hours from {start:%d %b} to {end:%d %b %Y} are marked as exported.", "success")
+        flash(
+            _(
+                "Hours from %(start)s to %(end)s are marked as exported.",
+                start=format_date(start),
+                end=format_date(end),
+            ),
+            "success",
+        )
     return redirect_after_post(
         url_for("schools.hours", school_id=school.id, start=start.isoformat(), end=end.isoformat())
     )
@@ -180,7 +189,7 @@ def pay_settings(school: School):
             by=current_user,
         )
         db.session.commit()
-        flash("Pay settings saved. They apply to visits completed from now on.", "success")
+        flash(_("Pay settings saved. They apply to visits completed from now on."), "success")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect_after_post(url_for("schools.hours", school_id=school.id))

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from fieldapp import audit, clock, rules
@@ -96,7 +98,7 @@ def create_session(
     by: User,
 ) -> TrainingSession:
     if ends_at <= starts_at:
-        raise TrainingError("The session must end after it starts.", field="end_time")
+        raise TrainingError(_("The session must end after it starts."), field="end_time")
     session = TrainingSession(
         title=title,
         kind=kind,
@@ -129,7 +131,10 @@ def set_present(session: TrainingSession, person: User, present: bool, *, by: Us
     elif not present and existing is not None:
         if _completion_of(session, person) is not None:
             raise TrainingError(
-                f"{person.name} has completed this session; take the completion back first."
+                _(
+                    "%(name)s has completed this session; take the completion back first.",
+                    name=person.name,
+                )
             )
         db.session.delete(existing)
     db.session.flush()
@@ -151,7 +156,10 @@ def complete(session: TrainingSession, people: Sequence[User], *, by: User) -> i
     absent = [p.name for p in people if p.id not in present]
     if absent:
         raise TrainingError(
-            "Only people marked present can complete the session: " + ", ".join(absent) + "."
+            _(
+                "Only people marked present can complete the session: %(names)s.",
+                names=", ".join(absent),
+            )
         )
     completed_on = session.starts_at.date()
     made = 0
@@ -215,7 +223,7 @@ def parse_sign_in_sheet(data: bytes) -> list[tuple[int, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TrainingError(
-            "The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.", field="file"
+            _("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again."), field="file"
         ) from exc
     rows = []
     reader = csv.reader(io.StringIO(text))
@@ -230,16 +238,24 @@ def parse_sign_in_sheet(data: bytes) -> list[tuple[int, str]]:
             rows.append((number, cells[0][:254]))
             if len(rows) > MAX_SHEET_ROWS:
                 raise TrainingError(
-                    f"The file has more than {MAX_SHEET_ROWS:,} rows: a sign-in "
-                    "sheet is one session's people.",
+                    _(
+                        "The file has more than %(num)s rows: a sign-in sheet is one session's "
+                        "people.",
+                        num=format_decimal(MAX_SHEET_ROWS),
+                    ),
                     field="file",
                 )
     except csv.Error as exc:
         raise TrainingError(
-            f"The file is not a readable CSV (line {reader.line_num}): {exc}.", field="file"
+            _(
+                "The file is not a readable CSV (line %(line)d): %(error)s.",
+                line=reader.line_num,
+                error=exc,
+            ),
+            field="file",
         ) from exc
     if not rows:
-        raise TrainingError("The file has no rows to import.", field="file")
+        raise TrainingError(_("The file has no rows to import."), field="file")
     return rows
 
 
@@ -262,16 +278,16 @@ def import_attendance(
         line = ImportLine(number, value)
         result.lines.append(line)
         if "@" in value and not EMAIL.match(value):
-            line.error = "This is not a valid email address."
+            line.error = _("This is not a valid email address.")
             continue
         person = by_key.get(value.lower()) or by_key.get(value)
         if person is None:
-            line.error = "No staff account has this email or staff id."
+            line.error = _("No staff account has this email or staff id.")
         elif not person.active:
-            line.error = f"{person.name}'s account is disabled."
+            line.error = _("%(name)s’s account is disabled.", name=person.name)
         elif person.id in seen:
             line.person = person
-            line.notice = f"Same person as line {seen[person.id]}; counted once."
+            line.notice = _("Same person as line %(line)d; counted once.", line=seen[person.id])
         else:
             line.person = person
             seen[person.id] = number

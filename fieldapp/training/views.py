@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -15,7 +17,7 @@ from fieldapp.paging import RowsPage, page_number
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import TrainingStatus
 from fieldapp.training import queries, services
-from fieldapp.training.forms import ImportForm, SessionForm, ValidityForm
+from fieldapp.training.forms import TRAINING_KINDS, ImportForm, SessionForm, ValidityForm
 
 ROSTER_PER_PAGE = 100
 PAST_PER_PAGE = 20
@@ -41,7 +43,11 @@ def home():
         error_out=False,
     )
     return render(
-        "training/home.html", upcoming=upcoming, past=past, valid_months=services.valid_months()
+        "training/home.html",
+        upcoming=upcoming,
+        past=past,
+        valid_months=services.valid_months(),
+        kinds=TRAINING_KINDS,
     )
 
 
@@ -75,7 +81,7 @@ def new_session():
             status = 422
         else:
             db.session.commit()
-            flash("Session created. Mark attendance on the day.", "success")
+            flash(_("Session created. Mark attendance on the day."), "success")
             return redirect_after_post(url_for("training.session", session_id=session.id))
     elif form.is_submitted():
         status = 422
@@ -102,6 +108,7 @@ def _session_page(session: TrainingSession, status: int = 200, **extra):
         statuses=services.statuses(roster, clock.today(zone())),
         results=extra.pop("results", []),
         query=request.args.get("q", ""),
+        kinds=TRAINING_KINDS,
         **extra,
     )
 
@@ -158,7 +165,7 @@ def complete(session: TrainingSession):
     ids = parse_ids(request.form.getlist("people"))
     people = db.session.scalars(db.select(User).where(User.id.in_(ids))).all() if ids else []
     if not people:
-        flash("Tick the people who attended the whole session.", "error")
+        flash(_("Tick the people who attended the whole session."), "error")
         return redirect_after_post(url_for("training.session", session_id=session.id))
     try:
         made = services.complete(session, people, by=current_user)
@@ -168,8 +175,11 @@ def complete(session: TrainingSession):
     else:
         db.session.commit()
         flash(
-            f"Training completed for {made} {'person' if made == 1 else 'people'}. "
-            "They can be assigned to visits now.",
+            ngettext(
+                "Training completed for %(num)d person. They can be assigned to visits now.",
+                "Training completed for %(num)d people. They can be assigned to visits now.",
+                made,
+            ),
             "success",
         )
     return redirect_after_post(url_for("training.session", session_id=session.id))
@@ -212,7 +222,7 @@ def settings():
     if form.validate_on_submit():
         services.set_valid_months(form.months.data, by=current_user)
         db.session.commit()
-        flash("Saved. New completions use this validity.", "success")
+        flash(_("Saved. New completions use this validity."), "success")
         return redirect_after_post(url_for("training.home"))
     return render("training/settings.html", form=form, status=422 if form.errors else 200)
 
@@ -267,7 +277,7 @@ def _roster_row(school, person, status: str, until):
 @bp.get("/roster.csv")
 @policy.requires(policy.view_trained_roster, fresh=True)
 def roster_csv():
-    _, _, wanted, shown = _roster_filters(policy.roster_school_ids(current_user))
+    _schools, _chosen, wanted, shown = _roster_filters(policy.roster_school_ids(current_user))
     rows = [
         _roster_row(*row)
         for row in db.session.execute(queries.roster(shown, clock.today(zone()), wanted))
@@ -275,7 +285,7 @@ def roster_csv():
     audit.record("training.roster_download", actor=current_user, rows=len(rows))
     db.session.commit()
     return csv_response(
-        ["School", "Name", "Email", "Staff id", "Training status", "Valid until"],
+        [_("School"), _("Name"), _("Email"), _("Staff id"), _("Training status"), _("Valid until")],
         (
             [
                 school.name,
@@ -312,6 +322,7 @@ def mine():
         until=until,
         completions=completions,
         upcoming=sorted(upcoming, key=lambda s: s.starts_at),
+        kinds=TRAINING_KINDS,
     )
 
 
