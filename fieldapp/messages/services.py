@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from fieldapp import audit, rules
 from fieldapp.extensions import db
-from fieldapp.formatting import LANGUAGES, format_when, local
+from fieldapp.formatting import LANGUAGES, WHEN_PATTERNS, local
 from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
 from fieldapp.messages import queries
 from fieldapp.models import (
@@ -119,13 +119,22 @@ def time_phrase(start: datetime | None, tz_name: str, code: str) -> str:
     if code in LOCALES:
         if start is None:
             return _("at a time that suits you")
-        return _("on %(when)s", when=format_when(start, tz_name))
-    if start is None:
-        return ""
+        return _("on %(when)s", when=day_and_time(start, tz_name, code))
+    return day_and_time(start, tz_name, code) if start is not None else ""
+
+
+def day_and_time(start: datetime, tz_name: str, code: str) -> str:
+    """As the app writes it ("Tue 1 Dec, 4:30 pm", "mar 1 dic, 16:30"), in ``code`` whether or
+    not a request is being served (``format_when`` follows the request's language)."""
     try:
-        return format_datetime(local(start, tz_name), "EEE d MMM, HH:mm", locale=Locale.parse(code))
+        locale = Locale.parse(code)
     except (UnknownLocaleError, ValueError):
-        return format_when(start, tz_name)
+        locale, code = Locale.parse(DEFAULT_LOCALE), DEFAULT_LOCALE
+    pattern = WHEN_PATTERNS.get(code, "EEE d MMM, HH:mm")
+    text = format_datetime(local(start, tz_name), pattern, locale=locale)
+    if code == "en":
+        text = text.replace("AM", "am").replace("PM", "pm")
+    return text.replace(".", "")  # CLDR's Spanish abbreviations end with a dot: "dic."
 
 
 def values_for(visit: Visit, sender: User | None, code: str) -> dict[str, str]:
