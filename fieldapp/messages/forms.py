@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from fieldapp.messages.services import MAX_LENGTH, normalize
 
@@ -13,7 +13,7 @@ class MessageTextForm(FlaskForm):
         _l("Text"),
         filters=[normalize],
         validators=[
-            InputRequired(_l("Write the text, or reset it to the default.")),
+            DataRequired(_l("Write the text, or reset it to the default.")),
             Length(
                 max=MAX_LENGTH,
                 message=_l(

@@ -88,7 +88,9 @@ def placeholders_in(body: str) -> list[str]:
 
 
 def unknown_placeholders(body: str) -> list[str]:
-    return [name for name in placeholders_in(body) if name not in PLACEHOLDERS]
+    """What looks like a placeholder but is none of ours: a typo, "{0}", "{visit.school}"."""
+    found = re.findall(r"\{([^{}\n]{1,40})\}", body)
+    return [name for name in dict.fromkeys(found) if name not in PLACEHOLDERS]
 
 
 def fill(body: str, values: Mapping[str, str]) -> str:
