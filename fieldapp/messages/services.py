@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
@@ -155,10 +155,9 @@ def values_for(visit: Visit, sender: User | None, code: str) -> dict[str, str]:
 
 
 def sample_values(school: School, code: str) -> dict[str, str]:
-    """What a preview fills in: made-up names, a time next week at the school."""
-    from datetime import timedelta
-
-    start = utcnow().replace(minute=30, second=0, microsecond=0) + timedelta(days=7)
+    """What a preview fills in: made-up names, 4:30 pm a week from today at the school."""
+    here = local(utcnow(), school.timezone) + timedelta(days=7)
+    start = here.replace(hour=16, minute=30, second=0, microsecond=0)
     return {
         "family": _("Garcia family"),
         "students": names_list(["Sofia", "Mateo"], code),
