@@ -59,6 +59,7 @@ def _kind_and_language(school: School, kind: str, language: str) -> MessageKind:
 
 def _editor(school, kind, code, form, unknown=(), status=200):
     body, stored = services.current_text(school.id, kind, code)
+    form.body.render_kw = {"lang": code}  # the text is in its language, not the page's
     return render(
         "messages/edit.html",
         status=status,

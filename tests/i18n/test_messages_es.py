@@ -6,9 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from babel.messages.pofile import read_po
 
+from fieldapp.i18n import TRANSLATIONS
 from fieldapp.models import Role
 from tests.factories import make_family, make_school, make_user, make_visit
+from tests.test_spanish_pages import (
+    ENGLISH,
+    WORD,
+    Texts,
+    english_messages,
+    stored_texts,
+    without_data,
+)
 
 ES = {"Accept-Language": "es"}
 
@@ -126,3 +136,78 @@ def test_form_errors_in_spanish(world, client, login):
     assert "is not a placeholder" not in html
     saved = client.post(url, data={"body": "Hola {visitors}"}, headers=ES, follow_redirects=True)
     assert "Guardado. Los visitantes ahora envían este texto." in saved.get_data(as_text=True)
+
+
+# ---- the crawl of tests/test_spanish_pages.py, over these pages -------------------------------
+# What is written in a stated language (lang="…": the family's text, a school's text in English)
+# and placeholder names (translate="no") are content, not the interface: they are left out.
+# Only <main> is read: the header and the navigation are other areas' strings.
+
+
+class MainTexts(Texts):
+    def __init__(self) -> None:
+        super().__init__()
+        self._in_main = False
+        self._stated: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "main":
+            self._in_main = True
+        stated = tag != "html" and ("lang" in found or found.get("translate") == "no")
+        if self._stated or stated:
+            self._stated.append(tag)
+            return
+        if self._in_main:
+            super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if self._stated:
+            if tag == self._stated[-1]:
+                self._stated.pop()
+            return
+        if tag == "main":
+            self._in_main = False
+        super().handle_endtag(tag)
+
+    def handle_data(self, data):
+        if self._in_main and not self._stated:
+            super().handle_data(data)
+
+
+def _texts(html: str) -> list[str]:
+    parser = MainTexts()
+    parser.feed(html)
+    return parser.texts
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("visitor", "/visits/{es}/invitation"),
+        ("visitor", "/visits/{en}/invitation"),
+        ("visitor", "/visits/{vi}/invitation"),
+        ("coordinator", "/schools/{school}/messages"),
+        ("coordinator", "/schools/{school}/messages/invitation/es"),
+        ("coordinator", "/schools/{school}/messages/invitation/en"),
+        ("coordinator", "/schools/{school}/messages/invitation/vi"),
+    ],
+)
+def test_no_english_left_on_the_spanish_pages(world, db, client, login, role, path):
+    school, visitor, coordinator, visits = world
+    login(visitor if role == "visitor" else coordinator)
+    url = path.format(school=school.id, **{code: v.id for code, v in visits.items()})
+    spanish, english = _page(client, url), client.get(url).get_data(as_text=True)
+    with (TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        messages = english_messages(read_po(f, locale="es"))
+    es_texts, en_texts = _texts(spanish), set(_texts(english))
+    assert len(es_texts) >= 8  # the page itself was read
+    shown = "\n".join(es_texts)
+    assert not sorted(m for m in messages if m in shown and len(m) > 12)
+    data = stored_texts(db)
+    untranslated = [
+        t
+        for t in es_texts
+        if t in en_texts and {w.lower() for w in WORD.findall(without_data(t, data))} & ENGLISH
+    ]
+    assert not untranslated
