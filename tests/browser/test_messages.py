@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Family, TeamMember, User, Visit, VisitStatus
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import PHONE, save_screenshot
+from tests.browser.test_accessibility import DESKTOP, axe_problems, new_context
+from tests.browser.test_accessibility import sign_in as axe_sign_in
 
 
 def _spanish_visit():
@@ -70,3 +73,28 @@ def test_the_coordinator_words_the_schools_text(page, live_server, sign_in):
     save_screenshot(page, "messages-editor-390x844")
     page.get_by_role("button", name="Reset to the default").click()
     expect(page.get_by_text("Back to the default text.")).to_be_visible()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-ES"])
+def test_the_messages_pages_have_no_serious_accessibility_problem(browser, live_server, locale):
+    visit_id, school_id = live_server.query(_spanish_visit)
+    pages = {
+        "visitor1@demo.test": [f"/visits/{visit_id}/invitation"],
+        "coordinator@demo.test": [
+            f"/schools/{school_id}/messages",
+            f"/schools/{school_id}/messages/invitation/es",
+        ],
+    }
+    problems = {}
+    for email, urls in pages.items():
+        context = new_context(browser, locale)
+        page = context.new_page()
+        axe_sign_in(page, live_server.url, email)
+        for url in urls:
+            assert page.goto(f"{live_server.url}{url}").ok
+            for size in (PHONE, DESKTOP):
+                page.set_viewport_size(size)
+                if found := axe_problems(page):
+                    problems[f"{url} at {size['width']}px"] = found
+        context.close()
+    assert not problems, problems
