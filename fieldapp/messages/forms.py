@@ -10,7 +10,7 @@ from fieldapp.messages.services import MAX_LENGTH, normalize
 
 class MessageTextForm(FlaskForm):
     body = TextAreaField(
-        _l("Text"),
+        _l("Text of the message"),
         filters=[normalize],
         validators=[
             DataRequired(_l("Write the text, or reset it to the default.")),

@@ -61,7 +61,7 @@ def test_the_coordinator_words_the_schools_text(page, live_server, sign_in):
     page.get_by_role("link", name="Messages to families").click()
     page.get_by_role("link", name="Edit this text").nth(1).click()  # English, Spanish, …
     expect(page.get_by_role("heading", level=1)).to_have_text("Invitation to a visit: Spanish")
-    body = page.get_by_label("Text", exact=True)
+    body = page.get_by_label("Text of the message")
     body.fill("Hola, somos {visitors}. ¿Le viene bien {tiempo}?")
     page.get_by_role("button", name="Save the text").click()
     expect(page.get_by_text("{tiempo} is not a placeholder this text can use")).to_be_visible()
