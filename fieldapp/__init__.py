@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.errors import bp as health_bp
     from fieldapp.families.views import bp as families_bp
+    from fieldapp.messages.views import bp as messages_bp
     from fieldapp.privacy.views import bp as privacy_bp
     from fieldapp.reports.views import bp as reports_bp
     from fieldapp.rounds.views import bp as rounds_bp
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp, url_prefix="/visits")
     app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(families_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(schools_bp, url_prefix="/schools")
     app.register_blueprint(training_bp, url_prefix="/training")

@@ -238,14 +238,14 @@
     document.documentElement.dataset.warm = "done";
   }
 
-  // ---- copying a link shown once (the calendar feed's) -----------------------------------
+  // ---- copying a link or a text (the calendar feed's, an invitation) -----------------------
   document.addEventListener("click", async (e) => {
     const b = e.target.closest && e.target.closest("button[data-copy]");
     if (!b) return;
     const field = document.getElementById(b.dataset.copy);
     try {
       await navigator.clipboard.writeText(field.value);
-      b.textContent = "Copied";
+      b.textContent = b.dataset.copied || "Copied";
     } catch (err) { field.select(); } // then the phone's own Copy
   });
 

@@ -261,6 +261,50 @@ MATRIX = [
         "/schools/{school_b}/",
         {"coordinator": 404, "other_coordinator": 200},
     ),
+    # Messages to families: the invitation for the visit's team and its school's coordinators;
+    # the school's texts for its coordinators.
+    (
+        "messages.invitation",
+        "GET",
+        "/visits/{visit_a}/invitation",
+        {"visitor": 200, "other_visitor": 404, "coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "messages.invitation",
+        "GET",
+        "/visits/{visit_b}/invitation",
+        {"visitor": 404, "other_visitor": 404, "coordinator": 404, "other_coordinator": 200},
+    ),
+    (
+        "messages.index",
+        "GET",
+        "/schools/{school_a}/messages",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "messages.edit",
+        "GET",
+        "/schools/{school_a}/messages/invitation/es",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "messages.edit",
+        "GET",
+        "/schools/{school_a}/messages/nonsense/es",
+        {"coordinator": 404, "other_coordinator": 404},
+    ),
+    (
+        "messages.edit",
+        "POST",
+        "/schools/{school_a}/messages/invitation/es",
+        {"coordinator": 422, "other_coordinator": 404},
+    ),
+    (
+        "messages.reset",
+        "POST",
+        "/schools/{school_a}/messages/invitation/es/reset",
+        {"coordinator": 303, "other_coordinator": 404},
+    ),
     ("training.home", "GET", "/training/", {"trainer": 200}),
     (
         "rounds.index",

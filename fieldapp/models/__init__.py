@@ -3,6 +3,7 @@
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.base import utcnow
 from fieldapp.models.families import ContactMethod, Enrollment, Family, Guardian, Student
+from fieldapp.models.messages import MessageKind, MessageTemplate
 from fieldapp.models.people import (
     ClassTeacher,
     HoursMode,
@@ -63,6 +64,8 @@ __all__ = [
     "HoursExport",
     "HoursMode",
     "LoginThrottle",
+    "MessageKind",
+    "MessageTemplate",
     "PasswordResetToken",
     "PrivateNote",
     "Reflection",
