@@ -162,28 +162,44 @@ ENGLISH = set(
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
 class Texts(HTMLParser):
-    """The texts a person sees or hears, in page order."""
+    """The texts a person sees or hears, in page order. Skipped: scripts, and content stated to
+    be in its own language (a ``lang`` attribute below <html>, or ``translate="no"``), such as
+    a family's message in their language or a placeholder's name."""
 
     def __init__(self) -> None:
         super().__init__()
         self.texts: list[str] = []
-        self._skip = 0
+        self._open: list[tuple[str, bool]] = []  # (tag, skipped) for each open element
+
+    @property
+    def _skipping(self) -> bool:
+        return any(skipped for _, skipped in self._open)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "template"):
-            self._skip += 1
-        for name, value in attrs:
-            if value and (name in ATTRIBUTES or (name == "value" and tag == "button")):
-                self.texts.append(value.strip())
+        found = dict(attrs)
+        skipped = tag in ("script", "style", "template") or (
+            tag != "html" and ("lang" in found or found.get("translate") == "no")
+        )
+        if not self._skipping and not skipped:
+            for name, value in attrs:
+                if value and (name in ATTRIBUTES or (name == "value" and tag == "button")):
+                    self.texts.append(value.strip())
+        if tag not in VOID:
+            self._open.append((tag, skipped))
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template") and self._skip:
-            self._skip -= 1
+        for i in range(len(self._open) - 1, -1, -1):  # close it, and what was left open in it
+            if self._open[i][0] == tag:
+                del self._open[i:]
+                break
 
     def handle_data(self, data):
         text = " ".join(data.split())
-        if text and not self._skip:
+        if text and not self._skipping:
             self.texts.append(text)
 
 
