@@ -51,6 +51,7 @@ PAGES = {
         "/families/{family}",
         "/training/me",
         "/account",
+        "/visits/{visit}/invitation",
     ],
     "coordinator@demo.test": [
         "/schools/{school}/",
@@ -61,6 +62,7 @@ PAGES = {
         "/families/{family}",
         "/training/roster",
         "/reports/",
+        "/schools/{school}/messages",
     ],
     "trainer@demo.test": [
         "/training/",
