@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -448,8 +449,10 @@ def turn_off():
     if feeds.turn_off(current_user, now=clock.now()):
         db.session.commit()
         flash(
-            "Your calendar feed is off: its link no longer works. Remove the calendar from "
-            "your phone too, or it keeps showing the visits it already has.",
+            _(
+                "Your calendar feed is off: its link no longer works. Remove the calendar from "
+                "your phone too, or it keeps showing the visits it already has."
+            ),
             "success",
         )
     return redirect_after_post(url_for("auth.account", _anchor="calendar-feed"))
