@@ -12,6 +12,7 @@ from fieldapp.models.people import (
     SchoolClass,
     User,
 )
+from fieldapp.models.roster import ImportStatus, RosterImport
 from fieldapp.models.security import LoginThrottle, PasswordResetToken, UserSession
 from fieldapp.models.training import (
     Attendance,
@@ -56,6 +57,7 @@ __all__ = [
     "HoursEntry",
     "HoursExport",
     "HoursMode",
+    "ImportStatus",
     "LoginThrottle",
     "PasswordResetToken",
     "PrivateNote",
@@ -63,6 +65,7 @@ __all__ = [
     "ReflectionDraft",
     "Role",
     "RoleAssignment",
+    "RosterImport",
     "Round",
     "RoundScope",
     "School",

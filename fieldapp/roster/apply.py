@@ -1,0 +1,107 @@
+"""Writing a plan: bulk INSERTs and UPDATEs by primary key, in the order the foreign keys need,
+inside the caller's transaction (the caller commits once: all or nothing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+
+from fieldapp.extensions import db
+from fieldapp.models import (
+    ClassTeacher,
+    Enrollment,
+    Family,
+    Guardian,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolClass,
+    Student,
+    User,
+)
+from fieldapp.roster.plan import New, Plan, chunks
+
+MODELS = {"school": School, "user": User, "class": SchoolClass, "student": Student}
+
+
+class Refs:
+    """Ids of the rows inserted so far, for the ``New`` references of the rows after them."""
+
+    def __init__(self) -> None:
+        self.ids: dict[New, int] = {}
+
+    def load(self, kind: str, rows: list[dict]) -> None:
+        model = MODELS[kind]
+        for batch in chunks([r["sourced_id"] for r in rows]):
+            for sid, id_ in db.session.execute(
+                select(model.sourced_id, model.id).where(model.sourced_id.in_(batch))
+            ):
+                self.ids[New(kind, sid)] = id_
+
+    def resolve(self, rows: list[dict]) -> list[dict]:
+        return [{k: self.ids[v] if isinstance(v, New) else v for k, v in r.items()} for r in rows]
+
+
+def _insert(model: Any, rows: list[dict]) -> None:
+    for batch in chunks(rows, 2000):
+        db.session.execute(insert(model), batch)
+
+
+def _update(model: Any, rows: list[dict]) -> None:
+    merged: dict[int, dict] = {}
+    for row in rows:  # one student may be updated twice (its fields, then its family)
+        merged.setdefault(row["id"], {}).update(row)
+    by_keys: dict[tuple, list[dict]] = {}
+    for row in merged.values():
+        by_keys.setdefault(tuple(sorted(row)), []).append(row)
+    for group in by_keys.values():
+        for batch in chunks(group, 2000):
+            db.session.execute(update(model), batch)
+
+
+def apply_plan(plan: Plan) -> None:
+    ops, refs = plan.ops, Refs()
+    ins, upd, dels = ops.inserts, ops.updates, ops.deletes
+
+    _insert(School, ins["schools"])
+    refs.load("school", ins["schools"])
+    _update(School, upd["schools"])
+
+    _insert(User, ins["users"])
+    refs.load("user", ins["users"])
+    _update(User, upd["users"])
+    roles = {(r["user_id"], r["school_id"]): r for r in refs.resolve(ins["roles"])}
+    _insert(RoleAssignment, [{**r, "role": Role.VISITOR} for r in roles.values()])
+
+    _insert(SchoolClass, refs.resolve(ins["classes"]))
+    refs.load("class", ins["classes"])
+    _update(SchoolClass, refs.resolve(upd["classes"]))
+    for batch in chunks(dels["class_teachers"]):
+        db.session.execute(
+            delete(ClassTeacher).where(
+                tuple_(ClassTeacher.class_id, ClassTeacher.user_id).in_(batch)
+            )
+        )
+    _insert(ClassTeacher, refs.resolve(ins["class_teachers"]))
+
+    families = ins["families"]
+    for batch in chunks(families, 2000):
+        ids = db.session.scalars(
+            insert(Family).returning(Family.id, sort_by_parameter_order=True),
+            [{k: v for k, v in f.items() if k != "key"} for f in batch],
+        ).all()
+        refs.ids.update({f["key"]: id_ for f, id_ in zip(batch, ids, strict=True)})
+    _update(Family, upd["families"])
+    _insert(Guardian, refs.resolve(ins["guardians"]))
+    _update(Guardian, upd["guardians"])
+
+    _insert(Student, refs.resolve(ins["students"]))
+    refs.load("student", ins["students"])
+    _update(Student, refs.resolve(upd["students"]))
+    for batch in chunks(dels["enrollments"]):
+        db.session.execute(
+            delete(Enrollment).where(tuple_(Enrollment.student_id, Enrollment.class_id).in_(batch))
+        )
+    _insert(Enrollment, refs.resolve(ins["enrollments"]))
+    db.session.flush()
