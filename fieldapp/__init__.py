@@ -102,6 +102,8 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from fieldapp.cli import register
     from fieldapp.privacy import cli as privacy_cli
+    from fieldapp.roster import cli as roster_cli
 
     register(app)
     privacy_cli.register(app)
+    roster_cli.register(app)

@@ -197,6 +197,8 @@ def read_upload(filename: str, data: bytes) -> dict[str, str]:
                 "The zip file is damaged or uses a compression we cannot read."
             ) from exc
     name = Path(filename or "upload.csv").name
+    if name.lower().endswith(".zip"):
+        raise UploadError(f"{name} is not a readable zip file.")
     if not name.lower().endswith(".csv"):
         if b"\x00" in data[:4096]:
             raise UploadError("Upload a OneRoster zip or a CSV file.")

@@ -261,6 +261,8 @@ class Planner:
 
     def first_school(self, person: PersonRow) -> int | New | None:
         """A person's school: the first of their orgs that is a school."""
+        if self.roster.school_key == "code":
+            return self.school_of(person.org_ids[0], person.where, person.name)
         known = [o for o in person.org_ids if o in self.roster.schools or o in self.by_key]
         if not known:
             self.plan.error(

@@ -162,3 +162,85 @@ def test_a_school_made_by_hand_is_taken_over_by_its_code(db):
     assert school.sourced_id == "ORG-LIN" and school.name == "Lincoln Elementary"
     assert count(db, Student, Student.school_id == school.id) == 3
     assert coordinator.sourced_id is None
+
+
+def _template(db, text: str, school=None, dry_run=False):
+    plan = services.run({"roster.csv": text}, school=school, dry_run=dry_run, by=None)
+    db.session.commit()
+    return plan
+
+
+def test_the_csv_template_imports_with_the_same_guarantees(db):
+    school = make_school(code="LIN")
+    db.session.commit()
+    text = (DATA / "template.csv").read_text()
+    plan = _template(db, text)
+    assert plan.errors == [] and plan.format == "CSV template"
+    counts = plan.counts()
+    assert counts["students"]["created"] == 4
+    assert counts["families"]["created"] == 3  # Lopez (two siblings), Nguyen, Okafor
+    assert counts["guardians"]["created"] == 3
+    ana = db.session.scalar(select(Student).where(Student.sis_id == "10234"))
+    luis = db.session.scalar(select(Student).where(Student.sis_id == "10235"))
+    assert ana.school_id == school.id and ana.family_id == luis.family_id
+    assert ana.family.home_language == "es" and ana.family.address_line1 == "12 Oak St"
+    sam = db.session.scalar(select(Student).where(Student.sis_id == "10250"))
+    assert sam.grade == "2" and sam.family.placeholder
+    # Again: nothing. Then a changed grade and a student gone.
+    assert all(c == ZERO for c in _template(db, text).counts().values())
+    lines = text.splitlines()
+    lines[1] = lines[1].replace(",3,LIN,", ",4,LIN,")
+    changed = _template(db, "\n".join(lines[:-1]) + "\n").counts()
+    assert changed["students"] == {"created": 0, "updated": 1, "deactivated": 1}
+
+
+def test_template_errors_and_refusals_by_line(db):
+    make_school(code="LIN")
+    other = make_school(code="WAS")
+    db.session.commit()
+    text = (
+        "student_id,first_name,last_name,grade,school_code,guardian1_name,guardian1_email\n"
+        "1,Ana,Lopez,3,LIN,,\n"
+        "2,,Lopez,3,LIN,,\n"
+        "3,Sam,Okafor,3,NOPE,,\n"
+        "4,Lena,Park,3,WAS,,\n"
+        "1,Ana,Lopez,3,LIN,,\n"
+        "5,Mia,Lopez,3,LIN,Rosa,not-an-email\n"
+    )
+    plan = _template(db, text)
+    errors = {(e.line, e.message) for e in plan.errors}
+    assert (3, "Empty: first_name.") in errors
+    assert (4, "No school has the code NOPE.") in errors
+    assert (6, "student 1 of LIN is already on line 2.") in errors
+    assert (7, "guardian1_email is not an email address.") in errors
+    assert count(db, Student) == 0
+    lincoln = db.session.scalar(select(School).where(School.code == "LIN"))
+    header = text.splitlines()[0]
+    plan = _template(db, f"{header}\n1,Ana,Lopez,3,LIN,,\n4,Lena,Park,3,WAS,,\n", school=lincoln)
+    assert plan.errors == [] and plan.counts()["students"]["created"] == 1
+    assert [(r.line, r.reason) for r in plan.refused] == [
+        (3, f"Lena Park: {other.name} is not your school.")
+    ]
+
+
+def test_an_upload_that_is_no_roster_is_refused_clearly():
+    from fieldapp.roster.parse import UploadError, parse, read_upload
+
+    with pytest.raises(UploadError, match="empty"):
+        read_upload("x.zip", b"")
+    with pytest.raises(UploadError, match="neither a OneRoster set"):
+        parse(read_upload("x.csv", b"name,age\nA,3\n"))
+    with pytest.raises(UploadError, match="Upload a OneRoster zip"):
+        read_upload("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    broken_zip = b"PK\x03\x04" + b"\x00" * 40
+    with pytest.raises(UploadError, match="not a readable zip"):
+        read_upload("roster.zip", broken_zip)
+    with pytest.raises(UploadError, match="not UTF-8"):
+        read_upload("roster.csv", "student_id,é\n".encode("latin-1"))
+    with pytest.raises(UploadError, match="No users.csv"):
+        parse({"a.csv": "x\n", "b.csv": "y\n"})
+    errors = parse({"orgs.csv": "sourcedId,name\n1,A\n"}).errors
+    assert [(e.file, e.line, e.message) for e in errors] == [
+        ("orgs.csv", 1, "Missing column: type."),
+        ("users.csv", 0, "The set has no users.csv."),
+    ]
