@@ -118,7 +118,7 @@ class Plan:
             "rows": self.rows,
             "counts": self.counts(),
             "refused_total": len(self.refused),
-            "items": {
+            "examples": {
                 k: {a: [[c.label, c.detail] for c in v[:limit]] for a, v in acts.items()}
                 for k, acts in self.changes.items()
             },
