@@ -46,7 +46,7 @@ KIND_LABELS = {
     "classes": "Classes",
     "teachers_of_record": "Teachers of record",
     "students": "Students",
-    "enrollments": "Class enrolments",
+    "enrollments": "Class enrollments",
     "families": "Families",
     "guardians": "Guardians",
 }

@@ -95,6 +95,7 @@ def detail(job: RosterImport):
         result=result,
         kinds=KIND_LABELS,
         actions=ACTIONS,
+        action_labels={"created": "New", "updated": "Updated", "deactivated": "Made inactive"},
         can_apply=job.status == ImportStatus.PLANNED and job.dry_run,
     )
 
