@@ -39,8 +39,15 @@ class Refs:
             ):
                 self.ids[New(kind, sid)] = id_
 
-    def resolve(self, rows: list[dict]) -> list[dict]:
-        return [{k: self.ids[v] if isinstance(v, New) else v for k, v in r.items()} for r in rows]
+    def resolve(self, rows: list[dict], *keys: str) -> list[dict]:
+        """``rows`` with the ``New`` values of their foreign ``keys`` replaced by ids, in place."""
+        ids = self.ids
+        for row in rows:
+            for key in keys:
+                value = row.get(key)
+                if type(value) is New:
+                    row[key] = ids[value]
+        return rows
 
 
 def _insert(model: Any, rows: list[dict]) -> None:
@@ -77,19 +84,22 @@ def apply_plan(plan: Plan) -> None:
     _insert(User, ins["users"])
     refs.load("user", ins["users"])
     _update(User, upd["users"])
-    roles = {(r["user_id"], r["school_id"]): r for r in refs.resolve(ins["roles"])}
+    roles = {
+        (r["user_id"], r["school_id"]): r
+        for r in refs.resolve(ins["roles"], "user_id", "school_id")
+    }
     _insert(RoleAssignment, [{**r, "role": Role.VISITOR} for r in roles.values()])
 
-    _insert(SchoolClass, refs.resolve(ins["classes"]))
+    _insert(SchoolClass, refs.resolve(ins["classes"], "school_id"))
     refs.load("class", ins["classes"])
-    _update(SchoolClass, refs.resolve(upd["classes"]))
+    _update(SchoolClass, refs.resolve(upd["classes"], "school_id"))
     for batch in chunks(dels["class_teachers"]):
         db.session.execute(
             delete(ClassTeacher).where(
                 tuple_(ClassTeacher.class_id, ClassTeacher.user_id).in_(batch)
             )
         )
-    _insert(ClassTeacher, refs.resolve(ins["class_teachers"]))
+    _insert(ClassTeacher, refs.resolve(ins["class_teachers"], "class_id", "user_id"))
 
     families = ins["families"]
     for batch in chunks(families, 2000):
@@ -99,15 +109,15 @@ def apply_plan(plan: Plan) -> None:
         ).all()
         refs.ids.update({f["key"]: id_ for f, id_ in zip(batch, ids, strict=True)})
     _update(Family, upd["families"])
-    _insert(Guardian, refs.resolve(ins["guardians"]))
+    _insert(Guardian, refs.resolve(ins["guardians"], "family_id"))
     _update(Guardian, upd["guardians"])
 
-    _insert(Student, refs.resolve(ins["students"]))
+    _insert(Student, refs.resolve(ins["students"], "school_id", "family_id"))
     refs.load("student", ins["students"])
-    _update(Student, refs.resolve(upd["students"]))
+    _update(Student, refs.resolve(upd["students"], "school_id", "family_id"))
     for batch in chunks(dels["enrollments"]):
         db.session.execute(
             delete(Enrollment).where(tuple_(Enrollment.student_id, Enrollment.class_id).in_(batch))
         )
-    _insert(Enrollment, refs.resolve(ins["enrollments"]))
+    _insert(Enrollment, refs.resolve(ins["enrollments"], "student_id", "class_id"))
     db.session.flush()
