@@ -25,7 +25,7 @@ from pathlib import Path
 
 import phonenumbers
 
-MAX_UNZIPPED = 300 * 1024 * 1024  # a 30,000-student set is a few MB; more is not a roster
+MAX_UNZIPPED = 200 * 1024 * 1024  # 30,000 students make 5 MB of CSV; far more is no roster
 MAX_FILES = 50
 GUARDIAN_ROLES = {"guardian", "parent", "relative"}
 TEACHER_ROLES = {"teacher"}

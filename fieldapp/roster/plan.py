@@ -176,6 +176,7 @@ class Planner:
         self.class_ref: dict[str, int | New] = {}
         self.student_ref: dict[str, int | New] = {}
         self.students_db: dict[str, Any] = {}
+        self.by_hand: dict[int, dict[str, Any]] = {}
 
     def in_scope(self, school_id: int) -> bool:
         return self.allowed is None or school_id in self.allowed
@@ -476,7 +477,7 @@ class Planner:
 
     def students(self) -> None:
         rows = self.roster.students
-        cols = (
+        cols = self.student_columns = (
             Student.id,
             Student.sourced_id,
             Student.school_id,
@@ -497,6 +498,8 @@ class Planner:
             if school is None:
                 continue
             match = existing.get(sid)
+            if match is None and s.identifier and isinstance(school, int):
+                match = self.made_by_hand(school).pop(s.identifier, None)
             if match is not None and not self.in_scope(match.school_id):
                 self.plan.refuse(s.where, f"{s.name}: a student of another school.")
                 continue
@@ -526,8 +529,9 @@ class Planner:
                 )
                 continue
             self.student_ref[sid] = match.id
+            self.students_db[sid] = match
             current = match._asdict()
-            changes = _diff(current, wanted)
+            changes = _diff(current, {"sourced_id": sid, **wanted})
             if changes:
                 self.ops.updates["students"].append({"id": match.id, **changes})
                 self.plan.add("students", "updated", label, _describe(changes, current))
@@ -551,6 +555,20 @@ class Planner:
                             f"{r.first_name} {r.last_name}",
                             "not in the new file",
                         )
+
+    def made_by_hand(self, school_id: int) -> dict[str, Any]:
+        """A school's students entered by hand (no sourcedId), by the school system's id: the
+        import takes them over rather than making each child twice."""
+        if school_id not in self.by_hand:
+            rows = db.session.execute(
+                select(*self.student_columns).where(
+                    Student.school_id == school_id,
+                    Student.sourced_id.is_(None),
+                    Student.sis_id.is_not(None),
+                )
+            )
+            self.by_hand[school_id] = {r.sis_id: r for r in rows}
+        return self.by_hand[school_id]
 
     def enrollments(self) -> None:
         learning = [e for e in self.roster.enrollments if e.role == "student"]
@@ -632,7 +650,10 @@ class Planner:
             Guardian.email,
             Guardian.language,
         )
-        known = {r.sourced_id: r for r in _rows_by(Guardian.sourced_id, guardians, *cols)}
+        # Guardians of the file, and those a delta file names without listing them again.
+        named = {gid for sid in students for gid in roster.students[sid].agent_ids}
+        wanted_ids = set(guardians) | (named - set(roster.students) - set(roster.teachers))
+        known = {r.sourced_id: r for r in _rows_by(Guardian.sourced_id, wanted_ids, *cols)}
         # Students joined by the guardians they share: one family per connected group.
         parent: dict[str, str] = {}
 
@@ -649,7 +670,7 @@ class Planner:
                     links[s].add(g.sourced_id)
         for sid in students:
             for gid in roster.students[sid].agent_ids:
-                if gid in guardians:
+                if gid in guardians or gid in known:
                     links[sid].add(gid)
                 elif gid not in roster.students and gid not in roster.teachers:
                     self.plan.error(
@@ -742,6 +763,8 @@ class Planner:
                 if gid in placed:
                     continue
                 placed.add(gid)
+                if gid not in guardians:
+                    continue  # known, not in this (delta) file: it only finds the family
                 g = guardians[gid]
                 wanted = {
                     "name": g.name[:200] or g.relationship or "Guardian",

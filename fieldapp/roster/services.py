@@ -76,10 +76,19 @@ def queue_import(
     )
     db.session.add(job)
     db.session.flush()
+    audit.record(
+        "roster.upload",
+        actor=by,
+        obj=job,
+        school_id=job.school_id,
+        filename=job.filename,
+        dry_run=dry_run,
+    )
     return job
 
 
-def requeue_to_apply(job: RosterImport) -> None:
+def requeue_to_apply(job: RosterImport, by: User) -> None:
+    audit.record("roster.apply", actor=by, obj=job, school_id=job.school_id)
     job.dry_run = False
     job.status = ImportStatus.QUEUED
     job.progress = 0
@@ -126,7 +135,8 @@ def execute(job: RosterImport) -> None:
         else:
             status = ImportStatus.APPLIED
             job.applied_at = clock.now()
-            job.upload = None  # children's records: not kept once they are in the database
+    if status != ImportStatus.PLANNED:
+        job.upload = None  # children's records: kept only while a dry run waits to be applied
     job.status = status
     job.result = {**result, "seconds": round((clock.now() - started).total_seconds(), 1)}
     job.progress, job.stage = 100, "Finished"

@@ -111,7 +111,7 @@ def apply(job: RosterImport):
             title="Not ready to apply",
             message="Only a finished dry run can be applied.",
         )
-    services.requeue_to_apply(job)
+    services.requeue_to_apply(job, by=current_user)
     db.session.commit()
     tasks.roster_import(job.id)
     return redirect_after_post(url_for("roster.detail", job_id=job.id))

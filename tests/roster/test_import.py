@@ -244,3 +244,44 @@ def test_an_upload_that_is_no_roster_is_refused_clearly():
         ("orgs.csv", 1, "Missing column: type."),
         ("users.csv", 0, "The set has no users.csv."),
     ]
+
+
+def test_a_delta_file_changes_only_what_it_lists(db, tmp_path):
+    import shutil
+
+    run(db, "oneroster-1.1")
+    delta = tmp_path / "delta"
+    shutil.copytree(DATA / "oneroster-1.1", delta)
+    manifest = (delta / "manifest.csv").read_text().replace("file.users,bulk", "file.users,delta")
+    (delta / "manifest.csv").write_text(manifest)
+    users = (delta / "users.csv").read_text().splitlines()
+    header, rows = users[0], users[1:]
+    lena = next(r for r in rows if r.startswith("S5,"))
+    ana = next(r for r in rows if r.startswith("S1,")).replace(",03,", ",04,")
+    (delta / "users.csv").write_text(
+        "\n".join([header, lena.replace("S5,,", "S5,tobedeleted,", 1), ana]) + "\n"
+    )
+    for name in ("classes.csv", "enrollments.csv", "orgs.csv"):
+        (delta / name).unlink()
+    plan = services.run(read_folder(delta), school=None, dry_run=False, by=None)
+    db.session.commit()
+    assert plan.errors == []
+    assert plan.counts()["students"] == {"created": 0, "updated": 1, "deactivated": 1}
+    db.session.expire_all()
+    assert student(db, "S5").active is False and student(db, "S1").grade == "4"
+    assert student(db, "S4").active is True  # absent from a delta file: untouched
+
+
+def test_students_entered_by_hand_are_taken_over_by_their_school_id(db):
+    from tests.factories import make_student
+
+    school = make_school(code="LIN")
+    by_hand = make_student(school, sis_id="1001", first_name="Anita", last_name="Lopez")
+    family = by_hand.family_id
+    db.session.commit()
+    plan = run(db, "oneroster-1.1", school=school)
+    assert plan.counts()["students"]["created"] == 2  # Luis and Minh; Ana is Anita
+    db.session.refresh(by_hand)
+    assert by_hand.sourced_id == "S1" and by_hand.first_name == "Ana"
+    assert by_hand.family_id == family  # her family, as the coordinator made it, stays
+    assert count(db, Student, Student.sis_id == "1001") == 1
