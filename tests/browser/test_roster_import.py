@@ -66,3 +66,64 @@ def test_a_coordinator_dry_runs_and_applies_a_roster(page, live_server, sign_in,
     names, families = live_server.query(imported)
     assert names == ["Ana Lopez", "Luis Lopez", "Sam Okafor"]
     assert families == 2  # the Lopez siblings share their mother
+
+
+def test_the_progress_bar_follows_a_background_import(page, live_server, sign_in):
+    from fieldapp.models import ImportStatus, RosterImport
+
+    def running_import():
+        school = make_school(code="RTP", name="Progress School")
+        user = make_user(Role.COORDINATOR, school, password=demo.DEMO_PASSWORD)
+        job = RosterImport(
+            filename="district.zip",
+            school_id=school.id,
+            created_by_id=user.id,
+            status=ImportStatus.RUNNING,
+            progress=20,
+            stage="Reading classes",
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job.id, user.email
+
+    job_id, email = live_server.query(running_import)
+
+    def advance(**values):
+        def change():
+            job = db.session.get(RosterImport, job_id)
+            for key, value in values.items():
+                setattr(job, key, value)
+            db.session.commit()
+
+        live_server.query(change)
+
+    sign_in(email)
+    page.goto(f"{live_server.url}/roster-imports/{job_id}")
+    bar = page.locator("#import-status progress")
+    expect(bar).to_have_attribute("value", "20")
+    advance(progress=55, stage="Comparing classes and families")
+    expect(bar).to_have_attribute("value", "55")  # polled, no reload
+    expect(page.get_by_text("Comparing classes and families")).to_be_visible()
+    empty = {
+        k: {"created": 0, "updated": 0, "deactivated": 0}
+        for k in (
+            "schools",
+            "teachers",
+            "classes",
+            "teachers_of_record",
+            "students",
+            "enrollments",
+            "families",
+            "guardians",
+        )
+    }
+    advance(
+        status=ImportStatus.PLANNED,
+        progress=100,
+        stage="Finished",
+        result={"counts": empty, "examples": {}, "refused_total": 0, "errors": []},
+        upload=b"x",
+    )
+    expect(page.get_by_role("heading", name="Dry run: what this import would do")).to_be_visible()
+    expect(page.get_by_role("button", name="Apply this import")).to_be_visible()
+    expect(page.locator("#import-status[hx-trigger]")).to_have_count(0)  # polling stopped
