@@ -365,14 +365,20 @@ def _manifest(files: dict[str, str], roster: Roster) -> str | None:
     return props.get("oneroster.version")
 
 
-def _read_orgs(table: Table, roster: Roster) -> None:
+def _records(table: Table, roster: Roster) -> Iterator[tuple[Where, dict[str, str], str, bool]]:
+    """A file's rows keyed by sourcedId, each with its place and its ``tobedeleted`` flag; a
+    row with a missing or repeated id or an unknown status is reported and left out."""
     seen: dict[str, int] = {}
     for line, row in table.rows:
         where = Where(table.name, line)
         sid = _sourced_id(row, roster, where, seen)
         deleted = _status(row, roster, where)
-        if sid is None or deleted is None:
-            continue
+        if sid is not None and deleted is not None:
+            yield where, row, sid, deleted
+
+
+def _read_orgs(table: Table, roster: Roster) -> None:
+    for where, row, sid, deleted in _records(table, roster):
         if row["type"].lower() != "school":
             continue  # districts, departments…: not places where visits happen
         name = row["name"]
@@ -422,14 +428,8 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
     if roles is None and role_column is None:
         roster.error(table.name, "Missing column: role (or a roles.csv file, OneRoster 1.2).", 1)
         return
-    seen: dict[str, int] = {}
     emails: dict[str, int] = {}
-    for line, row in table.rows:
-        where = Where(table.name, line)
-        sid = _sourced_id(row, roster, where, seen)
-        deleted = _status(row, roster, where)
-        if sid is None or deleted is None:
-            continue
+    for where, row, sid, deleted in _records(table, roster):
         if roles is not None and sid in roles:
             role, orgs = roles[sid]
         elif role_column is not None:
@@ -460,7 +460,7 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
             if email in emails:
                 roster.error(where, f"email {email} is already on line {emails[email]}.")
                 continue
-            emails[email] = line
+            emails[email] = where.line
         person = PersonRow(
             sourced_id=sid,
             given=given,
@@ -483,13 +483,7 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
 
 
 def _read_classes(table: Table, roster: Roster) -> None:
-    seen: dict[str, int] = {}
-    for line, row in table.rows:
-        where = Where(table.name, line)
-        sid = _sourced_id(row, roster, where, seen)
-        deleted = _status(row, roster, where)
-        if sid is None or deleted is None:
-            continue
+    for where, row, sid, deleted in _records(table, roster):
         title, school = row["title"], row["schoolsourcedid"]
         if not title or not school:
             roster.error(where, "title and schoolSourcedId are both needed.")
