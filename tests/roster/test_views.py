@@ -149,3 +149,18 @@ def test_uploads_that_are_no_roster_are_refused_beside_the_field(db, client, log
     app.config["ROSTER_MAX_UPLOAD"] = 1024
     response = upload(client, b"x" * 4096, name="big.csv")
     assert response.status_code == 413 and "larger than" in response.get_data(as_text=True)
+
+
+def test_a_task_queued_twice_runs_once(db):
+    from fieldapp import tasks
+
+    admin = make_user(Role.ADMIN)
+    job = RosterImport(
+        filename="roster.zip", upload=zipped("oneroster-1.1"), created_by_id=admin.id, dry_run=False
+    )
+    db.session.add(job)
+    db.session.commit()
+    assert tasks.run_roster_import(job.id) == "applied"
+    assert tasks.run_roster_import(job.id) == "applied"  # not applied a second time
+    assert tasks.run_roster_import(999999) == "gone"
+    assert students(db) == 5
