@@ -26,9 +26,17 @@ STATUS_LABELS = {
 }
 
 
-@bp.before_request
-def limit_upload_size() -> None:
-    request.max_content_length = current_app.config.get("ROSTER_MAX_UPLOAD", services.MAX_UPLOAD)
+def _limit_upload_size() -> None:
+    if request.blueprint == bp.name:
+        request.max_content_length = current_app.config.get(
+            "ROSTER_MAX_UPLOAD", services.MAX_UPLOAD
+        )
+
+
+@bp.record_once
+def _limit_before_anything_reads_the_form(state) -> None:
+    # First of the app's hooks: CSRFProtect's reads the form, and so the whole upload.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _limit_upload_size)
 
 
 def _form(school_ids: set[int] | None) -> UploadForm:

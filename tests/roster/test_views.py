@@ -164,3 +164,11 @@ def test_a_task_queued_twice_runs_once(db):
     assert tasks.run_roster_import(job.id) == "applied"  # not applied a second time
     assert tasks.run_roster_import(999999) == "gone"
     assert students(db) == 5
+
+
+def test_the_size_limit_holds_before_the_csrf_check_reads_the_form(db, client, login, app):
+    login(make_user(Role.ADMIN))
+    app.config.update(WTF_CSRF_ENABLED=True, ROSTER_MAX_UPLOAD=1024)
+    response = upload(client, b"x" * 4096, name="big.csv")
+    assert response.status_code == 413
+    assert "larger than this app accepts" in response.get_data(as_text=True)
