@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.messages.views import bp as messages_bp
     from fieldapp.privacy.views import bp as privacy_bp
     from fieldapp.reports.views import bp as reports_bp
+    from fieldapp.roster.views import bp as roster_bp
     from fieldapp.rounds.views import bp as rounds_bp
     from fieldapp.schools.views import bp as schools_bp
     from fieldapp.sync.views import bp as sync_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_bp, url_prefix="/sync")
     app.register_blueprint(shell_bp)
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(roster_bp, url_prefix="/roster-imports")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -108,6 +110,8 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from fieldapp.cli import register
     from fieldapp.privacy import cli as privacy_cli
+    from fieldapp.roster import cli as roster_cli
 
     register(app)
     privacy_cli.register(app)
+    roster_cli.register(app)

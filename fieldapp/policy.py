@@ -25,6 +25,7 @@ from fieldapp.models import (
     Family,
     FollowUp,
     Role,
+    RosterImport,
     Round,
     School,
     Student,
@@ -126,6 +127,13 @@ def _coordinates_round(user: User, round_: Round) -> bool:
     return _coordinates(user, round_.school_id)
 
 
+def _may_see_import(user: User, job: RosterImport) -> bool:
+    """Admins see every roster import; coordinators those into their schools."""
+    if user.has_role(Role.ADMIN):
+        return True
+    return job.school_id is not None and _coordinates(user, job.school_id)
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
@@ -161,6 +169,11 @@ view_trained_roster = Permission("view_trained_roster", frozenset({Role.TRAINER,
 own_training = Permission("own_training", frozenset({Role.VISITOR, Role.COORDINATOR}))
 view_certificate = Permission("view_certificate", ALL_ROLES, _may_view_certificate)
 administer = Permission("administer", frozenset({Role.ADMIN}))
+# Roster imports: admins into any school, coordinators into their own.
+import_roster = Permission("import_roster", frozenset({Role.ADMIN, Role.COORDINATOR}))
+view_roster_import = Permission(
+    "view_roster_import", frozenset({Role.ADMIN, Role.COORDINATOR}), _may_see_import
+)
 create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COORDINATOR}))
 # Reports: coordinators for their schools, admins for the district, trainers for training.
 view_reports = Permission("view_reports", frozenset({Role.COORDINATOR, Role.ADMIN}))
@@ -173,6 +186,11 @@ PUBLIC = Permission("public", frozenset())
 def roster_school_ids(user: User) -> set[int] | None:
     """The schools whose trained roster this person sees (None: every school)."""
     return None if user.has_role(Role.TRAINER) else user.school_ids(Role.COORDINATOR)
+
+
+def import_school_ids(user: User) -> set[int] | None:
+    """The schools this person may import a roster into (None: any, and new ones)."""
+    return None if user.has_role(Role.ADMIN) else user.school_ids(Role.COORDINATOR)
 
 
 def report_school_ids(user: User) -> set[int] | None:

@@ -87,3 +87,22 @@ def run_optimize() -> str:
 @huey.periodic_task(crontab(hour="10", minute="45"))
 def nightly_optimize() -> None:
     run_optimize()
+
+
+def run_roster_import(import_id: int) -> str:
+    """A roster import, parsed, planned and (unless a dry run) applied, off the web request."""
+    from fieldapp.extensions import db
+    from fieldapp.models import ImportStatus, RosterImport
+    from fieldapp.roster import services
+
+    with app_context():
+        job = db.session.get(RosterImport, import_id)
+        if job is None:
+            return "gone"
+        if job.status != ImportStatus.QUEUED:
+            return job.status.value  # queued twice, or retried: it already ran
+        services.execute(job)
+        return job.status.value
+
+
+roster_import = huey.task()(run_roster_import)

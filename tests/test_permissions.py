@@ -15,6 +15,7 @@ from sqlalchemy import select
 from fieldapp.models import (
     FollowUp,
     Role,
+    RosterImport,
     TrainingCompletion,
     TrainingKind,
     TrainingSession,
@@ -77,6 +78,8 @@ def world(db):
         select(TrainingCompletion).where(TrainingCompletion.user_id == visitor.id)
     )
     visit_b = make_visit(b, team=[other_b, make_user(Role.VISITOR, b)])
+    roster_import = RosterImport(filename="roster.zip", school_id=a.id)
+    db.session.add(roster_import)
     db.session.commit()
     ids = {
         "school_a": a.id,
@@ -93,6 +96,7 @@ def world(db):
         "student_a": visit_a.students[0].id,
         "student_b": visit_b.students[0].id,
         "round_b": visit_b.round_id,
+        "import_a": roster_import.id,
     }
     return World(users, ids)
 
@@ -551,6 +555,43 @@ MATRIX = [
         {"trainer": 404, "admin": 404},
     ),
     ("reports.training_csv", "GET", "/reports/training.csv", {"trainer": 200, "admin": 200}),
+    # Roster imports: admins into any school; coordinators into theirs, and see only theirs.
+    (
+        "roster.index",
+        "GET",
+        "/roster-imports/",
+        {"coordinator": 200, "other_coordinator": 200, "admin": 200},
+    ),
+    (
+        "roster.index",
+        "POST",
+        "/roster-imports/",
+        {"coordinator": 422, "other_coordinator": 422, "admin": 422},
+    ),
+    (
+        "roster.template",
+        "GET",
+        "/roster-imports/template.csv",
+        {"coordinator": 200, "other_coordinator": 200, "admin": 200},
+    ),
+    (
+        "roster.detail",
+        "GET",
+        "/roster-imports/{import_a}",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "roster.detail",
+        "GET",
+        "/roster-imports/999999",
+        {"coordinator": 404, "other_coordinator": 404, "admin": 404},
+    ),
+    (
+        "roster.apply",
+        "POST",
+        "/roster-imports/{import_a}/apply",
+        {"coordinator": 409, "other_coordinator": 404, "admin": 409},
+    ),
 ]
 PUBLIC_ROUTES = {
     "auth.login": "/login",

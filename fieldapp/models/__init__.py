@@ -13,6 +13,7 @@ from fieldapp.models.people import (
     SchoolClass,
     User,
 )
+from fieldapp.models.roster import ImportStatus, RosterImport
 from fieldapp.models.security import (
     CalendarFeed,
     LoginThrottle,
@@ -63,6 +64,7 @@ __all__ = [
     "HoursEntry",
     "HoursExport",
     "HoursMode",
+    "ImportStatus",
     "LoginThrottle",
     "MessageKind",
     "MessageTemplate",
@@ -72,6 +74,7 @@ __all__ = [
     "ReflectionDraft",
     "Role",
     "RoleAssignment",
+    "RosterImport",
     "Round",
     "RoundScope",
     "School",

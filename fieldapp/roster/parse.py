@@ -1,0 +1,701 @@
+"""Reading a roster upload into typed rows, with every problem tied to its file and line.
+
+Two formats arrive: a OneRoster 1.1 or 1.2 CSV set (a zip, or the files of a folder) and our
+plain CSV template (one row per student) for schools without OneRoster. Both become one
+``Roster``; planning against the database happens in ``plan.py``. Only the stdlib is used
+(``csv``, ``zipfile``), and nothing here touches the database.
+
+OneRoster in short (1EdTech's CSV binding): ``manifest.csv`` names the version and, per file,
+``bulk`` (the whole set: what is absent is gone) or ``delta`` (only changes; ``status`` says
+``tobedeleted``). ``orgs.csv`` holds schools; ``users.csv`` people, with ``role`` and
+``orgSourcedIds`` in 1.1, while 1.2 moves roles to ``roles.csv`` (one row per user, role and
+org); guardians are users with role guardian/parent/relative, linked to students by
+``agentSourcedIds``. ``classes.csv`` and ``enrollments.csv`` give classes and who is in them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import phonenumbers
+
+MAX_UNZIPPED = 200 * 1024 * 1024  # 30,000 students make 5 MB of CSV; far more is no roster
+MAX_FILES = 50
+GUARDIAN_ROLES = {"guardian", "parent", "relative"}
+TEACHER_ROLES = {"teacher"}
+KINDS = ("schools", "teachers", "classes", "students", "guardians", "enrollments")
+TEMPLATE_NAME = "roster-template.csv"
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+TEMPLATE_GUARDIANS = 2
+TEMPLATE_COLUMNS = [
+    "student_id",
+    "first_name",
+    "last_name",
+    "grade",
+    "school_code",
+    "home_language",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    *(
+        f"guardian{n}_{part}"
+        for n in range(1, TEMPLATE_GUARDIANS + 1)
+        for part in ("name", "relationship", "phone", "email", "language")
+    ),
+]
+TEMPLATE_REQUIRED = ["student_id", "first_name", "last_name", "grade", "school_code"]
+REQUIRED = {
+    "orgs.csv": ["sourcedId", "name", "type"],
+    "users.csv": ["sourcedId", "givenName", "familyName"],
+    "classes.csv": ["sourcedId", "title", "schoolSourcedId"],
+    "enrollments.csv": ["classSourcedId", "userSourcedId", "role"],
+    "roles.csv": ["userSourcedId", "role", "orgSourcedId"],
+}
+LIMITS = {"sourcedId": 255, "name": 200, "given": 100, "family": 100, "email": 254, "title": 200}
+
+
+class UploadError(Exception):
+    """The upload as a whole cannot be read (not a zip or CSV, empty, too large)."""
+
+
+@dataclass(frozen=True)
+class LineError:
+    file: str
+    line: int  # 1 is the header; 0: the file as a whole
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str
+    line: int
+
+
+@dataclass
+class OrgRow:
+    sourced_id: str
+    name: str
+    code: str
+    where: Where
+    deleted: bool = False
+
+
+@dataclass
+class PersonRow:
+    sourced_id: str
+    given: str
+    family: str
+    role: str  # "student", "teacher" or "guardian" (the kind, not OneRoster's exact word)
+    where: Where
+    relationship: str | None = None  # a guardian's OneRoster role or the template's word
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    identifier: str | None = None  # the school system's student id
+    grade: str | None = None
+    org_ids: list[str] = field(default_factory=list)
+    agent_ids: list[str] = field(default_factory=list)
+    deleted: bool = False
+    # The template's household details (OneRoster has none): applied to the student's family.
+    household: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.given} {self.family}".strip()
+
+
+@dataclass
+class ClassRow:
+    sourced_id: str
+    title: str
+    grade: str | None
+    school_id: str
+    where: Where
+    deleted: bool = False
+
+
+@dataclass
+class EnrollmentRow:
+    class_id: str
+    user_id: str
+    role: str
+    where: Where
+    deleted: bool = False
+
+
+@dataclass
+class Roster:
+    format: str = ""
+    # Per kind: True for a full (bulk) file, where what is absent is gone.
+    full: dict[str, bool] = field(default_factory=dict)
+    # "sourced_id" (OneRoster: schools by their sourcedId) or "code" (the template).
+    school_key: str = "sourced_id"
+    schools: dict[str, OrgRow] = field(default_factory=dict)
+    students: dict[str, PersonRow] = field(default_factory=dict)
+    teachers: dict[str, PersonRow] = field(default_factory=dict)
+    guardians: dict[str, PersonRow] = field(default_factory=dict)
+    classes: dict[str, ClassRow] = field(default_factory=dict)
+    enrollments: list[EnrollmentRow] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    rows: int = 0
+
+    def error(self, where: Where | str, message: str, line: int | None = None) -> None:
+        if isinstance(where, Where):
+            self.errors.append(LineError(where.file, where.line, message))
+        else:
+            self.errors.append(LineError(where, line or 0, message))
+
+
+# ---- reading the upload -----------------------------------------------------------------------
+
+
+def _decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadError(
+            f"{name} is not UTF-8 text. Save it as “CSV UTF-8” and try again."
+        ) from exc
+
+
+def read_upload(filename: str, data: bytes) -> dict[str, str]:
+    """The CSV files of an upload (a zip, or one CSV file), by lower-cased base name."""
+    if not data:
+        raise UploadError("The file is empty.")
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = [
+                    m
+                    for m in archive.infolist()
+                    if not m.is_dir()
+                    and m.filename.lower().endswith(".csv")
+                    and not Path(m.filename).name.startswith(("._", "."))
+                ]
+                if not members:
+                    raise UploadError("The zip holds no CSV files.")
+                if len(members) > MAX_FILES:
+                    raise UploadError(f"The zip holds more than {MAX_FILES} CSV files.")
+                if sum(m.file_size for m in members) > MAX_UNZIPPED:
+                    raise UploadError("The zip unpacks to more than this app accepts.")
+                return {
+                    Path(m.filename).name.lower(): _decode(
+                        Path(m.filename).name, archive.read(m)[: MAX_UNZIPPED + 1]
+                    )
+                    for m in members
+                }
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+            raise UploadError(
+                "The zip file is damaged or uses a compression we cannot read."
+            ) from exc
+    name = Path(filename or "upload.csv").name
+    if name.lower().endswith(".zip"):
+        raise UploadError(f"{name} is not a readable zip file.")
+    if not name.lower().endswith(".csv"):
+        if b"\x00" in data[:4096]:
+            raise UploadError("Upload a OneRoster zip or a CSV file.")
+        name = f"{name}.csv"
+    return {name.lower(): _decode(name, data)}
+
+
+def read_folder(path: Path) -> dict[str, str]:
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    if not files:
+        raise UploadError(f"{path} holds no CSV files.")
+    return {p.name.lower(): _decode(p.name, p.read_bytes()) for p in files}
+
+
+def read_path(path: Path) -> tuple[str, dict[str, str]]:
+    """For the command line: a zip, a CSV file or a folder of CSV files."""
+    if path.is_dir():
+        return path.name, read_folder(path)
+    if not path.is_file():
+        raise UploadError(f"{path} does not exist.")
+    return path.name, read_upload(path.name, path.read_bytes())
+
+
+# ---- CSV rows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    name: str
+    header: dict[str, str]  # lower-cased → as written
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def _table(name: str, text: str, roster: Roster, required: list[str]) -> Table | None:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            roster.error(name, "The file is empty: it needs a header line.", 1)
+            return None
+        names = [h.strip() for h in header]
+        lower = {h.lower(): h for h in names}
+        missing = [c for c in required if c.lower() not in lower]
+        if missing:
+            roster.error(
+                name, f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.", 1
+            )
+            return None
+        rows = []
+        keys = [n.lower() for n in names]
+        width = len(keys)
+        for values in reader:
+            line = reader.line_num
+            if len(values) != width:
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) > width:
+                    roster.error(name, f"{len(values)} values for {width} columns.", line)
+                    continue
+            stripped = [v.strip() for v in values] + [""] * (width - len(values))
+            if any(stripped):
+                rows.append((line, dict(zip(keys, stripped, strict=True))))
+    except csv.Error as exc:
+        roster.error(name, f"Not readable as CSV: {exc}.", reader.line_num)
+        return None
+    roster.rows += len(rows)
+    return Table(name, lower, rows)
+
+
+def _ids(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _grade(value: str) -> str | None:
+    first = (_ids(value) or [""])[0].upper()
+    if not first:
+        return None
+    if first in {"KG", "K", "00"}:
+        return "K"
+    if first.isascii() and first.isdigit():
+        return str(int(first))
+    return first[:10]
+
+
+def _phone(value: str) -> str | None:
+    """E.164 when it is a real number; otherwise as written (shown as typed)."""
+    if not value:
+        return None
+    if _E164.fullmatch(value):
+        return value  # already as we store it: parsing 15,000 of them would cost seconds
+    try:
+        number = phonenumbers.parse(value, "US")
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    return value[:32]
+
+
+def _email(value: str) -> str | None:
+    value = value.strip().lower()
+    return value if value and "@" in value else None
+
+
+def _status(row: dict[str, str], roster: Roster, where: Where) -> bool | None:
+    """True for a row marked ``tobedeleted``; None (an error) for an unknown status."""
+    status = row.get("status", "").lower()
+    if status in ("", "active"):
+        return False
+    if status == "tobedeleted":
+        return True
+    roster.error(where, f"status must be active or tobedeleted, not “{row.get('status')}”.")
+    return None
+
+
+def _check_lengths(roster: Roster, where: Where, **values: str) -> bool:
+    ok = True
+    for key, value in values.items():
+        limit = LIMITS["sourcedId" if key == "sourcedId" else key]
+        if value and len(value) > limit:
+            roster.error(where, f"{key} is longer than {limit} characters.")
+            ok = False
+    return ok
+
+
+def _sourced_id(row: dict[str, str], roster: Roster, where: Where, seen: dict) -> str | None:
+    sid = row.get("sourcedid", "")
+    if not sid:
+        roster.error(where, "sourcedId is empty.")
+        return None
+    if not _check_lengths(roster, where, sourcedId=sid):
+        return None
+    if sid in seen:
+        roster.error(where, f"sourcedId {sid} is already on line {seen[sid]}.")
+        return None
+    seen[sid] = where.line
+    return sid
+
+
+# ---- OneRoster ----------------------------------------------------------------------------------
+
+
+def _manifest(files: dict[str, str], roster: Roster) -> str | None:
+    text = files.get("manifest.csv")
+    if text is None:
+        return None
+    table = _table("manifest.csv", text, roster, ["propertyName", "value"])
+    if table is None:
+        return None
+    props = {row["propertyname"]: row["value"] for _, row in table.rows}
+    for kind, file in (
+        ("schools", "orgs"),
+        ("students", "users"),
+        ("classes", "classes"),
+        ("enrollments", "enrollments"),
+    ):
+        mode = props.get(f"file.{file}", "").lower()
+        if mode == "delta":
+            roster.full[kind] = False
+            if kind == "students":
+                roster.full["teachers"] = roster.full["guardians"] = False
+    return props.get("oneroster.version")
+
+
+def _records(table: Table, roster: Roster) -> Iterator[tuple[Where, dict[str, str], str, bool]]:
+    """A file's rows keyed by sourcedId, each with its place and its ``tobedeleted`` flag; a
+    row with a missing or repeated id or an unknown status is reported and left out."""
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        where = Where(table.name, line)
+        sid = _sourced_id(row, roster, where, seen)
+        deleted = _status(row, roster, where)
+        if sid is not None and deleted is not None:
+            yield where, row, sid, deleted
+
+
+def _read_orgs(table: Table, roster: Roster) -> None:
+    for where, row, sid, deleted in _records(table, roster):
+        if row["type"].lower() != "school":
+            continue  # districts, departments…: not places where visits happen
+        name = row["name"]
+        if not name:
+            roster.error(where, "name is empty.")
+            continue
+        if not _check_lengths(roster, where, name=name):
+            continue
+        code = row.get("identifier", "") or sid
+        roster.schools[sid] = OrgRow(sid, name, code[:40], where, deleted)
+
+
+def _read_roles(table: Table, roster: Roster) -> dict[str, tuple[str, list[str]]]:
+    """1.2's roles.csv: per user, the role that counts (primary first) and its orgs."""
+    roles: dict[str, tuple[str, list[str], bool]] = {}
+    for line, row in table.rows:
+        where = Where(table.name, line)
+        user = row["usersourcedid"]
+        if not user:
+            roster.error(where, "userSourcedId is empty.")
+            continue
+        if _status(row, roster, where):
+            continue
+        role = row["role"].lower()
+        primary = row.get("roletype", "primary").lower() != "secondary"
+        org = row["orgsourcedid"]
+        current = roles.get(user)
+        if current is None or (primary and not current[2]):
+            roles[user] = (role, [org] if org else [], primary)
+        elif current[0] == role and org and org not in current[1]:
+            current[1].append(org)
+    return {user: (role, orgs) for user, (role, orgs, _) in roles.items()}
+
+
+def _kind(role: str) -> str | None:
+    if role == "student":
+        return "student"
+    if role in TEACHER_ROLES:
+        return "teacher"
+    if role in GUARDIAN_ROLES:
+        return "guardian"
+    return None  # administrators, aides…: not part of the home-visit roster
+
+
+def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
+    role_column = "role" if "role" in table.header else "roles" if "roles" in table.header else None
+    if roles is None and role_column is None:
+        roster.error(table.name, "Missing column: role (or a roles.csv file, OneRoster 1.2).", 1)
+        return
+    emails: dict[str, int] = {}
+    for where, row, sid, deleted in _records(table, roster):
+        if roles is not None and sid in roles:
+            role, orgs = roles[sid]
+        elif role_column is not None:
+            role = (_ids(row[role_column]) or [""])[0].lower()
+            orgs = _ids(row.get("orgsourcedids", ""))
+        else:
+            role, orgs = "", []
+        if not orgs and row.get("primaryorgsourcedid"):
+            orgs = [row["primaryorgsourcedid"]]
+        kind = _kind(role)
+        if kind is None:
+            if not role:
+                roster.error(where, "The user has no role.")
+            continue
+        given, family = row["givenname"], row["familyname"]
+        if kind != "guardian" and not (given and family):
+            roster.error(where, "givenName and familyName are both needed.")
+            continue
+        if not _check_lengths(roster, where, given=given, family=family):
+            continue
+        email = _email(row.get("email", "")) or (
+            _email(row.get("username", "")) if kind == "teacher" else None
+        )
+        if email and len(email) > LIMITS["email"]:
+            roster.error(where, "email is longer than 254 characters.")
+            continue
+        if kind == "teacher" and email and not deleted:
+            if email in emails:
+                roster.error(where, f"email {email} is already on line {emails[email]}.")
+                continue
+            emails[email] = where.line
+        person = PersonRow(
+            sourced_id=sid,
+            given=given,
+            family=family,
+            role=kind,
+            where=where,
+            relationship=role if kind == "guardian" else None,
+            email=email,
+            phone=_phone(row.get("phone", "") or row.get("sms", "")),
+            identifier=(row.get("identifier", "") or None),
+            grade=_grade(row.get("grades", "")),
+            org_ids=orgs,
+            agent_ids=_ids(row.get("agentsourcedids", "")),
+            deleted=deleted,
+        )
+        if kind == "student" and person.identifier and len(person.identifier) > 64:
+            roster.error(where, "identifier is longer than 64 characters.")
+            continue
+        getattr(roster, f"{kind}s")[sid] = person
+
+
+def _read_classes(table: Table, roster: Roster) -> None:
+    for where, row, sid, deleted in _records(table, roster):
+        title, school = row["title"], row["schoolsourcedid"]
+        if not title or not school:
+            roster.error(where, "title and schoolSourcedId are both needed.")
+            continue
+        if not _check_lengths(roster, where, title=title):
+            continue
+        roster.classes[sid] = ClassRow(
+            sid, title, _grade(row.get("grades", "")), school, where, deleted
+        )
+
+
+def _read_enrollments(table: Table, roster: Roster) -> None:
+    for line, row in table.rows:
+        where = Where(table.name, line)
+        deleted = _status(row, roster, where)
+        if deleted is None:
+            continue
+        cls, user, role = row["classsourcedid"], row["usersourcedid"], row["role"].lower()
+        if not cls or not user:
+            roster.error(where, "classSourcedId and userSourcedId are both needed.")
+            continue
+        if role in ("student", "teacher"):
+            roster.enrollments.append(EnrollmentRow(cls, user, role, where, deleted))
+
+
+def _one_roster(files: dict[str, str], roster: Roster, progress: Callable) -> None:
+    version = _manifest(files, roster)
+    tables: dict[str, Table] = {}
+    for name, required in REQUIRED.items():
+        if name in files:
+            table = _table(name, files[name], roster, required)
+            if table is not None:
+                tables[name] = table
+    if "users.csv" not in files:
+        roster.error("users.csv", "The set has no users.csv.")
+    if version is None:
+        version = "1.2" if "roles.csv" in files else "1.1"
+    roster.format = f"OneRoster {version}"
+    progress(10, "Reading schools and people")
+    if "orgs.csv" in tables:
+        _read_orgs(tables["orgs.csv"], roster)
+    roles = _read_roles(tables["roles.csv"], roster) if "roles.csv" in tables else None
+    if "users.csv" in tables:
+        _read_users(tables["users.csv"], roster, roles)
+    progress(20, "Reading classes")
+    if "classes.csv" in tables:
+        _read_classes(tables["classes.csv"], roster)
+    if "enrollments.csv" in tables:
+        _read_enrollments(tables["enrollments.csv"], roster)
+    for kind, present in (
+        ("schools", "orgs.csv"),
+        ("classes", "classes.csv"),
+        ("enrollments", "enrollments.csv"),
+    ):
+        if present not in tables:
+            roster.full[kind] = False  # no file: nothing to say about what is absent
+    # A student's grade, when users.csv leaves it out: the grade of their first class.
+    class_grades = {c.sourced_id: c.grade for c in roster.classes.values() if c.grade}
+    for e in roster.enrollments:
+        student = roster.students.get(e.user_id)
+        if student is not None and student.grade is None and e.class_id in class_grades:
+            student.grade = class_grades[e.class_id]
+    for student in roster.students.values():
+        if student.grade is None and not student.deleted:
+            roster.error(
+                student.where, "The student has no grade (grades column, or a class with grades)."
+            )
+
+
+# ---- the plain CSV template -------------------------------------------------------------------
+
+
+def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
+    roster.format = "CSV template"
+    roster.school_key = "code"
+    table = _table(name, text, roster, TEMPLATE_REQUIRED)
+    if table is None:
+        return
+    progress(15, "Reading students")
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        where = Where(name, line)
+        missing = [c for c in TEMPLATE_REQUIRED if not row.get(c)]
+        if missing:
+            roster.error(where, f"Empty: {', '.join(missing)}.")
+            continue
+        code, student_id = row["school_code"], row["student_id"]
+        sid = f"csv:{code}:{student_id}"
+        if sid in seen:
+            roster.error(where, f"student {student_id} of {code} is already on line {seen[sid]}.")
+            continue
+        seen[sid] = line
+        if not _check_lengths(
+            roster, where, given=row["first_name"], family=row["last_name"], sourcedId=sid
+        ):
+            continue
+        if len(student_id) > 64:
+            roster.error(where, "student_id is longer than 64 characters.")
+            continue
+        student = PersonRow(
+            sourced_id=sid,
+            given=row["first_name"],
+            family=row["last_name"],
+            role="student",
+            where=where,
+            identifier=student_id,
+            grade=_grade(row["grade"]),
+            org_ids=[code],
+            household={
+                k: row[k][: 100 if k == "city" else 200]
+                for k in ("address_line1", "address_line2", "city", "postal_code")
+                if row.get(k)
+            },
+        )
+        language = row.get("home_language", "").lower()
+        if language:
+            if len(language) > 10:
+                roster.error(where, "home_language: use a short code such as es or vi.")
+                continue
+            student.household["home_language"] = language
+        if len(student.household.get("postal_code", "")) > 20:
+            roster.error(where, "postal_code is longer than 20 characters.")
+            continue
+        for n in range(1, TEMPLATE_GUARDIANS + 1):
+            g = {
+                part: row.get(f"guardian{n}_{part}", "")
+                for part in ("name", "relationship", "phone", "email", "language")
+            }
+            if not any(g.values()):
+                continue
+            if not g["name"]:
+                roster.error(where, f"guardian{n}_name is empty but guardian{n} has details.")
+                continue
+            email, phone = _email(g["email"]), _phone(g["phone"])
+            if g["email"] and email is None:
+                roster.error(where, f"guardian{n}_email is not an email address.")
+                continue
+            # Siblings share a guardian: the same email or phone is the same person.
+            key = f"csv:{email or phone}" if (email or phone) else f"{sid}:g{n}"
+            guardian = roster.guardians.get(key)
+            if guardian is None:
+                guardian = roster.guardians[key] = PersonRow(
+                    sourced_id=key,
+                    given=g["name"][:200],
+                    family="",
+                    role="guardian",
+                    where=where,
+                    relationship=g["relationship"][:50] or None,
+                    email=email,
+                    phone=phone,
+                    language=g["language"].lower()[:10] or None,
+                )
+            guardian.agent_ids.append(sid)
+            student.agent_ids.append(key)
+        roster.students[sid] = student
+
+
+# ---- entry point --------------------------------------------------------------------------------
+
+
+def parse(files: dict[str, str], progress: Callable[[int, str], None] | None = None) -> Roster:
+    """A roster from the files of an upload; ``roster.errors`` says what is wrong and where."""
+    progress = progress or (lambda pct, stage: None)
+    roster = Roster(full=dict.fromkeys(KINDS, True))
+    if any(n in files for n in ("users.csv", "orgs.csv", "manifest.csv")):
+        _one_roster(files, roster, progress)
+    elif len(files) == 1:
+        name, text = next(iter(files.items()))
+        header = next(csv.reader(io.StringIO(text)), [])
+        if "student_id" in [h.strip().lower() for h in header]:
+            _template(name, text, roster, progress)
+        else:
+            raise UploadError(
+                "This is neither a OneRoster set (users.csv, orgs.csv…) nor the roster "
+                "template (its first column is student_id)."
+            )
+    else:
+        raise UploadError("No users.csv in the upload: is this a OneRoster set?")
+    return roster
+
+
+def template_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerow(
+        [
+            "10234",
+            "Ana",
+            "Lopez",
+            "3",
+            "LIN",
+            "es",
+            "12 Oak St",
+            "",
+            "Oakland",
+            "94601",
+            "Rosa Lopez",
+            "mother",
+            "(510) 555-0123",
+            "rosa@example.org",
+            "es",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    return out.getvalue()
+
+
+def iter_errors(errors: list[LineError]) -> Iterator[dict]:
+    for e in sorted(errors, key=lambda e: (e.file, e.line)):
+        yield e.as_dict()

@@ -1,0 +1,144 @@
+"""Roster imports: queue one, run it (parse → plan → apply), and the same for the command line.
+
+A run commits its progress between stages (nothing of the roster is written yet), then writes
+the whole plan and its result in one transaction: an import with errors changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+
+from fieldapp import audit, clock
+from fieldapp.extensions import db
+from fieldapp.models import ImportStatus, RosterImport, School, User
+from fieldapp.roster.apply import apply_plan
+from fieldapp.roster.parse import UploadError, parse, read_upload
+from fieldapp.roster.plan import Plan, make_plan
+
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+class RosterImportError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def allowed_schools(school: School | None) -> set[int] | None:
+    return None if school is None else {school.id}
+
+
+def run(
+    files: dict[str, str],
+    *,
+    school: School | None,
+    dry_run: bool,
+    by: User | None,
+    progress: Callable[[int, str], None] | None = None,
+) -> Plan:
+    """Plan ``files`` and, unless ``dry_run`` or there are errors, apply the plan (flushed, not
+    committed). ``school``: the one school the import may touch (None: any)."""
+    progress = progress or (lambda pct, stage: None)
+    roster = parse(files, progress)
+    plan = make_plan(roster, allowed_schools(school), progress)
+    if plan.errors or dry_run:
+        return plan
+    progress(70, "Applying the changes")
+    apply_plan(plan)
+    audit.record(
+        "roster.import",
+        actor=by,
+        school_id=school.id if school else None,
+        format=plan.format,
+        counts=plan.counts(),
+        refused=len(plan.refused),
+    )
+    return plan
+
+
+def queue_import(
+    filename: str, data: bytes, *, school: School | None, dry_run: bool, by: User
+) -> RosterImport:
+    """A new import, checked enough to refuse what is no roster at all (not queued then)."""
+    if len(data) > MAX_UPLOAD:
+        raise RosterImportError(f"The file is larger than {MAX_UPLOAD // 1_048_576} MB.")
+    try:
+        read_upload(filename, data)
+    except UploadError as exc:
+        raise RosterImportError(str(exc)) from exc
+    job = RosterImport(
+        filename=(filename or "upload")[-255:],
+        upload=data,
+        school_id=school.id if school else None,
+        created_by_id=by.id,
+        dry_run=dry_run,
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit.record(
+        "roster.upload",
+        actor=by,
+        obj=job,
+        school_id=job.school_id,
+        filename=job.filename,
+        dry_run=dry_run,
+    )
+    return job
+
+
+def requeue_to_apply(job: RosterImport, by: User) -> None:
+    audit.record("roster.apply", actor=by, obj=job, school_id=job.school_id)
+    job.dry_run = False
+    job.status = ImportStatus.QUEUED
+    job.progress = 0
+    job.stage = "Waiting to start"
+
+
+def execute(job: RosterImport) -> None:
+    """Run a queued import (from the task queue); commits its progress and its result."""
+    started = clock.now()
+
+    def progress(pct: int, stage: str) -> None:
+        job.progress, job.stage = pct, stage
+        db.session.commit()
+
+    def failed(message: str) -> dict:
+        return {
+            "errors": [{"file": job.filename, "line": 0, "message": message}],
+            "errors_total": 1,
+        }
+
+    job.status = ImportStatus.RUNNING
+    progress(5, "Reading the files")
+    try:
+        files = read_upload(job.filename, job.upload or b"")
+        plan = run(
+            files, school=job.school, dry_run=job.dry_run, by=job.created_by, progress=progress
+        )
+    except UploadError as exc:
+        db.session.rollback()
+        status, result = ImportStatus.FAILED, failed(str(exc))
+    except Exception:
+        db.session.rollback()  # all or nothing: whatever was written goes
+        current_app.logger.exception("roster import %s failed", job.id)
+        status, result = (
+            ImportStatus.FAILED,
+            failed("The import stopped on an unexpected problem; nothing was changed."),
+        )
+    else:
+        result = plan.summary()
+        if plan.errors:
+            status = ImportStatus.FAILED
+        elif job.dry_run:
+            status = ImportStatus.PLANNED
+        else:
+            status = ImportStatus.APPLIED
+            job.applied_at = clock.now()
+    if status != ImportStatus.PLANNED:
+        job.upload = None  # children's records: kept only while a dry run waits to be applied
+    job.status = status
+    job.result = {**result, "seconds": round((clock.now() - started).total_seconds(), 1)}
+    job.progress, job.stage = 100, "Finished"
+    job.finished_at = clock.now()
+    db.session.commit()
