@@ -12,7 +12,7 @@ from fieldapp.models.people import (
     SchoolClass,
     User,
 )
-from fieldapp.models.security import LoginThrottle, PasswordResetToken, UserSession
+from fieldapp.models.security import ApiToken, LoginThrottle, PasswordResetToken, UserSession
 from fieldapp.models.training import (
     Attendance,
     Setting,
@@ -43,6 +43,7 @@ from fieldapp.models.visits import (
 )
 
 __all__ = [
+    "ApiToken",
     "Attendance",
     "AuditEvent",
     "ClassTeacher",
