@@ -59,6 +59,8 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # Compress responses here (Brotli/gzip); 0 when a front server does it.
         "COMPRESS_ENABLED": env("FIELDAPP_COMPRESS", "1") != "0",
         "LOGIN_RATE_LIMIT": env("FIELDAPP_LOGIN_RATE_LIMIT", "30 per minute; 300 per hour"),
+        # Per API token (per address for calls without one).
+        "API_RATE_LIMIT": env("FIELDAPP_API_RATE_LIMIT", "120 per minute; 5000 per hour"),
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
         "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),

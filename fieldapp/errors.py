@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fieldapp.extensions import db
-from fieldapp.policy import public
+from fieldapp.policy import api_error, public
 from fieldapp.rendering import render
 
 bp = Blueprint("health", __name__)
@@ -63,6 +63,8 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if request.path.startswith("/api/"):  # the school's systems read JSON, not pages
+            return api_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description or "")
         return _page(exc.code)
 
     @app.errorhandler(StaleDataError)

@@ -126,6 +126,10 @@ def _coordinates_round(user: User, round_: Round) -> bool:
     return _coordinates(user, round_.school_id)
 
 
+def _exports_school(user: User, school: School) -> bool:
+    return user.has_role(Role.ADMIN) or _coordinates(user, school.id)
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
@@ -163,8 +167,14 @@ create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COOR
 view_reports = Permission("view_reports", frozenset({Role.COORDINATOR, Role.ADMIN}))
 view_district_report = Permission("view_district_report", frozenset({Role.ADMIN}))
 view_training_report = Permission("view_training_report", frozenset({Role.TRAINER, Role.ADMIN}))
+# Relationship data out to the school's systems: its coordinators, and admins for any school.
+export_relationships = Permission(
+    "export_relationships", frozenset({Role.COORDINATOR, Role.ADMIN}), _exports_school
+)
 
 PUBLIC = Permission("public", frozenset())
+# The API for the school's systems: a bearer token of one school, no person (fieldapp.api.auth).
+API_TOKEN = Permission("api_token", frozenset())
 
 
 def roster_school_ids(user: User) -> set[int] | None:
