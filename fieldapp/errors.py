@@ -64,7 +64,10 @@ def register(app: Flask) -> None:
         if exc.code is None or exc.code < 400:
             return exc
         if request.path.startswith("/api/"):  # the school's systems read JSON, not pages
-            return api_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description or "")
+            response = api_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
+            # e.g. Allow on a 405, Retry-After on a 429
+            response.headers.extend(h for h in exc.get_headers() if h[0] != "Content-Type")
+            return response
         return _page(exc.code)
 
     @app.errorhandler(StaleDataError)

@@ -104,3 +104,9 @@ def api(client):
         return client.get(f"/api/v1{path}", headers=headers, query_string=params)
 
     return get
+
+
+@pytest.fixture
+def app_config(app_config):
+    # High enough for the schemathesis run; tests/api/test_api.py checks the limit on its own.
+    return {**app_config, "API_RATE_LIMIT": "100000 per minute"}
