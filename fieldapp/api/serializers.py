@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldapp.exports.services import SHARED_REFLECTION, Card, visit_day
-from fieldapp.models import FollowUp, Student, Visit
+from fieldapp.models import FollowUp, Student, Visit, VisitStatus
 
 
 def _time(value: datetime | None) -> str | None:
@@ -32,7 +32,7 @@ def visit(v: Visit, zone: ZoneInfo) -> dict[str, Any]:
         "mode": v.mode.value if v.mode else None,
         "scheduled_start": _time(v.scheduled_start),
         "completed_at": _time(v.completed_at),
-        "completed_on": _day(visit_day(v, zone)) if v.status.value == "completed" else None,
+        "completed_on": _day(visit_day(v, zone)) if v.status == VisitStatus.COMPLETED else None,
         "round_id": v.round_id,
         "students": [student_ref(s) for s in sorted(v.students, key=lambda s: s.id)],
         "created_at": _time(v.created_at),

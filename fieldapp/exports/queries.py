@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Boolean, Select, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.functions import FunctionElement
 
 from fieldapp.models import FollowUp, Reflection, Student, Visit, VisitStatus, VisitStudent
 
@@ -21,6 +23,26 @@ def school_students(school_id: int, after_id: int = 0, limit: int = 500) -> Sele
         .order_by(Student.id)
         .limit(limit)
     )
+
+
+class likely(FunctionElement):  # noqa: N801  (reads as the SQL function it is)
+    """A condition most rows meet: SQLite's planner then stops choosing its index (a status
+    index led it to probe every completed visit of the district once per student: 297 ms →
+    2 ms for 500 students). Other databases get the condition as it is."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "likely"
+
+
+@compiles(likely, "sqlite")
+def _likely_sqlite(element, compiler, **kw):
+    return f"likely({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(likely)
+def _likely_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
 
 
 def completed_on(visit_table=Visit):
@@ -44,7 +66,7 @@ def last_completed_visits(
         )
         .join(Visit, Visit.id == VisitStudent.visit_id)
         .where(VisitStudent.student_id.in_(list(student_ids)))
-        .where(Visit.status == VisitStatus.COMPLETED)
+        .where(likely(Visit.status == VisitStatus.COMPLETED))
     )
     if start is not None:
         ranked = ranked.where(when >= start)
