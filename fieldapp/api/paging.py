@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from werkzeug.datastructures import MultiDict
 
-from fieldapp.api.queries import Position
+from fieldapp.api.queries import Position, Pull
 from fieldapp.fields import MAX_ID
 
 DEFAULT_LIMIT = 50
@@ -21,13 +20,6 @@ class BadParameter(ValueError):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(f"{name}: {message}")
         self.name = name
-
-
-@dataclass(frozen=True)
-class Page:
-    since: datetime | None
-    position: Position | None
-    limit: int
 
 
 def encode_cursor(position: Position) -> str:
@@ -68,12 +60,13 @@ def parse_limit(value: str) -> int:
     return int(value)
 
 
-def page(args: MultiDict) -> Page:
+def pull(args: MultiDict, until: datetime) -> Pull:
     since = args.get("updated_since")
     cursor = args.get("cursor")
     limit = args.get("limit")
-    return Page(
+    return Pull(
         since=parse_since(since) if since is not None else None,
         position=decode_cursor(cursor) if cursor is not None else None,
+        until=until,
         limit=parse_limit(limit) if limit is not None else DEFAULT_LIMIT,
     )

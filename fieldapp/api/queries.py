@@ -31,8 +31,21 @@ class Position:
     id: int
 
 
-def _after(updated_at, id_, since: datetime | None, position: Position | None) -> list:
-    conditions = []
+@dataclass(frozen=True)
+class Pull:
+    """A page to read: changed at or after ``since``, after ``position``, and not after
+    ``until`` — a few seconds ago, so that a change whose transaction is still committing
+    (its updated_at already set) is not passed by the cursor and so never sent."""
+
+    since: datetime | None
+    position: Position | None
+    until: datetime
+    limit: int
+
+
+def _after(updated_at, id_, pull: Pull) -> list:
+    since, position = pull.since, pull.position
+    conditions = [updated_at <= pull.until]
     if since is not None:
         conditions.append(updated_at >= since)
     if position is not None:
@@ -45,13 +58,14 @@ def _after(updated_at, id_, since: datetime | None, position: Position | None) -
     return conditions
 
 
-def visits(school_id: int, since: datetime | None, position: Position | None, limit: int) -> Select:
+def visits(school_id: int, pull: Pull) -> Select:
+    """A page of the school's visits and one more row (to tell whether more are ready)."""
     return (
         select(Visit)
-        .where(Visit.school_id == school_id, *_after(Visit.updated_at, Visit.id, since, position))
+        .where(Visit.school_id == school_id, *_after(Visit.updated_at, Visit.id, pull))
         .options(selectinload(Visit.students))
         .order_by(Visit.updated_at, Visit.id)
-        .limit(limit)
+        .limit(pull.limit + 1)
     )
 
 
@@ -61,19 +75,17 @@ def _school_families(school_id: int) -> Select:
     )
 
 
-def follow_ups(
-    school_id: int, since: datetime | None, position: Position | None, limit: int
-) -> Select:
+def follow_ups(school_id: int, pull: Pull) -> Select:
     """The follow-ups of the families with an active student at the school."""
     return (
         select(FollowUp)
         .where(
             FollowUp.family_id.in_(_school_families(school_id)),
-            *_after(FollowUp.updated_at, FollowUp.id, since, position),
+            *_after(FollowUp.updated_at, FollowUp.id, pull),
         )
         .options(selectinload(FollowUp.family).selectinload(Family.students))
         .order_by(FollowUp.updated_at, FollowUp.id)
-        .limit(limit)
+        .limit(pull.limit + 1)
     )
 
 
@@ -136,17 +148,17 @@ def card_times(school_id: int):
     )
 
 
-def cards(school_id: int, since: datetime | None, position: Position | None, limit: int) -> Select:
+def cards(school_id: int, pull: Pull) -> Select:
     """(student, card updated_at) for the school's students, active or not (a student who
     left is a change the school's system must hear of)."""
     times = card_times(school_id)
     return (
         select(Student, times.c.updated_at)
         .join(times, times.c.id == Student.id)
-        .where(*_after(times.c.updated_at, times.c.id, since, position))
+        .where(*_after(times.c.updated_at, times.c.id, pull))
         .options(joinedload(Student.family))
         .order_by(times.c.updated_at, times.c.id)
-        .limit(limit)
+        .limit(pull.limit + 1)
     )
 
 

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request
 
+from fieldapp import clock
 from fieldapp.api import paging, queries, serializers
 from fieldapp.api.auth import current_token, rate_limit_key, token_required
 from fieldapp.exports.services import relationship_cards
@@ -36,9 +38,14 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_token().school.timezone)
 
 
-def _listing(rows: list, page: paging.Page, position_of, serialize) -> dict:
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
+def _pull() -> queries.Pull:
+    settle = timedelta(seconds=current_app.config["API_SETTLE_SECONDS"])
+    return paging.pull(request.args, until=clock.now() - settle)
+
+
+def _listing(rows: list, pull: queries.Pull, position_of, serialize) -> dict:
+    more = len(rows) > pull.limit
+    rows = rows[: pull.limit]
     # Nothing new: the same place to pull from next time.
     cursor = paging.encode_cursor(position_of(rows[-1])) if rows else request.args.get("cursor")
     return {"data": [serialize(r) for r in rows], "next_cursor": cursor, "has_more": more}
@@ -60,14 +67,12 @@ def openapi():
 @limited
 @token_required
 def visits():
-    page = paging.page(request.args)
+    pull = _pull()
     school_id, zone = current_token().school_id, _zone()
-    rows = db.session.scalars(
-        queries.visits(school_id, page.since, page.position, page.limit + 1)
-    ).all()
+    rows = db.session.scalars(queries.visits(school_id, pull)).all()
     return _listing(
         list(rows),
-        page,
+        pull,
         lambda v: queries.Position(v.updated_at, v.id),
         lambda v: serializers.visit(v, zone),
     )
@@ -77,14 +82,12 @@ def visits():
 @limited
 @token_required
 def follow_ups():
-    page = paging.page(request.args)
+    pull = _pull()
     school_id = current_token().school_id
-    rows = db.session.scalars(
-        queries.follow_ups(school_id, page.since, page.position, page.limit + 1)
-    ).all()
+    rows = db.session.scalars(queries.follow_ups(school_id, pull)).all()
     return _listing(
         list(rows),
-        page,
+        pull,
         lambda f: queries.Position(f.updated_at, f.id),
         lambda f: serializers.follow_up(f, school_id),
     )
@@ -94,16 +97,14 @@ def follow_ups():
 @limited
 @token_required
 def relationship_cards_list():
-    page = paging.page(request.args)
-    rows = db.session.execute(
-        queries.cards(current_token().school_id, page.since, page.position, page.limit + 1)
-    ).all()
-    shown = rows[: page.limit]
+    pull = _pull()
+    rows = db.session.execute(queries.cards(current_token().school_id, pull)).all()
+    shown = rows[: pull.limit]
     cards = {c.student.id: c for c in relationship_cards([s for s, _ in shown])}
     zone = _zone()
     return _listing(
         list(rows),
-        page,
+        pull,
         lambda row: queries.Position(row[1], row[0].id),
         lambda row: serializers.card(cards[row[0].id], row[1], zone),
     )

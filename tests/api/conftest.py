@@ -109,4 +109,5 @@ def api(client):
 @pytest.fixture
 def app_config(app_config):
     # High enough for the schemathesis run; tests/api/test_api.py checks the limit on its own.
-    return {**app_config, "API_RATE_LIMIT": "100000 per minute"}
+    # No settling time: what a test just changed is pulled at once (one test checks it).
+    return {**app_config, "API_RATE_LIMIT": "100000 per minute", "API_SETTLE_SECONDS": 0}

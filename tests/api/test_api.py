@@ -58,6 +58,20 @@ def test_a_record_changed_while_paging_comes_again_on_a_later_page(data, api, db
     assert ids[-1] == seen[0]  # never skipped: read again, after the others
 
 
+def test_a_change_is_sent_once_it_has_settled(data, api, db, app):
+    """A list stops a few seconds before now: a change whose transaction is still committing
+    has its updated_at already, and a cursor that passed it would never send it."""
+    _, cursor = pull_all(api, "/visits", data.secret)
+    app.config["API_SETTLE_SECONDS"] = 5
+    data.visit.status_reason = "just now"
+    db.session.commit()
+    assert pull_all(api, "/visits", data.secret, cursor=cursor)[0] == []
+    app.config["CLOCK_OFFSET"] = timedelta(seconds=6)
+    assert [v["id"] for v in pull_all(api, "/visits", data.secret, cursor=cursor)[0]] == [
+        data.visit.id
+    ]
+
+
 def test_updated_since_starts_from_a_time(data, api, db):
     later = datetime.now(UTC) + timedelta(seconds=1)
     assert api("/visits", data.secret, updated_since=later.isoformat()).json["data"] == []
