@@ -62,8 +62,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from fieldapp.admin.views import bp as admin_bp
+    from fieldapp.api.admin_views import bp as api_tokens_bp
+    from fieldapp.api.views import bp as api_bp
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.errors import bp as health_bp
+    from fieldapp.exports.views import bp as exports_bp
     from fieldapp.families.views import bp as families_bp
     from fieldapp.messages.views import bp as messages_bp
     from fieldapp.privacy.views import bp as privacy_bp
@@ -92,6 +95,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(shell_bp)
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(roster_bp, url_prefix="/roster-imports")
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(api_tokens_bp, url_prefix="/admin/api-tokens")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_errorhandlers(app: Flask) -> None:

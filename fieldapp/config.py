@@ -64,6 +64,11 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "CALENDAR_FEED_RATE_LIMIT": env(
             "FIELDAPP_CALENDAR_FEED_RATE_LIMIT", "60 per minute; 1200 per hour"
         ),
+        # Per API token (per address for calls without one).
+        "API_RATE_LIMIT": env("FIELDAPP_API_RATE_LIMIT", "120 per minute; 5000 per hour"),
+        # The API's lists stop this many seconds before now: a change still being committed
+        # (its updated_at already set) is then never passed by a client's cursor.
+        "API_SETTLE_SECONDS": 5,
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
         "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fieldapp.extensions import db
-from fieldapp.policy import public
+from fieldapp.policy import api_error, public
 from fieldapp.rendering import render
 
 bp = Blueprint("health", __name__)
@@ -63,6 +63,11 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if request.path.startswith("/api/"):  # the school's systems read JSON, not pages
+            response = api_error(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
+            # e.g. Allow on a 405, Retry-After on a 429
+            response.headers.extend(h for h in exc.get_headers() if h[0] != "Content-Type")
+            return response
         return _page(exc.code)
 
     @app.errorhandler(StaleDataError)

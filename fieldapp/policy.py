@@ -134,6 +134,10 @@ def _may_see_import(user: User, job: RosterImport) -> bool:
     return job.school_id is not None and _coordinates(user, job.school_id)
 
 
+def _exports_school(user: User, school: School) -> bool:
+    return user.has_role(Role.ADMIN) or _coordinates(user, school.id)
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
@@ -179,8 +183,14 @@ create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COOR
 view_reports = Permission("view_reports", frozenset({Role.COORDINATOR, Role.ADMIN}))
 view_district_report = Permission("view_district_report", frozenset({Role.ADMIN}))
 view_training_report = Permission("view_training_report", frozenset({Role.TRAINER, Role.ADMIN}))
+# Relationship data out to the school's systems: its coordinators, and admins for any school.
+export_relationships = Permission(
+    "export_relationships", frozenset({Role.COORDINATOR, Role.ADMIN}), _exports_school
+)
 
 PUBLIC = Permission("public", frozenset())
+# The API for the school's systems: a bearer token of one school, no person (fieldapp.api.auth).
+API_TOKEN = Permission("api_token", frozenset())
 
 
 def roster_school_ids(user: User) -> set[int] | None:

@@ -22,7 +22,7 @@ from fieldapp.models import (
     VisitMode,
     VisitStatus,
 )
-from fieldapp.policy import PUBLIC
+from fieldapp.policy import API_TOKEN, PUBLIC
 from tests.factories import make_school, make_user, make_visit
 
 ROLES = ["visitor", "other_visitor", "coordinator", "other_coordinator", "trainer", "admin"]
@@ -592,6 +592,28 @@ MATRIX = [
         "/roster-imports/{import_a}/apply",
         {"coordinator": 409, "other_coordinator": 404, "admin": 409},
     ),
+    # Relationship data out: the school's coordinators, admins for any school.
+    (
+        "exports.relationships",
+        "GET",
+        "/schools/{school_a}/relationships",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "exports.relationships_csv",
+        "GET",
+        "/schools/{school_a}/relationships.csv?start=2026-01-01&end=2026-12-31",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "exports.relationships_csv",
+        "GET",
+        "/schools/999999/relationships.csv?start=2026-01-01&end=2026-12-31",
+        {"coordinator": 404, "other_coordinator": 404, "admin": 404},
+    ),
+    ("api_tokens.index", "GET", "/admin/api-tokens/", {"admin": 200}),
+    ("api_tokens.create", "POST", "/admin/api-tokens/", {"admin": 422}),
+    ("api_tokens.revoke", "POST", "/admin/api-tokens/999999/revoke", {"admin": 404}),
 ]
 PUBLIC_ROUTES = {
     "auth.login": "/login",
@@ -603,6 +625,14 @@ PUBLIC_ROUTES = {
     "shell.manifest": "/manifest.webmanifest",
     "shell.offline": "/offline",
     "calendar_feed.feed": None,  # the link's token is the key (tests/visits)
+    "api.openapi": "/api/v1/openapi.json",
+}
+# The API for the school's systems: a bearer token decides (tests/api), never a session.
+API_ROUTES = {
+    "api.visits": "/api/v1/visits",
+    "api.follow_ups": "/api/v1/follow-ups",
+    "api.relationship_cards_list": "/api/v1/relationship-cards",
+    "api.relationship_card": "/api/v1/relationship-cards/{student_a}",
 }
 # Called by the app's own script, not opened by people: a signed-out call is a 401 in JSON
 # (the phone keeps its queue until the same person signs in again), never a redirect.
@@ -646,6 +676,8 @@ def test_every_route_declares_a_permission_and_is_in_the_matrix(app):
         assert permission is not None, f"{rule.rule} declares no permission"
         if permission is PUBLIC:
             assert rule.endpoint in PUBLIC_ROUTES, f"{rule.rule} is public but not listed"
+        elif permission is API_TOKEN:
+            assert rule.endpoint in API_ROUTES, f"{rule.rule} takes a token but is not listed"
         else:
             assert rule.endpoint in tested, f"{rule.rule} has no rows in the permission matrix"
 
@@ -653,6 +685,16 @@ def test_every_route_declares_a_permission_and_is_in_the_matrix(app):
 @pytest.mark.parametrize("url", [u for u in PUBLIC_ROUTES.values() if u])
 def test_public_routes_need_no_sign_in(client, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+@pytest.mark.parametrize("url", API_ROUTES.values())
+def test_api_routes_want_a_token_not_a_session(world, client, login, url, role):
+    if role:
+        login(world.users[role])
+    response = client.get(url.format(**world.ids))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_forbidden_page_is_a_styled_page_not_a_bare_error(world, client, login):

@@ -15,6 +15,7 @@ from fieldapp.models.people import (
 )
 from fieldapp.models.roster import ImportStatus, RosterImport
 from fieldapp.models.security import (
+    ApiToken,
     CalendarFeed,
     LoginThrottle,
     PasswordResetToken,
@@ -50,6 +51,7 @@ from fieldapp.models.visits import (
 )
 
 __all__ = [
+    "ApiToken",
     "Attendance",
     "AuditEvent",
     "CalendarFeed",

@@ -78,7 +78,10 @@ class Student(db.Model):
     __tablename__ = "students"
     # A school's active students by grade: coverage, rosters, scopes. (An index on `active`
     # alone misled SQLite into scanning every active student of the district per class.)
-    __table_args__ = (Index("ix_students_school_active_grade", "school_id", "active", "grade"),)
+    __table_args__ = (
+        Index("ix_students_school_active_grade", "school_id", "active", "grade"),
+        Index("ix_students_school_updated", "school_id", "updated_at", "id"),  # the API's pulls
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))

@@ -97,6 +97,7 @@ class Visit(db.Model):
     __table_args__ = (
         Index("ix_visits_round_status", "round_id", "status"),  # boards, coverage
         Index("ix_visits_school_status_start", "school_id", "status", "scheduled_start"),
+        Index("ix_visits_school_updated", "school_id", "updated_at", "id"),  # the API's pulls
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +212,8 @@ class Reflection(db.Model):
     family_support: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # For the school's incremental pulls (the API): set again when the version is superseded.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set when the team merged this version with another into the reflection it points to.
     superseded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("reflections.id", ondelete="SET NULL")
@@ -254,6 +257,7 @@ class FollowUp(db.Model):
     """A commitment made at a visit, with an owner and a due date."""
 
     __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_updated", "updated_at", "id"),)  # the API's pulls
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(
@@ -268,6 +272,7 @@ class FollowUp(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     family: Mapped[Family] = relationship()
     visit: Mapped[Visit | None] = relationship()
