@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -57,5 +58,11 @@ def create():
 def revoke(token: ApiToken):
     tokens.revoke_token(token, by=current_user, now=clock.now())
     db.session.commit()
-    flash(f"The token “{token.name}” is revoked: calls with it are refused from now on.", "success")
+    flash(
+        _(
+            "The token “%(name)s” is revoked: calls with it are refused from now on.",
+            name=token.name,
+        ),
+        "success",
+    )
     return redirect_after_post(url_for("api_tokens.index"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
@@ -7,8 +8,16 @@ from wtforms.validators import InputRequired, Length
 
 class NewTokenForm(FlaskForm):
     name = StringField(
-        "Name",
-        validators=[InputRequired(), Length(max=100)],
-        description="What will use it, e.g. “SIS nightly sync”.",
+        _l("Name"),
+        validators=[
+            InputRequired(message=_l("Give the token a name.")),
+            Length(max=100, message=_l("Keep the name to %(max)d characters at most.")),
+        ],
+        description=_l("What will use it, e.g. “SIS nightly sync”."),
     )
-    school_id = SelectField("School", coerce=int, validate_choice=True)
+    school_id = SelectField(
+        _l("School"),
+        coerce=int,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose the school."))],
+    )

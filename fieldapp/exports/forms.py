@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import InputRequired
@@ -13,12 +15,18 @@ class ExportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField("Visits from", validators=[InputRequired(), sane_date])
-    end = DateField("Visits to", validators=[InputRequired(), sane_date])
+    start = DateField(
+        _l("Visits from"),
+        validators=[InputRequired(message=_l("Choose the first day.")), sane_date],
+    )
+    end = DateField(
+        _l("Visits to"),
+        validators=[InputRequired(message=_l("Choose the last day.")), sane_date],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if ok and self.end.data < self.start.data:
-            self.end.errors.append("The end date is before the start date.")
+            self.end.errors.append(_("The end date is before the start date."))
             ok = False
         return ok

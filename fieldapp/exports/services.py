@@ -12,7 +12,8 @@ from fieldapp.exports import queries
 from fieldapp.extensions import db
 from fieldapp.models import FollowUp, Reflection, School, Student, Visit
 
-# The shared part of a reflection, field by field (the private note is never among them).
+# The shared part of a reflection, field by field (the private note is never among them). The
+# labels are the CSV's column headings: English on purpose, not marked for translation.
 SHARED_REFLECTION = (
     ("hopes_and_dreams", "Hopes and dreams"),
     ("strengths", "Strengths and knowledge"),
@@ -72,6 +73,11 @@ def utc_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dateti
     return lo, hi
 
 
+# The CSV's column headings stay in English whatever the interface's language: school systems
+# read the file by these names (a mapping set up once), and a heading that changed with the
+# person who downloaded the file would break their import. People read the same file in a
+# spreadsheet; the export page says the headings are in English. Cell values are data as stored
+# (codes such as "first", "text", "yes"/"no"), English for the same reason.
 EXPORT_HEADER = [
     "SIS id",
     "Sourced id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
@@ -9,9 +10,9 @@ from wtforms import BooleanField, SelectField
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Roster file",
-        validators=[FileRequired("Choose the OneRoster zip or the CSV template file.")],
-        description="A OneRoster 1.1 or 1.2 CSV zip, or the roster template saved as CSV.",
+        _l("Roster file"),
+        validators=[FileRequired(message=_l("Choose the OneRoster zip or the CSV template file."))],
+        description=_l("A OneRoster 1.1 or 1.2 CSV zip, or the roster template saved as CSV."),
     )
-    school_id = SelectField("Import into", coerce=int)
-    dry_run = BooleanField("Dry run: show what would change, change nothing yet", default=True)
+    school_id = SelectField(_l("Import into"), coerce=int)
+    dry_run = BooleanField(_l("Dry run: show what would change, change nothing yet"), default=True)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import phonenumbers
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # 30,000 students make 5 MB of CSV; far more is no roster
 MAX_FILES = 50
@@ -164,14 +166,14 @@ def _decode(name: str, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UploadError(
-            f"{name} is not UTF-8 text. Save it as “CSV UTF-8” and try again."
+            _("%(file)s is not UTF-8 text. Save it as “CSV UTF-8” and try again.", file=name)
         ) from exc
 
 
 def read_upload(filename: str, data: bytes) -> dict[str, str]:
     """The CSV files of an upload (a zip, or one CSV file), by lower-cased base name."""
     if not data:
-        raise UploadError("The file is empty.")
+        raise UploadError(_("The file is empty."))
     if zipfile.is_zipfile(io.BytesIO(data)):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -183,11 +185,13 @@ def read_upload(filename: str, data: bytes) -> dict[str, str]:
                     and not Path(m.filename).name.startswith(("._", "."))
                 ]
                 if not members:
-                    raise UploadError("The zip holds no CSV files.")
+                    raise UploadError(_("The zip holds no CSV files."))
                 if len(members) > MAX_FILES:
-                    raise UploadError(f"The zip holds more than {MAX_FILES} CSV files.")
+                    raise UploadError(
+                        _("The zip holds more than %(num)d CSV files.", num=MAX_FILES)
+                    )
                 if sum(m.file_size for m in members) > MAX_UNZIPPED:
-                    raise UploadError("The zip unpacks to more than this app accepts.")
+                    raise UploadError(_("The zip unpacks to more than this app accepts."))
                 return {
                     Path(m.filename).name.lower(): _decode(
                         Path(m.filename).name, archive.read(m)[: MAX_UNZIPPED + 1]
@@ -196,14 +200,14 @@ def read_upload(filename: str, data: bytes) -> dict[str, str]:
                 }
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
             raise UploadError(
-                "The zip file is damaged or uses a compression we cannot read."
+                _("The zip file is damaged or uses a compression we cannot read.")
             ) from exc
     name = Path(filename or "upload.csv").name
     if name.lower().endswith(".zip"):
-        raise UploadError(f"{name} is not a readable zip file.")
+        raise UploadError(_("%(file)s is not a readable zip file.", file=name))
     if not name.lower().endswith(".csv"):
         if b"\x00" in data[:4096]:
-            raise UploadError("Upload a OneRoster zip or a CSV file.")
+            raise UploadError(_("Upload a OneRoster zip or a CSV file."))
         name = f"{name}.csv"
     return {name.lower(): _decode(name, data)}
 
@@ -239,14 +243,21 @@ def _table(name: str, text: str, roster: Roster, required: list[str]) -> Table |
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
-            roster.error(name, "The file is empty: it needs a header line.", 1)
+            roster.error(name, _("The file is empty: it needs a header line."), 1)
             return None
         names = [h.strip() for h in header]
         lower = {h.lower(): h for h in names}
         missing = [c for c in required if c.lower() not in lower]
         if missing:
             roster.error(
-                name, f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.", 1
+                name,
+                ngettext(
+                    "Missing column: %(columns)s.",
+                    "Missing columns: %(columns)s.",
+                    len(missing),
+                    columns=", ".join(missing),
+                ),
+                1,
             )
             return None
         rows = []
@@ -258,13 +269,21 @@ def _table(name: str, text: str, roster: Roster, required: list[str]) -> Table |
                 if not any(v.strip() for v in values):
                     continue
                 if len(values) > width:
-                    roster.error(name, f"{len(values)} values for {width} columns.", line)
+                    roster.error(
+                        name,
+                        _(
+                            "%(values)d values for %(columns)d columns.",
+                            values=len(values),
+                            columns=width,
+                        ),
+                        line,
+                    )
                     continue
             stripped = [v.strip() for v in values] + [""] * (width - len(values))
             if any(stripped):
                 rows.append((line, dict(zip(keys, stripped, strict=True))))
     except csv.Error as exc:
-        roster.error(name, f"Not readable as CSV: {exc}.", reader.line_num)
+        roster.error(name, _("Not readable as CSV: %(problem)s.", problem=exc), reader.line_num)
         return None
     roster.rows += len(rows)
     return Table(name, lower, rows)
@@ -312,7 +331,10 @@ def _status(row: dict[str, str], roster: Roster, where: Where) -> bool | None:
         return False
     if status == "tobedeleted":
         return True
-    roster.error(where, f"status must be active or tobedeleted, not “{row.get('status')}”.")
+    roster.error(
+        where,
+        _("status must be active or tobedeleted, not “%(status)s”.", status=row.get("status")),
+    )
     return None
 
 
@@ -321,7 +343,9 @@ def _check_lengths(roster: Roster, where: Where, **values: str) -> bool:
     for key, value in values.items():
         limit = LIMITS["sourcedId" if key == "sourcedId" else key]
         if value and len(value) > limit:
-            roster.error(where, f"{key} is longer than {limit} characters.")
+            roster.error(
+                where, _("%(column)s is longer than %(num)d characters.", column=key, num=limit)
+            )
             ok = False
     return ok
 
@@ -329,12 +353,14 @@ def _check_lengths(roster: Roster, where: Where, **values: str) -> bool:
 def _sourced_id(row: dict[str, str], roster: Roster, where: Where, seen: dict) -> str | None:
     sid = row.get("sourcedid", "")
     if not sid:
-        roster.error(where, "sourcedId is empty.")
+        roster.error(where, _("%(column)s is empty.", column="sourcedId"))
         return None
     if not _check_lengths(roster, where, sourcedId=sid):
         return None
     if sid in seen:
-        roster.error(where, f"sourcedId {sid} is already on line {seen[sid]}.")
+        roster.error(
+            where, _("sourcedId %(id)s is already on line %(line)s.", id=sid, line=seen[sid])
+        )
         return None
     seen[sid] = where.line
     return sid
@@ -383,7 +409,7 @@ def _read_orgs(table: Table, roster: Roster) -> None:
             continue  # districts, departments…: not places where visits happen
         name = row["name"]
         if not name:
-            roster.error(where, "name is empty.")
+            roster.error(where, _("%(column)s is empty.", column="name"))
             continue
         if not _check_lengths(roster, where, name=name):
             continue
@@ -398,7 +424,7 @@ def _read_roles(table: Table, roster: Roster) -> dict[str, tuple[str, list[str]]
         where = Where(table.name, line)
         user = row["usersourcedid"]
         if not user:
-            roster.error(where, "userSourcedId is empty.")
+            roster.error(where, _("%(column)s is empty.", column="userSourcedId"))
             continue
         if _status(row, roster, where):
             continue
@@ -426,7 +452,7 @@ def _kind(role: str) -> str | None:
 def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
     role_column = "role" if "role" in table.header else "roles" if "roles" in table.header else None
     if roles is None and role_column is None:
-        roster.error(table.name, "Missing column: role (or a roles.csv file, OneRoster 1.2).", 1)
+        roster.error(table.name, _("Missing column: role (or a roles.csv file, OneRoster 1.2)."), 1)
         return
     emails: dict[str, int] = {}
     for where, row, sid, deleted in _records(table, roster):
@@ -442,11 +468,18 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
         kind = _kind(role)
         if kind is None:
             if not role:
-                roster.error(where, "The user has no role.")
+                roster.error(where, _("The user has no role."))
             continue
         given, family = row["givenname"], row["familyname"]
         if kind != "guardian" and not (given and family):
-            roster.error(where, "givenName and familyName are both needed.")
+            roster.error(
+                where,
+                _(
+                    "%(first)s and %(second)s are both needed.",
+                    first="givenName",
+                    second="familyName",
+                ),
+            )
             continue
         if not _check_lengths(roster, where, given=given, family=family):
             continue
@@ -454,11 +487,25 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
             _email(row.get("username", "")) if kind == "teacher" else None
         )
         if email and len(email) > LIMITS["email"]:
-            roster.error(where, "email is longer than 254 characters.")
+            roster.error(
+                where,
+                _(
+                    "%(column)s is longer than %(num)d characters.",
+                    column="email",
+                    num=LIMITS["email"],
+                ),
+            )
             continue
         if kind == "teacher" and email and not deleted:
             if email in emails:
-                roster.error(where, f"email {email} is already on line {emails[email]}.")
+                roster.error(
+                    where,
+                    _(
+                        "email %(email)s is already on line %(line)s.",
+                        email=email,
+                        line=emails[email],
+                    ),
+                )
                 continue
             emails[email] = where.line
         person = PersonRow(
@@ -477,7 +524,10 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
             deleted=deleted,
         )
         if kind == "student" and person.identifier and len(person.identifier) > 64:
-            roster.error(where, "identifier is longer than 64 characters.")
+            roster.error(
+                where,
+                _("%(column)s is longer than %(num)d characters.", column="identifier", num=64),
+            )
             continue
         getattr(roster, f"{kind}s")[sid] = person
 
@@ -486,7 +536,14 @@ def _read_classes(table: Table, roster: Roster) -> None:
     for where, row, sid, deleted in _records(table, roster):
         title, school = row["title"], row["schoolsourcedid"]
         if not title or not school:
-            roster.error(where, "title and schoolSourcedId are both needed.")
+            roster.error(
+                where,
+                _(
+                    "%(first)s and %(second)s are both needed.",
+                    first="title",
+                    second="schoolSourcedId",
+                ),
+            )
             continue
         if not _check_lengths(roster, where, title=title):
             continue
@@ -503,7 +560,14 @@ def _read_enrollments(table: Table, roster: Roster) -> None:
             continue
         cls, user, role = row["classsourcedid"], row["usersourcedid"], row["role"].lower()
         if not cls or not user:
-            roster.error(where, "classSourcedId and userSourcedId are both needed.")
+            roster.error(
+                where,
+                _(
+                    "%(first)s and %(second)s are both needed.",
+                    first="classSourcedId",
+                    second="userSourcedId",
+                ),
+            )
             continue
         if role in ("student", "teacher"):
             roster.enrollments.append(EnrollmentRow(cls, user, role, where, deleted))
@@ -518,17 +582,17 @@ def _one_roster(files: dict[str, str], roster: Roster, progress: Callable) -> No
             if table is not None:
                 tables[name] = table
     if "users.csv" not in files:
-        roster.error("users.csv", "The set has no users.csv.")
+        roster.error("users.csv", _("The set has no users.csv."))
     if version is None:
         version = "1.2" if "roles.csv" in files else "1.1"
     roster.format = f"OneRoster {version}"
-    progress(10, "Reading schools and people")
+    progress(10, _("Reading schools and people"))
     if "orgs.csv" in tables:
         _read_orgs(tables["orgs.csv"], roster)
     roles = _read_roles(tables["roles.csv"], roster) if "roles.csv" in tables else None
     if "users.csv" in tables:
         _read_users(tables["users.csv"], roster, roles)
-    progress(20, "Reading classes")
+    progress(20, _("Reading classes"))
     if "classes.csv" in tables:
         _read_classes(tables["classes.csv"], roster)
     if "enrollments.csv" in tables:
@@ -549,7 +613,8 @@ def _one_roster(files: dict[str, str], roster: Roster, progress: Callable) -> No
     for student in roster.students.values():
         if student.grade is None and not student.deleted:
             roster.error(
-                student.where, "The student has no grade (grades column, or a class with grades)."
+                student.where,
+                _("The student has no grade (grades column, or a class with grades)."),
             )
 
 
@@ -557,23 +622,31 @@ def _one_roster(files: dict[str, str], roster: Roster, progress: Callable) -> No
 
 
 def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
-    roster.format = "CSV template"
+    roster.format = _("CSV template")
     roster.school_key = "code"
     table = _table(name, text, roster, TEMPLATE_REQUIRED)
     if table is None:
         return
-    progress(15, "Reading students")
+    progress(15, _("Reading students"))
     seen: dict[str, int] = {}
     for line, row in table.rows:
         where = Where(name, line)
         missing = [c for c in TEMPLATE_REQUIRED if not row.get(c)]
         if missing:
-            roster.error(where, f"Empty: {', '.join(missing)}.")
+            roster.error(where, _("Empty: %(columns)s.", columns=", ".join(missing)))
             continue
         code, student_id = row["school_code"], row["student_id"]
         sid = f"csv:{code}:{student_id}"
         if sid in seen:
-            roster.error(where, f"student {student_id} of {code} is already on line {seen[sid]}.")
+            roster.error(
+                where,
+                _(
+                    "student %(id)s of %(school)s is already on line %(line)s.",
+                    id=student_id,
+                    school=code,
+                    line=seen[sid],
+                ),
+            )
             continue
         seen[sid] = line
         if not _check_lengths(
@@ -581,7 +654,10 @@ def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
         ):
             continue
         if len(student_id) > 64:
-            roster.error(where, "student_id is longer than 64 characters.")
+            roster.error(
+                where,
+                _("%(column)s is longer than %(num)d characters.", column="student_id", num=64),
+            )
             continue
         student = PersonRow(
             sourced_id=sid,
@@ -601,11 +677,14 @@ def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
         language = row.get("home_language", "").lower()
         if language:
             if len(language) > 10:
-                roster.error(where, "home_language: use a short code such as es or vi.")
+                roster.error(where, _("home_language: use a short code such as es or vi."))
                 continue
             student.household["home_language"] = language
         if len(student.household.get("postal_code", "")) > 20:
-            roster.error(where, "postal_code is longer than 20 characters.")
+            roster.error(
+                where,
+                _("%(column)s is longer than %(num)d characters.", column="postal_code", num=20),
+            )
             continue
         for n in range(1, TEMPLATE_GUARDIANS + 1):
             g = {
@@ -615,11 +694,20 @@ def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
             if not any(g.values()):
                 continue
             if not g["name"]:
-                roster.error(where, f"guardian{n}_name is empty but guardian{n} has details.")
+                roster.error(
+                    where,
+                    _(
+                        "%(column)s is empty but guardian%(n)d has details.",
+                        column=f"guardian{n}_name",
+                        n=n,
+                    ),
+                )
                 continue
             email, phone = _email(g["email"]), _phone(g["phone"])
             if g["email"] and email is None:
-                roster.error(where, f"guardian{n}_email is not an email address.")
+                roster.error(
+                    where, _("%(column)s is not an email address.", column=f"guardian{n}_email")
+                )
                 continue
             # Siblings share a guardian: the same email or phone is the same person.
             key = f"csv:{email or phone}" if (email or phone) else f"{sid}:g{n}"
@@ -657,11 +745,13 @@ def parse(files: dict[str, str], progress: Callable[[int, str], None] | None = N
             _template(name, text, roster, progress)
         else:
             raise UploadError(
-                "This is neither a OneRoster set (users.csv, orgs.csv…) nor the roster "
-                "template (its first column is student_id)."
+                _(
+                    "This is neither a OneRoster set (users.csv, orgs.csv…) nor the roster "
+                    "template (its first column is student_id)."
+                )
             )
     else:
-        raise UploadError("No users.csv in the upload: is this a OneRoster set?")
+        raise UploadError(_("No users.csv in the upload: is this a OneRoster set?"))
     return roster
 
 

@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
@@ -41,16 +44,37 @@ from fieldapp.roster.parse import LineError, PersonRow, Roster, Where
 
 CHUNK = 5000  # ids per IN (…): well under SQLite's 32,766 bound parameters
 KIND_LABELS = {
-    "schools": "Schools",
-    "teachers": "Teachers",
-    "classes": "Classes",
-    "teachers_of_record": "Teachers of record",
-    "students": "Students",
-    "enrollments": "Class enrollments",
-    "families": "Families",
-    "guardians": "Guardians",
+    "schools": _l("Schools"),
+    "teachers": _l("Teachers"),
+    "classes": _l("Classes"),
+    "teachers_of_record": _l("Teachers of record"),
+    "students": _l("Students"),
+    "enrollments": _l("Class enrollments"),
+    "families": _l("Families"),
+    "guardians": _l("Guardians"),
 }
 ACTIONS = ("created", "updated", "deactivated")
+# The fields an update changes, as the examples of the plan name them.
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "code": _l("Code"),
+    "email": _l("Email"),
+    "school_id": _l("School"),
+    "grade": _l("Grade"),
+    "active": _l("Active"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "sis_id": _l("SIS id"),
+    "family_id": _l("Family"),
+    "address_line1": _l("Address"),
+    "address_line2": _l("Address line 2"),
+    "city": _l("City"),
+    "postal_code": _l("Postal code"),
+    "home_language": _l("Home language"),
+    "relationship_to_student": _l("Relationship"),
+    "phone": _l("Phone"),
+    "language": _l("Language"),
+}
 
 
 @dataclass(frozen=True)
@@ -156,7 +180,7 @@ def _diff(current: dict, wanted: dict) -> dict:
 
 def _describe(changes: dict, current: dict) -> str:
     return "; ".join(
-        f"{k}: {current.get(k) or '—'} → {v if v is not None else '—'}"
+        f"{FIELD_LABELS.get(k, k)}: {current.get(k) or '—'} → {v if v is not None else '—'}"
         for k, v in changes.items()
         if k not in ("sourced_id",)
     )
@@ -201,13 +225,18 @@ class Planner:
                 if self.allowed is not None:
                     self.school_ref[sid] = None
                     self.plan.refuse(
-                        org.where, f"{org.name}: you can import into your own school only."
+                        org.where,
+                        _("%(name)s: you can import into your own school only.", name=org.name),
                     )
                     continue
                 if org.code in by_code:
                     self.plan.error(
                         org.where,
-                        f"identifier {org.code} is already the code of {by_code[org.code].name}.",
+                        _(
+                            "identifier %(code)s is already the code of %(school)s.",
+                            code=org.code,
+                            school=by_code[org.code].name,
+                        ),
                     )
                     continue
                 ref = New("school", sid)
@@ -221,7 +250,8 @@ class Planner:
             if not self.in_scope(match.id):
                 self.school_ref[sid] = None
                 self.plan.refuse(
-                    org.where, f"{match.name}: you can import into your own school only."
+                    org.where,
+                    _("%(name)s: you can import into your own school only.", name=match.name),
                 )
                 continue
             self.school_ref[sid] = match.id
@@ -240,21 +270,22 @@ class Planner:
         if key in self.school_ref:
             ref = self.school_ref[key]
             if ref is None:
-                self.plan.refuse(where, f"{what}: not at your school.")
+                self.plan.refuse(where, _("%(name)s: not at your school.", name=what))
             return ref
         match = self.by_key.get(key)
         if match is None:
-            label = "school_code" if self.roster.school_key == "code" else "school"
             self.plan.error(
                 where,
-                f"{label} {key} is not in orgs.csv nor a known school."
-                if label == "school"
-                else f"No school has the code {key}.",
+                _("school %(id)s is not in orgs.csv nor a known school.", id=key)
+                if self.roster.school_key != "code"
+                else _("No school has the code %(code)s.", code=key),
             )
             return None
         if not self.in_scope(match.id):
             self.school_ref[key] = None
-            self.plan.refuse(where, f"{what}: {match.name} is not your school.")
+            self.plan.refuse(
+                where, _("%(name)s: %(school)s is not your school.", name=what, school=match.name)
+            )
             return None
         self.school_ref[key] = match.id
         self.covered.add(match.id)
@@ -268,9 +299,9 @@ class Planner:
         if not known:
             self.plan.error(
                 person.where,
-                "orgSourcedIds names no school of orgs.csv nor a known school."
+                _("orgSourcedIds names no school of orgs.csv nor a known school.")
                 if person.org_ids
-                else "The person belongs to no school (orgSourcedIds is empty).",
+                else _("The person belongs to no school (orgSourcedIds is empty)."),
             )
             return None
         return self.school_of(known[0], person.where, person.name)
@@ -307,7 +338,7 @@ class Planner:
             if not schools:
                 if not t.org_ids:
                     self.plan.error(
-                        t.where, "The teacher belongs to no school (orgSourcedIds is empty)."
+                        t.where, _("The teacher belongs to no school (orgSourcedIds is empty).")
                     )
                 continue
             match = by_sid.get(t.sourced_id)
@@ -315,13 +346,22 @@ class Planner:
                 match = by_email[t.email]
                 if match.sourced_id is not None:
                     self.plan.refuse(
-                        t.where, f"{t.name}: {t.email} is the email of another account."
+                        t.where,
+                        _(
+                            "%(name)s: %(email)s is the email of another account.",
+                            name=t.name,
+                            email=t.email,
+                        ),
                     )
                     continue
             if match is None:
                 if not t.email:
                     self.plan.refuse(
-                        t.where, f"{t.name}: no email, so the account could never be invited."
+                        t.where,
+                        _(
+                            "%(name)s: no email, so the account could never be invited.",
+                            name=t.name,
+                        ),
                     )
                     continue
                 ref = New("user", t.sourced_id)
@@ -356,7 +396,7 @@ class Planner:
                             "teachers",
                             "updated",
                             t.name,
-                            f"staff of {self.school_names.get(school, '')}",
+                            _("staff of %(school)s", school=self.school_names.get(school, "")),
                         )
 
     # ---- classes and their teachers ---------------------------------------------------------
@@ -379,12 +419,12 @@ class Planner:
                 continue
             match = existing.get(sid)
             if match is not None and not self.in_scope(match.school_id):
-                self.plan.refuse(c.where, f"{c.title}: a class of another school.")
+                self.plan.refuse(c.where, _("%(name)s: a class of another school.", name=c.title))
                 continue
             if c.deleted:
                 if match is not None and match.active:
                     self.ops.updates["classes"].append({"id": match.id, "active": False})
-                    self.plan.add("classes", "deactivated", c.title, "marked tobedeleted")
+                    self.plan.add("classes", "deactivated", c.title, _("marked tobedeleted"))
                 continue
             if match is None:
                 self.class_ref[sid] = New("class", sid)
@@ -418,7 +458,7 @@ class Planner:
             for r in gone:
                 if r.sourced_id not in rows:
                     self.ops.updates["classes"].append({"id": r.id, "active": False})
-                    self.plan.add("classes", "deactivated", r.name, "not in the new file")
+                    self.plan.add("classes", "deactivated", r.name, _("not in the new file"))
 
     def _known_user(self, sid: str) -> bool:
         r = self.roster
@@ -441,11 +481,13 @@ class Planner:
         for e in teaching:
             if e.class_id not in self.class_ref:
                 if e.class_id not in self.roster.classes and e.class_id not in self.classes_db:
-                    self.plan.error(e.where, f"class {e.class_id} is not in classes.csv.")
+                    self.plan.error(
+                        e.where, _("class %(id)s is not in classes.csv.", id=e.class_id)
+                    )
                 continue
             if e.user_id not in self.teacher_ref:
                 if not self._known_user(e.user_id):
-                    self.plan.error(e.where, f"user {e.user_id} is not in users.csv.")
+                    self.plan.error(e.where, _("user %(id)s is not in users.csv.", id=e.user_id))
                 continue
             (dropped if e.deleted else wanted)[self.class_ref[e.class_id]].add(e.user_id)
         names = {sid: t.name for sid, t in self.roster.teachers.items()}
@@ -470,7 +512,7 @@ class Planner:
                         "teachers_of_record",
                         "deactivated",
                         f"{names.get(sid, sid)} · {titles[cls]}",
-                        "no longer teaches it",
+                        _("no longer teaches it"),
                     )
 
     # ---- students -----------------------------------------------------------------------------
@@ -493,7 +535,7 @@ class Planner:
         self.student_inserts: dict[str, dict] = {}
         for n, (sid, s) in enumerate(rows.items()):
             if n % 5000 == 4999:
-                self.progress(40 + int(15 * n / len(rows)), "Comparing students")
+                self.progress(40 + int(15 * n / len(rows)), _("Comparing students"))
             school = self.first_school(s)
             if school is None:
                 continue
@@ -501,13 +543,13 @@ class Planner:
             if match is None and s.identifier and isinstance(school, int):
                 match = self.made_by_hand(school).pop(s.identifier, None)
             if match is not None and not self.in_scope(match.school_id):
-                self.plan.refuse(s.where, f"{s.name}: a student of another school.")
+                self.plan.refuse(s.where, _("%(name)s: a student of another school.", name=s.name))
                 continue
             label = f"{s.name}"
             if s.deleted:
                 if match is not None and match.active:
                     self.ops.updates["students"].append({"id": match.id, "active": False})
-                    self.plan.add("students", "deactivated", label, "marked tobedeleted")
+                    self.plan.add("students", "deactivated", label, _("marked tobedeleted"))
                 continue
             wanted = {
                 "school_id": school,
@@ -525,7 +567,11 @@ class Planner:
                     "students",
                     "created",
                     label,
-                    f"grade {s.grade} · {self.school_names.get(school, '')}",
+                    _(
+                        "grade %(grade)s · %(school)s",
+                        grade=s.grade,
+                        school=self.school_names.get(school, ""),
+                    ),
                 )
                 continue
             self.student_ref[sid] = match.id
@@ -553,7 +599,7 @@ class Planner:
                             "students",
                             "deactivated",
                             f"{r.first_name} {r.last_name}",
-                            "not in the new file",
+                            _("not in the new file"),
                         )
 
     def made_by_hand(self, school_id: int) -> dict[str, Any]:
@@ -596,11 +642,13 @@ class Planner:
         for e in learning:
             if e.class_id not in self.class_ref:
                 if e.class_id not in self.roster.classes and e.class_id not in self.classes_db:
-                    self.plan.error(e.where, f"class {e.class_id} is not in classes.csv.")
+                    self.plan.error(
+                        e.where, _("class %(id)s is not in classes.csv.", id=e.class_id)
+                    )
                 continue
             if e.user_id not in self.student_ref:
                 if not self._known_user(e.user_id):
-                    self.plan.error(e.where, f"user {e.user_id} is not in users.csv.")
+                    self.plan.error(e.where, _("user %(id)s is not in users.csv.", id=e.user_id))
                 continue
             (dropped if e.deleted else wanted)[self.student_ref[e.user_id]].add(
                 self.class_ref[e.class_id]
@@ -631,7 +679,7 @@ class Planner:
                 self.ops.deletes["enrollments"].append((student, cls))
                 title = names_by_class.get(cls, class_sid.get(cls, ("",))[0])
                 self.plan.add(
-                    "enrollments", "deactivated", f"{names[student]} · {title}", "left the class"
+                    "enrollments", "deactivated", f"{names[student]} · {title}", _("left the class")
                 )
 
     # ---- families and guardians ---------------------------------------------------------------
@@ -674,7 +722,8 @@ class Planner:
                     links[sid].add(gid)
                 elif gid not in roster.students and gid not in roster.teachers:
                     self.plan.error(
-                        roster.students[sid].where, f"agentSourcedIds: {gid} is not in users.csv."
+                        roster.students[sid].where,
+                        _("agentSourcedIds: %(id)s is not in users.csv.", id=gid),
                     )
         for sid in students:
             find(sid)
@@ -741,9 +790,9 @@ class Planner:
                     "families",
                     "created",
                     f"{first.family} family",
-                    "placeholder: to complete"
+                    _("placeholder: to complete")
                     if not gids
-                    else f"{len(members)} student{'s' if len(members) > 1 else ''}",
+                    else ngettext("%(num)d student", "%(num)d students", len(members)),
                 )
             elif first.household and family in family_rows:
                 current = family_rows[family]._asdict()
@@ -801,21 +850,23 @@ class Planner:
             if gid not in placed and not any(s in roster.students for s in g.agent_ids):
                 if gid in known or not g.agent_ids:
                     continue
-                self.plan.refuse(g.where, f"{g.name}: none of their students is in this import.")
+                self.plan.refuse(
+                    g.where, _("%(name)s: none of their students is in this import.", name=g.name)
+                )
 
     def run(self) -> Plan:
-        self.progress(30, "Comparing schools and teachers")
+        self.progress(30, _("Comparing schools and teachers"))
         self.schools()
         self.teachers()
-        self.progress(35, "Comparing classes")
+        self.progress(35, _("Comparing classes"))
         self.classes()
         self.teachers_of_record()
-        self.progress(40, "Comparing students")
+        self.progress(40, _("Comparing students"))
         self.students()
-        self.progress(55, "Comparing classes and families")
+        self.progress(55, _("Comparing classes and families"))
         self.enrollments()
         self.families()
-        self.progress(60, "Plan ready")
+        self.progress(60, _("Plan ready"))
         return self.plan
 
 

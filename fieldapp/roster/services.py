@@ -8,15 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from fieldapp import audit, clock
 from fieldapp.extensions import db
+from fieldapp.i18n import current_locale, in_language
 from fieldapp.models import ImportStatus, RosterImport, School, User
 from fieldapp.roster.apply import apply_plan
 from fieldapp.roster.parse import UploadError, parse, read_upload
 from fieldapp.roster.plan import Plan, make_plan
 
 MAX_UPLOAD = 50 * 1024 * 1024
+# The importer's language is kept on the import (in ``result`` until it has run) so that the
+# task, which has no request, writes its progress, problems and refusals in that language: they
+# are stored as text and shown later as they were written.
+LOCALE_KEY = "locale"
 
 
 class RosterImportError(Exception):
@@ -44,7 +50,7 @@ def run(
     plan = make_plan(roster, allowed_schools(school), progress)
     if plan.errors or dry_run:
         return plan
-    progress(70, "Applying the changes")
+    progress(70, _("Applying the changes"))
     apply_plan(plan)
     audit.record(
         "roster.import",
@@ -62,7 +68,7 @@ def queue_import(
 ) -> RosterImport:
     """A new import, checked enough to refuse what is no roster at all (not queued then)."""
     if len(data) > MAX_UPLOAD:
-        raise RosterImportError(f"The file is larger than {MAX_UPLOAD // 1_048_576} MB.")
+        raise RosterImportError(_("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1_048_576))
     try:
         read_upload(filename, data)
     except UploadError as exc:
@@ -73,6 +79,8 @@ def queue_import(
         school_id=school.id if school else None,
         created_by_id=by.id,
         dry_run=dry_run,
+        stage=_("Waiting to start"),
+        result={LOCALE_KEY: current_locale()},
     )
     db.session.add(job)
     db.session.flush()
@@ -92,11 +100,27 @@ def requeue_to_apply(job: RosterImport, by: User) -> None:
     job.dry_run = False
     job.status = ImportStatus.QUEUED
     job.progress = 0
-    job.stage = "Waiting to start"
+    job.stage = _("Waiting to start")
+    job.result = {**(job.result or {}), LOCALE_KEY: current_locale()}  # the applier's language
+
+
+def importer_locale(job: RosterImport) -> str | None:
+    """The language the import's messages are written in: the one of the upload (or of the
+    apply) request, else the importer's chosen language; None (English) from the command line."""
+    chosen = (job.result or {}).get(LOCALE_KEY)
+    if chosen:
+        return chosen
+    return job.created_by.locale if job.created_by else None
 
 
 def execute(job: RosterImport) -> None:
-    """Run a queued import (from the task queue); commits its progress and its result."""
+    """Run a queued import (from the task queue), in the importer's language; commits its
+    progress and its result."""
+    with in_language(importer_locale(job)) as used:
+        _execute(job, used)
+
+
+def _execute(job: RosterImport, locale: str) -> None:
     started = clock.now()
 
     def progress(pct: int, stage: str) -> None:
@@ -110,7 +134,7 @@ def execute(job: RosterImport) -> None:
         }
 
     job.status = ImportStatus.RUNNING
-    progress(5, "Reading the files")
+    progress(5, _("Reading the files"))
     try:
         files = read_upload(job.filename, job.upload or b"")
         plan = run(
@@ -124,7 +148,7 @@ def execute(job: RosterImport) -> None:
         current_app.logger.exception("roster import %s failed", job.id)
         status, result = (
             ImportStatus.FAILED,
-            failed("The import stopped on an unexpected problem; nothing was changed."),
+            failed(_("The import stopped on an unexpected problem; nothing was changed.")),
         )
     else:
         result = plan.summary()
@@ -138,7 +162,8 @@ def execute(job: RosterImport) -> None:
     if status != ImportStatus.PLANNED:
         job.upload = None  # children's records: kept only while a dry run waits to be applied
     job.status = status
-    job.result = {**result, "seconds": round((clock.now() - started).total_seconds(), 1)}
-    job.progress, job.stage = 100, "Finished"
+    seconds = round((clock.now() - started).total_seconds(), 1)
+    job.result = {**result, "seconds": seconds, LOCALE_KEY: locale}
+    job.progress, job.stage = 100, _("Finished")
     job.finished_at = clock.now()
     db.session.commit()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
@@ -18,11 +20,16 @@ from fieldapp.roster.plan import ACTIONS, KIND_LABELS
 
 bp = Blueprint("roster", __name__)
 STATUS_LABELS = {
-    ImportStatus.QUEUED: "Waiting",
-    ImportStatus.RUNNING: "Running",
-    ImportStatus.PLANNED: "Dry run: ready to apply",
-    ImportStatus.APPLIED: "Applied",
-    ImportStatus.FAILED: "Problems: nothing changed",
+    ImportStatus.QUEUED: _l("Waiting"),
+    ImportStatus.RUNNING: _l("Running"),
+    ImportStatus.PLANNED: _l("Dry run: ready to apply"),
+    ImportStatus.APPLIED: _l("Applied"),
+    ImportStatus.FAILED: _l("Problems: nothing changed"),
+}
+ACTION_LABELS = {
+    "created": _l("New"),
+    "updated": _l("Updated"),
+    "deactivated": _l("Made inactive"),
 }
 
 
@@ -42,7 +49,7 @@ def _limit_before_anything_reads_the_form(state) -> None:
 def _form(school_ids: set[int] | None) -> UploadForm:
     form = UploadForm()
     schools = db.session.scalars(queries.schools(school_ids)).all()
-    form.school_id.choices = [SelectChoice(0, "Any school in the files (district)")] * (
+    form.school_id.choices = [SelectChoice(0, _("Any school in the files (district)"))] * (
         school_ids is None
     ) + [SelectChoice(s.id, s.name) for s in schools]
     return form
@@ -69,7 +76,7 @@ def index():
     except RequestEntityTooLarge:
         form = _form(school_ids)
         form.file.errors = [
-            f"The file is larger than {request.max_content_length // 1_048_576} MB."
+            _("The file is larger than %(mb)s MB.", mb=request.max_content_length // 1_048_576)
         ]
         return _index(form, school_ids, status=413)
     if not submitted:
@@ -103,7 +110,7 @@ def detail(job: RosterImport):
         result=result,
         kinds=KIND_LABELS,
         actions=ACTIONS,
-        action_labels={"created": "New", "updated": "Updated", "deactivated": "Made inactive"},
+        action_labels=ACTION_LABELS,
         can_apply=job.status == ImportStatus.PLANNED and job.dry_run,
     )
 
@@ -116,8 +123,8 @@ def apply(job: RosterImport):
             "errors/error.html",
             status=409,
             code=409,
-            title="Not ready to apply",
-            message="Only a finished dry run can be applied.",
+            title=_("Not ready to apply"),
+            message=_("Only a finished dry run can be applied."),
         )
     services.requeue_to_apply(job, by=current_user)
     db.session.commit()
