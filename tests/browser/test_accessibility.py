@@ -63,6 +63,8 @@ PAGES = {
         "/training/roster",
         "/reports/",
         "/schools/{school}/messages",
+        "/schools/{school}/relationships",
+        "/roster-imports/",
     ],
     "trainer@demo.test": [
         "/training/",
@@ -77,6 +79,7 @@ PAGES = {
         "/admin/privacy/families?q=a",
         "/admin/privacy/families/{family}",
         "/reports/district",
+        "/admin/api-tokens/",
     ],
 }
 
