@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from fieldapp.formatting import MODES
@@ -16,12 +17,14 @@ def visit_event(visit: Visit, host: str) -> Event:
     event.add("dtstamp", visit.updated_at)
     event.add("dtstart", visit.scheduled_start)
     event.add("dtend", visit.scheduled_start + timedelta(minutes=visit.planned_minutes))
-    family = visit.family.name if visit.family else "a family"
-    event.add("summary", f"Home visit: {family}")
+    family = visit.family.name if visit.family else _("a family")
+    event.add("summary", _("Home visit: %(family)s", family=family))
     if visit.place:
         event.add("location", visit.place)
     team = " & ".join(m.name for m in visit.members)
-    event.add("description", f"{MODES.get(visit.mode, '')}. Team: {team}.")
+    event.add(
+        "description", _("%(mode)s. Team: %(team)s.", mode=MODES.get(visit.mode, ""), team=team)
+    )
     event.add("sequence", visit.version)
     return event
 
