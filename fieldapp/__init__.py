@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from fieldapp import config as config_module
 from fieldapp.fields import IdConverter
@@ -52,7 +53,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.localize_callback = str  # the lazy text, in the request's language
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     rendering.init_app(app)

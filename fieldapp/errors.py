@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -15,22 +17,25 @@ bp = Blueprint("health", __name__)
 
 MESSAGES = {
     400: (
-        "Something in that request was not right",
-        "Go back, check what you entered and try again.",
+        _l("Something in that request was not right"),
+        _l("Go back, check what you entered and try again."),
     ),
-    401: ("Please sign in", "You need to sign in to see this page."),
+    401: (_l("Please sign in"), _l("You need to sign in to see this page.")),
     403: (
-        "Not for your role",
-        "Your account cannot open this page. If you need it, ask your coordinator.",
+        _l("Not for your role"),
+        _l("Your account cannot open this page. If you need it, ask your coordinator."),
     ),
-    404: ("Page not found", "There is nothing here, or it is not yours to see."),
-    405: ("Not allowed", "That action does not work on this page."),
-    409: ("Changed meanwhile", "Someone else changed this. Reload the page and try again."),
-    413: ("Too large", "What you sent is larger than this app accepts."),
-    429: ("Too many tries", "Please wait a little and try again."),
+    404: (_l("Page not found"), _l("There is nothing here, or it is not yours to see.")),
+    405: (_l("Not allowed"), _l("That action does not work on this page.")),
+    409: (
+        _l("Changed meanwhile"),
+        _l("Someone else changed this. Reload the page and try again."),
+    ),
+    413: (_l("Too large"), _l("What you sent is larger than this app accepts.")),
+    429: (_l("Too many tries"), _l("Please wait a little and try again.")),
     500: (
-        "Something went wrong on our side",
-        "Nothing you typed was your fault. Please try again in a moment.",
+        _l("Something went wrong on our side"),
+        _l("Nothing you typed was your fault. Please try again in a moment."),
     ),
 }
 
@@ -43,7 +48,7 @@ def healthz():
 
 
 def _page(code: int, detail: str | None = None):
-    title, message = MESSAGES.get(code, (f"Error {code}", ""))
+    title, message = MESSAGES.get(code, (_("Error %(code)s", code=code), ""))
     return render(
         "errors/error.html",
         block="content",
@@ -57,7 +62,7 @@ def _page(code: int, detail: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return _page(400, "This page had expired. Go back, reload it and send the form again.")
+        return _page(400, _("This page had expired. Go back, reload it and send the form again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -76,8 +81,10 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return _page(
             409,
-            "Someone else changed this meanwhile. Reload the page to see the "
-            "latest, then try again.",
+            _(
+                "Someone else changed this meanwhile. Reload the page to see the "
+                "latest, then try again."
+            ),
         )
 
     @app.errorhandler(InternalServerError)

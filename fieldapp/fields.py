@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Response, stream_with_context
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
 from werkzeug.routing import IntegerConverter
@@ -90,19 +91,19 @@ class SafeListForm(FlaskForm):
 def sane_date(form, field) -> None:
     """A date a person could mean: between 1900 and 2100 (and so safely turned into UTC)."""
     if isinstance(field.data, date) and not 1900 <= field.data.year <= 2100:
-        raise ValidationError("Enter a date between 1900 and 2100.")
+        raise ValidationError(_("Enter a date between 1900 and 2100."))
 
 
 def finite(form, field) -> None:
     """A number, not NaN or infinity (a Decimal NaN would break every comparison after it)."""
     if isinstance(field.data, Decimal) and not field.data.is_finite():
-        raise StopValidation("Enter a number.")  # stop: later validators would compare it
+        raise StopValidation(_("Enter a number."))  # stop: later validators would compare it
 
 
 def plausible_number(form, field) -> None:
     """Stop before range checks on a number no form means (WTForms turns it into a float)."""
     if isinstance(field.data, int) and abs(field.data) > 10**12:
-        raise StopValidation("Enter a smaller number.")
+        raise StopValidation(_("Enter a smaller number."))
 
 
 def csv_cell(value: object) -> str:

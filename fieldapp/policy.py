@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
 
@@ -231,7 +232,7 @@ def _refuse(code: int, api: bool = False, **detail: Any):
     )
     db.session.commit()
     if api:
-        abort(api_error(code, "refused", "Your account cannot use this."))
+        abort(api_error(code, "refused", _("Your account cannot use this.")))
     abort(code)
 
 
@@ -263,7 +264,7 @@ def requires(
         def guarded(**kwargs: Any):
             if not current_user.is_authenticated:
                 if api:
-                    return api_error(401, "signed_out", "Please sign in again.")
+                    return api_error(401, "signed_out", _("Please sign in again."))
                 return login_manager.unauthorized()
             if not permission.role_allows(current_user):
                 _refuse(403, api=api, permission=permission.name)

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -48,10 +48,10 @@ class RuleViolation(Exception):
         self.field = field  # the form field the message belongs next to, when there is one
 
 
-def _day(value: date) -> str:
-    """A day in messages for people, in their language ("1 Dec 2026", "1 dic 2026")."""
-    code = str(get_locale() or "en")
-    return format_date(value, "d MMM y", locale=code).replace(".", "")
+def _day(value: date, pattern: str = "d MMM y") -> str:
+    """A day in messages for people, in their language ("1 Dec 2026", "1 dic 2026"; English
+    outside a request)."""
+    return format_date(value, pattern, locale=str(get_locale() or "en")).replace(".", "")
 
 
 # ---- Rule 2: trained (and not lapsed) ---------------------------------------------------------
@@ -70,10 +70,10 @@ class TrainingStatus(enum.Enum):
     @property
     def label(self) -> str:
         return {
-            TrainingStatus.TRAINED: _l("Trained"),
-            TrainingStatus.LAPSING_SOON: _l("Lapsing soon"),
-            TrainingStatus.LAPSED: _l("Training lapsed"),
-            TrainingStatus.NOT_TRAINED: _l("Not trained"),
+            TrainingStatus.TRAINED: _("Trained"),
+            TrainingStatus.LAPSING_SOON: _("Lapsing soon"),
+            TrainingStatus.LAPSED: _("Training lapsed"),
+            TrainingStatus.NOT_TRAINED: _("Not trained"),
         }[self]
 
 
@@ -171,7 +171,7 @@ def paid_members(
 
 def check_may_contact(family: Family | None) -> None:
     if family is not None and family.do_not_contact:
-        raise RuleViolation("This family asked not to be contacted. Their wish is kept.")
+        raise RuleViolation(_("This family asked not to be contacted. Their wish is kept."))
 
 
 def check_new_visit(family: Family) -> None:
@@ -207,8 +207,11 @@ STATUS_LABELS = {
 def check_transition(visit: Visit, new: VisitStatus) -> None:
     if new not in TRANSITIONS[visit.status]:
         raise RuleViolation(
-            f"A visit that is {STATUS_LABELS[visit.status].lower()} cannot become "
-            f"{STATUS_LABELS[new].lower()}."
+            _(
+                "A visit in the state “%(old)s” cannot become “%(new)s”.",
+                old=STATUS_LABELS[visit.status],
+                new=STATUS_LABELS[new],
+            )
         )
 
 
@@ -216,9 +219,9 @@ def check_contact(visit: Visit) -> None:
     """Contacting the family: only for an open visit with a team, never a do-not-contact family."""
     check_may_contact(visit.family)
     if visit.status not in OPEN_STATUSES:
-        raise RuleViolation("This visit is closed; contacts can no longer be added.")
+        raise RuleViolation(_("This visit is closed; contacts can no longer be added."))
     if len(visit.team) < MIN_TEAM:
-        raise RuleViolation("This visit has no team yet.")
+        raise RuleViolation(_("This visit has no team yet."))
 
 
 def check_schedule(
@@ -235,18 +238,24 @@ def check_schedule(
     check_may_contact(visit.family)
     if visit.family_agreed_at is None:
         raise RuleViolation(
-            "The family has not agreed to a visit yet. Record their agreement in the contact log "
-            "first: visits are arranged with the family, never drop-ins."
+            _(
+                "The family has not agreed to a visit yet. Record their agreement in the contact "
+                "log first: visits are arranged with the family, never drop-ins."
+            )
         )
     if start <= now:
-        raise RuleViolation("Choose a time that is not in the past.", field="date")
+        raise RuleViolation(_("Choose a time that is not in the past."), field="date")
     on = start.astimezone(tz).date()
     if on > now.astimezone(tz).date() + MAX_AHEAD:
-        raise RuleViolation("Choose a date within the next two years.", field="date")
+        raise RuleViolation(_("Choose a date within the next two years."), field="date")
     if visit.round is not None and not visit.round.starts_on <= on <= visit.round.ends_on:
         r = visit.round
         raise RuleViolation(
-            f"Choose a date inside the round ({r.starts_on:%d %b} – {r.ends_on:%d %b %Y}).",
+            _(
+                "Choose a date inside the round (%(start)s – %(end)s).",
+                start=_day(r.starts_on, "d MMM"),
+                end=_day(r.ends_on),
+            ),
             field="date",
         )
     check_team(
@@ -260,25 +269,25 @@ def check_schedule(
 def check_may_reflect(visit: Visit, now: datetime) -> None:
     """The team reflects after the visit happened: a scheduled visit whose time has come."""
     if visit.status == S.COMPLETED:
-        raise RuleViolation("This visit is already completed; its reflection is recorded.")
+        raise RuleViolation(_("This visit is already completed; its reflection is recorded."))
     if visit.status != S.SCHEDULED or visit.scheduled_start is None:
-        raise RuleViolation("A reflection is written after a scheduled visit.")
+        raise RuleViolation(_("A reflection is written after a scheduled visit."))
     if visit.scheduled_start > now:
-        raise RuleViolation("This visit has not happened yet. Write the reflection after it.")
+        raise RuleViolation(_("This visit has not happened yet. Write the reflection after it."))
 
 
 def check_may_add_version(visit: Visit) -> None:
     """A reflection written offline that arrives after a teammate's completed the visit is kept
     as a second version for the team to merge; any other visit follows ``check_may_reflect``."""
     if visit.status != S.COMPLETED:
-        raise RuleViolation("Only a completed visit takes another version of its reflection.")
+        raise RuleViolation(_("Only a completed visit takes another version of its reflection."))
 
 
 def check_complete(visit: Visit) -> None:
     """Completing a visit needs the team's reflection."""
     check_transition(visit, S.COMPLETED)
     if not visit.reflections:
-        raise RuleViolation("A visit is completed by recording the team's reflection.")
+        raise RuleViolation(_("A visit is completed by recording the team's reflection."))
 
 
 def overlaps(start: datetime, minutes: int, other_start: datetime, other_minutes: int) -> bool:
@@ -295,9 +304,18 @@ def check_no_overlap(visit: Visit, start: datetime, others: Iterable[Visit]) -> 
         if overlaps(start, visit.planned_minutes, other.scheduled_start, other.planned_minutes):
             who = {m.user_id for m in other.team} & {m.user_id for m in visit.team}
             names = ", ".join(m.user.name for m in visit.team if m.user_id in who)
+            family = other.family.name if other.family else None
             raise RuleViolation(
-                f"{names or 'Someone on the team'} already has a visit at that time "
-                f"(the {other.family.name if other.family else 'other family'}).",
+                _(
+                    "%(names)s already has a visit at that time (the %(family)s).",
+                    names=names or _("Someone on the team"),
+                    family=family,
+                )
+                if family
+                else _(
+                    "%(names)s already has a visit at that time (with another family).",
+                    names=names or _("Someone on the team"),
+                ),
                 field="start_time",
             )
 
@@ -324,12 +342,14 @@ def targeting_warnings(
         total = students_by_grade.get(grade, 0)
         if chosen and total and chosen / total < 0.5:
             warnings.append(
-                _(
-                    "It leaves out most of grade %(grade)s (%(chosen)d of %(total)d students "
-                    "are in the round).",
+                ngettext(
+                    "It leaves out most of grade %(grade)s (%(chosen)d of %(num)d student is in "
+                    "the round).",
+                    "It leaves out most of grade %(grade)s (%(chosen)d of %(num)d students are in "
+                    "the round).",
+                    total,
                     grade=grade,
                     chosen=chosen,
-                    total=total,
                 )
             )
     return warnings

@@ -10,6 +10,18 @@
   const U = () => { const b = $("#sync-status"); return (b && b.dataset.user) || ""; };
   let delay = BASE, timer = 0, sending = false, held = null; // held: items kept here
 
+  // The words shown, in the page's language: a JSON block from base.html (templates/sync/
+  // _strings.html, English by default). T("last_sent", { time }) fills "{time}"; a plural
+  // ({one, other}) picks its form by n. A missing word shows its key.
+  const LANG = document.documentElement.lang || "en", plural = new Intl.PluralRules(LANG);
+  let WORDS = {};
+  try { WORDS = JSON.parse($("#i18n-strings").textContent); } catch (err) { /* keys shown */ }
+  const T = (key, vars = {}) => {
+    let s = WORDS[key] || key;
+    if (typeof s === "object") s = s[plural.select(vars.n)] || s.other;
+    return String(s).replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
+  };
+
   // ---- the queue ------------------------------------------------------------------------
   const open = () => new Promise((ok, ko) => {
     const r = indexedDB.open("fieldapp", 1);
@@ -75,7 +87,7 @@
           if (!item) continue;
           if (r.status === "stored") await drop(item.id);
           else if (r.status === "refused")
-            await put({ ...item, state: "refused", reason: String(r.reason || "Refused") });
+            await put({ ...item, state: "refused", reason: String(r.reason || T("refused")) });
         }
       }
       await last(Date.now());
@@ -108,7 +120,7 @@
     const note = document.createElement("p");
     note.className = "banner saved";
     note.setAttribute("role", "status");
-    note.textContent = "Saved on this phone, waiting to send. It is sent by itself when there is signal.";
+    note.textContent = T("saved");
     form.before(note);
     await show();
     send();
@@ -123,11 +135,11 @@
     e.preventDefault();
     e.stopImmediatePropagation();
     if (by && (by.name || by.hasAttribute("formaction"))) {
-      alert("This needs signal. Send the form itself: it is kept on this phone.");
+      alert(T("needs_signal"));
       return;
     }
     if (form.elements.outcome && form.elements.outcome.value === "do_not_contact") {
-      if (!confirm("The family asked not to be contacted again? This closes all their visits.")) return;
+      if (!confirm(T("confirm_dnc"))) return;
       form.elements.confirm.value = "yes";
     }
     keep(form);
@@ -149,22 +161,22 @@
   };
   const text = (i) => Object.entries(i.data).filter(([k, v]) => v && !/^(method|outcome|confirm)$|owner_id|due_on/.test(k))
     .map(([, v]) => v).join("\n\n");
-  const time = (t) => new Date(t).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  const time = (t) => new Date(t).toLocaleString(LANG, { dateStyle: "short", timeStyle: "short" });
 
   function row(i) {
     const li = el("li", "", { className: i.state });
-    li.append(el("strong", (i.kind === "reflection" ? "Reflection" : "Contact") + ": " + (i.label || "")),
-      el("span", " · written " + time(i.written_at), { className: "meta" }), el("br"));
-    if (i.state === "waiting") li.append("Saved on this phone, waiting to send.");
+    li.append(el("strong", T(i.kind === "reflection" ? "reflection" : "contact", { label: i.label || "" })),
+      el("span", " · " + T("written", { time: time(i.written_at) }), { className: "meta" }), el("br"));
+    if (i.state === "waiting") li.append(T("waiting_row"));
     else {
-      li.append(el("span", "Not accepted: " + i.reason, { className: "reason" }), el("br"));
-      const mail = "mailto:?subject=" + encodeURIComponent("fieldapp: not sent, " + (i.label || "")) +
+      li.append(el("span", T("not_accepted_reason", { reason: i.reason }), { className: "reason" }), el("br"));
+      const mail = "mailto:?subject=" + encodeURIComponent(T("mail_subject", { label: i.label || "" })) +
         "&body=" + encodeURIComponent(i.reason + "\n\n" + text(i));
       const b = (label, fn) => { const x = el("button", label, { type: "button" }); x.onclick = fn; return x; };
-      li.append(b("Copy the text", () => navigator.clipboard.writeText(text(i))),
-        el("a", "Email it to the coordinator", { href: mail, className: "button" }),
-        b("Try again", async () => { await put({ ...i, state: "waiting" }); send(); }),
-        b("Delete", async () => { if (confirm("Delete it from this phone for good?")) { await drop(i.id); show(); } }));
+      li.append(b(T("copy"), () => navigator.clipboard.writeText(text(i))),
+        el("a", T("email_coordinator"), { href: mail, className: "button" }),
+        b(T("try_again"), async () => { await put({ ...i, state: "waiting" }); send(); }),
+        b(T("delete"), async () => { if (confirm(T("confirm_delete"))) { await drop(i.id); show(); } }));
     }
     return li;
   }
@@ -175,12 +187,12 @@
     held = items.length;
     if (bar) {
       bar.hidden = false;
-      const parts = [navigator.onLine ? "Online" : "Offline"];
-      if (waiting.length) parts.push(waiting.length + " waiting to send");
-      if (items.length > waiting.length) parts.push(items.length - waiting.length + " not accepted");
-      if (sent && sent.t) parts.push("last sent " + time(sent.t));
+      const parts = [T(navigator.onLine ? "online" : "offline")];
+      if (waiting.length) parts.push(T("waiting", { n: waiting.length }));
+      if (items.length > waiting.length) parts.push(T("not_accepted", { n: items.length - waiting.length }));
+      if (sent && sent.t) parts.push(T("last_sent", { time: time(sent.t) }));
       if (document.documentElement.dataset.session === "ended" && waiting.length)
-        parts.push("sign in to send");
+        parts.push(T("sign_in_to_send"));
       $(".state", bar).textContent = parts.join(" · ");
       bar.dataset.online = navigator.onLine;
       bar.dataset.waiting = waiting.length; // tests wait on it: absent until the queue was read
@@ -208,8 +220,7 @@
     e.preventDefault();
     try {
       const items = U() ? await mine() : [];
-      if (items.length && !confirm(items.length + " item(s) written on this phone were not sent. " +
-        "Sign out and delete them from this phone?")) return;
+      if (items.length && !confirm(T("confirm_sign_out", { n: items.length }))) return;
       for (const i of items) await drop(i.id);
       await tx("meta", "readwrite", (s) => s.delete("sent-" + U()));
       localStorage.removeItem("fa-warm-" + U());

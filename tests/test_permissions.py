@@ -105,6 +105,8 @@ def world(db):
 MATRIX = [
     ("auth.index", "GET", "/", dict.fromkeys(ROLES, 302)),
     ("auth.account", "GET", "/account", dict.fromkeys(ROLES, 200)),
+    # No language chosen in the post: the form says so.
+    ("auth.account_language", "POST", "/account/language", dict.fromkeys(ROLES, 422)),
     ("auth.reauthenticate", "GET", "/reauthenticate", dict.fromkeys(ROLES, 200)),
     ("auth.logout", "POST", "/logout", dict.fromkeys(ROLES, 303)),
     ("visits.my_visits", "GET", "/visits/", {"visitor": 200, "other_visitor": 200}),
@@ -619,6 +621,7 @@ PUBLIC_ROUTES = {
     "auth.login": "/login",
     "auth.forgot_password": "/password/forgot",
     "auth.reset_password": None,
+    "auth.choose_language": None,  # a redirect back, with the language cookie
     "health.healthz": "/healthz",
     "static": None,
     "shell.service_worker": "/sw.js",

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from fieldapp.auth.passwords import MAX_LENGTH, password_problem
+from fieldapp.i18n import LOCALES
 
 MAX_PASSWORD = MAX_LENGTH
 
@@ -16,16 +25,20 @@ def _good_password(form, field) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
-    password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Enter your email.")), Length(max=254)]
     )
-    remember = BooleanField("Keep me signed in on this device")
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD)],
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ReauthForm(FlaskForm):
     password = PasswordField(
-        "Your password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD)],
     )
 
 
@@ -33,46 +46,61 @@ class ResetPasswordForm(FlaskForm):
     """A new password, typed twice: for a reset link and, below, a password change."""
 
     new_password = PasswordField(
-        "New password",
-        validators=[DataRequired("Enter a new password."), _good_password],
-        description="At least 15 characters. No rules about symbols: a phrase you remember.",
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password.")), _good_password],
+        description=_l("At least 15 characters. No rules about symbols: a phrase you remember."),
     )
     confirm = PasswordField(
-        "New password again",
+        _l("New password again"),
         validators=[
-            DataRequired("Enter the new password again."),
-            EqualTo("new_password", "The two new passwords differ."),
+            DataRequired(_l("Enter the new password again.")),
+            EqualTo("new_password", _l("The two new passwords differ.")),
         ],
     )
 
 
 class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
 
 
 class NewAccountForm(FlaskForm):
     name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+        _l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired("Enter an email address."),
-            Email("Enter a valid email address, like name@school.org."),
+            DataRequired(_l("Enter an email address.")),
+            Email(_l("Enter a valid email address, like name@school.org.")),
             Length(max=254),
         ],
     )
-    role = SelectField("Role", validators=[DataRequired("Choose a role.")])
-    school_id = SelectField("School", coerce=int, validate_choice=False)
+    role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role."))])
+    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
     languages = StringField(
-        "Languages spoken",
+        _l("Languages spoken"),
         default="en",
         validators=[Length(max=100)],
-        description="Language codes separated by spaces, e.g. “en es”.",
+        description=_l("Language codes separated by spaces, e.g. “en es”."),
     )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Enter your email.")), Length(max=254)]
+    )
+
+
+class LanguageForm(FlaskForm):
+    # Each language named in itself, as a person looking for theirs expects to read it.
+    locale = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("The language of my browser")),
+            *(SelectChoice(code, name) for code, name in LOCALES.items()),
+        ],
+        validate_choice=True,
+        description=_l("The language of these pages and of the emails the app sends you."),
+    )

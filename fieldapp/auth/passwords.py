@@ -7,6 +7,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 # Verified against when an email has no account, so that a miss costs as long as a hit and
@@ -58,12 +59,12 @@ def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None. Length and the list of common passwords only:
     no composition rules, which make passwords worse, not better."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters. A short sentence works well."
+        return _("Use at least %(num)d characters. A short sentence works well.", num=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(num)d characters.", num=MAX_LENGTH)
     folded = "".join(password.lower().split())
     if folded in common_passwords() or password.lower() in common_passwords():
-        return "This password is on the list of the most common passwords. Choose another."
+        return _("This password is on the list of the most common passwords. Choose another.")
     if len(set(folded)) <= 2:
-        return "Use more than one or two different characters."
+        return _("Use more than one or two different characters.")
     return None

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from fieldapp import audit
@@ -155,7 +156,7 @@ def change_password(
 ) -> None:
     """A new password; every other session of this user ends."""
     if not verify_password(user.password_hash, current):
-        raise AccountError("That is not your current password.", field="current_password")
+        raise AccountError(_("That is not your current password."), field="current_password")
     set_password(user, new)
     sessions.end_all(user, now=now, keep=keep_session)
     audit.record("auth.password_change", actor=user, obj=user)
@@ -178,9 +179,9 @@ def create_account(
     """A new staff account and its first password (generated unless given), to hand over once."""
     email = normalise_email(email)
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError("An account with this email already exists.", field="email")
+        raise AccountError(_("An account with this email already exists."), field="email")
     if role.is_school_role and school is None:
-        raise AccountError("Choose the school this person works at.", field="school_id")
+        raise AccountError(_("Choose the school this person works at."), field="school_id")
     password = password or generate_password()
     user = User(
         name=name.strip(),

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import g, session
+from flask_babel import gettext as _
 from sqlalchemy import and_, false, select, update
 from sqlalchemy.orm import joinedload
 
@@ -109,13 +110,13 @@ def idle_limit(user: User, config) -> timedelta:
 def why_ended(row: UserSession | None, user: User, *, now: datetime, config) -> str | None:
     """Why this session can no longer be used, or None while it is good."""
     if row is None or row.user_id != user.id or row.ended_at is not None:
-        return "You were signed out. Please sign in again."
+        return _("You were signed out. Please sign in again.")
     if not user.active:
-        return "This account is disabled."
+        return _("This account is disabled.")
     if now - row.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]):
-        return "You were signed in for a long time: please sign in again."
+        return _("You were signed in for a long time: please sign in again.")
     if now - row.last_seen_at > idle_limit(user, config):
-        return "You were away for a while and are signed out. Please sign in again."
+        return _("You were away for a while and are signed out. Please sign in again.")
     return None
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from fieldapp.extensions import db
 from fieldapp.models import LoginThrottle
 
@@ -45,8 +48,10 @@ def check(email: str, *, now: datetime) -> None:
         return
     if row.failures >= HARD_STOP:
         raise SignInRefused(
-            "Signing in with this email is locked after too many tries. Reset "
-            "your password by email, or ask your district admin.",
+            _(
+                "Signing in with this email is locked after too many tries. Reset "
+                "your password by email, or ask your district admin."
+            ),
             None,
         )
     if row.last_failed_at is None:
@@ -54,11 +59,21 @@ def check(email: str, *, now: datetime) -> None:
     wait = row.last_failed_at + delay_after(row.failures) - now
     if wait > timedelta(0):
         seconds = int(wait.total_seconds()) + 1
-        raise SignInRefused(f"Too many tries. Wait {_say(seconds)}, then try again.", seconds)
+        raise SignInRefused(_say(seconds), seconds)
 
 
 def _say(seconds: int) -> str:
-    return f"{seconds} seconds" if seconds < 90 else f"{round(seconds / 60)} minutes"
+    if seconds < 90:
+        return ngettext(
+            "Too many tries. Wait %(num)d second, then try again.",
+            "Too many tries. Wait %(num)d seconds, then try again.",
+            seconds,
+        )
+    return ngettext(
+        "Too many tries. Wait %(num)d minute, then try again.",
+        "Too many tries. Wait %(num)d minutes, then try again.",
+        round(seconds / 60),
+    )
 
 
 def record_failure(email: str, *, now: datetime) -> int:

@@ -4,13 +4,15 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from fieldapp import audit, clock, mail, policy
+from fieldapp import audit, clock, i18n, mail, policy
 from fieldapp.auth import sessions
 from fieldapp.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
     ReauthForm,
     ResetPasswordForm,
@@ -126,7 +128,7 @@ def login():
             db.session.commit()
             return redirect_after_post(_safe_next(request.args.get("next")) or home_url(user))
         db.session.commit()
-        form.password.errors.append("That email and password do not match an account.")
+        form.password.errors.append(_("That email and password do not match an account."))
         status = 401
     elif form.is_submitted():
         status = 400
@@ -141,7 +143,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     response = redirect_after_post(url_for("auth.login"))
     # Phones are shared: clear the browser's cache of this site. Not "storage": that would also
     # wipe notes another person wrote offline and has not sent yet (their session ended; they
@@ -162,15 +164,23 @@ def forgot_password():
         if started is not None:
             user, token = started
             link = url_for("auth.reset_password", token=token, _external=True)
-            mail.send(
-                user.email,
-                "Reset your fieldapp password",
-                f"Hello {user.first_name},\n\nTo choose a new password, open this link "
-                f"within an hour:\n\n{link}\n\nIf you did not ask for it, ignore this "
-                "message: your password stays as it is.\n",
-            )
+            # In the language the person chose, else the one this page is in.
+            with i18n.in_language(user.locale or i18n.current_locale()):
+                mail.send(
+                    user.email,
+                    _("Reset your fieldapp password"),
+                    _(
+                        "Hello %(name)s,\n\nTo choose a new password, open this link within an "
+                        "hour:\n\n%(link)s\n\nIf you did not ask for it, ignore this message: "
+                        "your password stays as it is.\n",
+                        name=user.first_name,
+                        link=link,
+                    ),
+                )
         # The same answer whether or not the email has an account.
-        flash("If an account has this email, a link to reset the password is on its way.", "info")
+        flash(
+            _("If an account has this email, a link to reset the password is on its way."), "info"
+        )
         return redirect_after_post(url_for("auth.login"))
     return render("auth/forgot.html", form=form, status=422 if form.errors else 200)
 
@@ -185,7 +195,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         finish_reset(row, form.new_password.data, now=clock.now())
         db.session.commit()
-        flash("Your password is changed. Please sign in with it.", "success")
+        flash(_("Your password is changed. Please sign in with it."), "success")
         return redirect_after_post(url_for("auth.login"))
     return render("auth/reset.html", form=form, status=422 if form.errors else 200)
 
@@ -206,7 +216,7 @@ def reauthenticate():
             )
         audit.record("auth.reauthenticate", actor=current_user, success=False)
         db.session.commit()
-        form.password.errors.append("That is not your password.")
+        form.password.errors.append(_("That is not your password."))
         status = 401
     elif form.is_submitted():
         status = 422
@@ -235,15 +245,63 @@ def account():
             db.session.commit()
             # The new password's session version: this browser stays signed in.
             login_user(user, remember=False)
-            flash("Your password is changed. Other devices are signed out.", "success")
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect_after_post(url_for("auth.account"))
     elif form.is_submitted():
         status = 422
+    return _account_page(user, form, _language_form(user), status)
+
+
+def _account_page(user: User, form, language_form, status: int):
     offers_feed = policy.calendar_feed.role_allows(user)
     return render(
         "auth/account.html",
         form=form,
+        language_form=language_form,
         status=status,
         offers_feed=offers_feed,
         calendar_feed=feeds.live_feed(user) if offers_feed else None,
     )
+
+
+# ---- the interface's language ----------------------------------------------------------------
+
+
+def _language_form(user: User, formdata=None) -> LanguageForm:
+    form = LanguageForm(formdata=formdata, prefix="language")
+    if formdata is None:
+        form.locale.data = user.locale or ""
+    return form
+
+
+@bp.post("/account/language")
+@policy.requires(policy.signed_in)
+def account_language():
+    """The language of the interface and of messages to this person; empty: the browser's."""
+    user = current_user._get_current_object()
+    language_form = _language_form(user, formdata=request.form)
+    if not language_form.validate():
+        return _account_page(user, ChangePasswordForm(formdata=None), language_form, 422)
+    user.locale = language_form.locale.data or None
+    db.session.commit()
+    with i18n.in_language(i18n.select_locale()):  # the new choice, for this very message
+        flash(_("Your language is saved."), "success")
+    return redirect_after_post(url_for("auth.account"))
+
+
+@bp.get("/language")
+@policy.public
+def choose_language():
+    """The language switch of the pages before signing in: remembered in a cookie for a year."""
+    code = request.args.get("lang")
+    response = redirect(_safe_next(request.args.get("next")) or url_for("auth.login"), 303)
+    if code in i18n.LOCALES:
+        response.set_cookie(
+            i18n.COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+        )
+    return response

@@ -10,6 +10,8 @@ import enum
 from typing import Any
 
 import phonenumbers
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -38,7 +40,7 @@ from fieldapp.models import ContactMethod
 GRADES = ("K", *(str(n) for n in range(1, 13)))
 MAX_GUARDIANS = 4
 PHONE_REGION = "US"
-PHONE_MESSAGE = "Enter a phone number like (510) 555-0123"
+PHONE_MESSAGE = _l("Enter a phone number like (510) 555-0123")
 
 
 def to_e164(text: str, region: str = PHONE_REGION) -> str:
@@ -76,7 +78,8 @@ def _value_of(value: Any) -> str:
 
 def _grade_choices(prompt: str) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + [
-        SelectChoice(g, "Kindergarten" if g == "K" else f"Grade {g}") for g in GRADES
+        SelectChoice(g, _l("Kindergarten") if g == "K" else _l("Grade %(grade)s", grade=g))
+        for g in GRADES
     ]
 
 
@@ -91,20 +94,20 @@ class RosterFilterForm(Form):
     """The roster's GET form. A value that is not one of the choices (a stale link) is dropped
     and said so next to its field, rather than failing the page."""
 
-    q = StringField("Search by student or family name", validators=[Length(max=100)])
-    grade = SelectField("Grade", choices=_grade_choices("All grades"), default="")
-    class_id = SelectField("Class", coerce=_optional_int)
+    q = StringField(_l("Search by student or family name"), validators=[Length(max=100)])
+    grade = SelectField(_l("Grade"), choices=_grade_choices(_l("All grades")), default="")
+    class_id = SelectField(_l("Class"), coerce=_optional_int)
     language = SelectField(
-        "Home language",
-        choices=[SelectChoice("", "All languages"), *_language_choices()],
+        _l("Home language"),
+        choices=[SelectChoice("", _l("All languages")), *_language_choices()],
         default="",
     )
     visited = SelectField(
-        "Visited this round",
+        _l("Visited this round"),
         choices=[
-            SelectChoice("", "Everyone"),
-            SelectChoice("yes", "Visited"),
-            SelectChoice("no", "Not visited yet"),
+            SelectChoice("", _l("Everyone")),
+            SelectChoice("yes", _l("Visited")),
+            SelectChoice("no", _l("Not visited yet")),
         ],
         default="",
     )
@@ -112,7 +115,7 @@ class RosterFilterForm(Form):
     FILTERS = ("q", "grade", "class_id", "language", "visited")
 
     def set_classes(self, classes) -> None:
-        self.class_id.choices = [SelectChoice("", "All classes")] + [
+        self.class_id.choices = [SelectChoice("", _("All classes"))] + [
             SelectChoice(str(c.id), c.name) for c in classes
         ]
 
@@ -122,7 +125,7 @@ class RosterFilterForm(Form):
             field = getattr(self, name)
             if field.errors:
                 field.data = None
-                field.errors = ["That choice is no longer available; showing everyone."]
+                field.errors = [_("That choice is no longer available; showing everyone.")]
         return valid
 
     def criteria(self) -> dict[str, Any]:
@@ -147,19 +150,19 @@ class GuardianEntry(Form):
     """One guardian. A row left empty is ignored; an existing guardian emptied is removed."""
 
     id = HiddenField()
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     relationship_to_student = StringField(
-        "Relationship to the student",
+        _l("Relationship to the student"),
         validators=[Optional(), Length(max=50)],
-        description="E.g. mother, grandfather, aunt.",
+        description=_l("E.g. mother, grandfather, aunt."),
     )
-    phone = TelField("Phone", validators=[Optional(), Length(max=40)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)])
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
             Optional(),
             Length(max=254),
-            Email("Enter an email address like name@example.com."),
+            Email(_l("Enter an email address like name@example.com.")),
         ],
     )
 
@@ -176,7 +179,7 @@ class GuardianEntry(Form):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not self.is_blank() and not _clean(self.name.data):
-            self.name.errors = [*self.name.errors, "Enter the guardian's name."]
+            self.name.errors = [*self.name.errors, _("Enter the guardian's name.")]
             return False
         return valid
 
@@ -197,20 +200,22 @@ class FirstStudentEntry(Form):
     school would be nobody's to see or edit."""
 
     first_name = StringField(
-        "First name",
-        validators=[DataRequired("Enter the student's first name."), Length(max=100)],
+        _l("First name"),
+        validators=[DataRequired(_l("Enter the student's first name.")), Length(max=100)],
     )
     last_name = StringField(
-        "Last name", validators=[DataRequired("Enter the student's last name."), Length(max=100)]
+        _l("Last name"),
+        validators=[DataRequired(_l("Enter the student's last name.")), Length(max=100)],
     )
     grade = SelectField(
-        "Grade",
-        choices=_grade_choices("Choose a grade"),
-        validators=[DataRequired("Choose the student's grade.")],
+        _l("Grade"),
+        choices=_grade_choices(_l("Choose a grade")),
+        validators=[DataRequired(_l("Choose the student's grade."))],
     )
-    class_id = SelectField("Class", coerce=_optional_int)
+    class_id = SelectField(_l("Class"), coerce=_optional_int)
     sis_id = StringField(
-        "Student id in the school's system (optional)", validators=[Optional(), Length(max=64)]
+        _l("Student id in the school's system (optional)"),
+        validators=[Optional(), Length(max=64)],
     )
 
     def details(self) -> StudentDetails:
@@ -224,44 +229,46 @@ class FirstStudentEntry(Form):
 
 class FamilyForm(SafeListForm):
     name = StringField(
-        "Household name",
-        validators=[DataRequired("Enter how the household is named."), Length(max=200)],
-        description="How the school names the family, e.g. “Nguyen family”.",
+        _l("Household name"),
+        validators=[DataRequired(_l("Enter how the household is named.")), Length(max=200)],
+        description=_l("How the school names the family, e.g. “Nguyen family”."),
     )
-    address_line1 = StringField("Address", validators=[Optional(), Length(max=200)])
+    address_line1 = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     address_line2 = StringField(
-        "Apartment, unit (optional)", validators=[Optional(), Length(max=200)]
+        _l("Apartment, unit (optional)"), validators=[Optional(), Length(max=200)]
     )
-    city = StringField("City", validators=[Optional(), Length(max=100)])
-    postal_code = StringField("ZIP code", validators=[Optional(), Length(max=20)])
-    home_language = SelectField("Home language", choices=_language_choices(), default="en")
-    interpreter_needed = BooleanField("An interpreter is needed")
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    postal_code = StringField(_l("ZIP code"), validators=[Optional(), Length(max=20)])
+    home_language = SelectField(_l("Home language"), choices=_language_choices(), default="en")
+    interpreter_needed = BooleanField(_l("An interpreter is needed"))
     preferred_contact_method = SelectField(
-        "Preferred way to reach them",
+        _l("Preferred way to reach them"),
         coerce=_value_of,
         choices=[
-            SelectChoice("", "Not known yet"),
+            SelectChoice("", _l("Not known yet")),
             *(SelectChoice(m.value, label) for m, label in CONTACT_METHODS.items()),
         ],
     )
     preferred_contact_times = StringField(
-        "Best times to reach them",
+        _l("Best times to reach them"),
         validators=[Optional(), Length(max=200)],
-        description="E.g. “weekdays after 6 pm”.",
+        description=_l("E.g. “weekdays after 6 pm”."),
     )
     guardians = FieldList(FormField(GuardianEntry), min_entries=1, max_entries=MAX_GUARDIANS)
-    do_not_contact = BooleanField("The family asked not to be contacted")
+    do_not_contact = BooleanField(_l("The family asked not to be contacted"))
     do_not_contact_reason = StringField(
-        "What the family asked",
-        validators=[Length(max=500, message="Keep the reason under 500 characters.")],
-        description="Checking the box closes the family's open visits, and nobody contacts "
-        "them again. Uncheck it only when the family asks to be contacted again.",
+        _l("What the family asked"),
+        validators=[Length(max=500, message=_l("Keep the reason under 500 characters."))],
+        description=_l(
+            "Checking the box closes the family's open visits, and nobody contacts "
+            "them again. Uncheck it only when the family asks to be contacted again."
+        ),
     )
 
     def validate_do_not_contact_reason(self, field) -> None:
         if self.do_not_contact.data and not _clean(field.data):
             raise ValidationError(
-                "Write what the family asked, e.g. “asked by phone not to be visited”."
+                _("Write what the family asked, e.g. “asked by phone not to be visited”.")
             )
 
     def validate(self, extra_validators=None) -> bool:
@@ -272,12 +279,12 @@ class FamilyForm(SafeListForm):
         if any(_clean(g.phone.data) or _clean(g.email.data) for g in named):
             return valid
         if named:
-            field, message = named[0].phone, "Enter a phone number or email for a guardian."
+            field, message = named[0].phone, _("Enter a phone number or email for a guardian.")
         elif filled:
             return False  # each row already says its name is missing
         else:
             field = self.guardians[0].form.name
-            message = "Enter at least one guardian: a name and a phone number or email."
+            message = _("Enter at least one guardian: a name and a phone number or email.")
         field.errors = [*field.errors, message]
         return False
 
@@ -329,31 +336,33 @@ def _family_label(family) -> str:
 
 
 def _class_choices(classes) -> list[SelectChoice]:
-    return [SelectChoice("", "No class")] + [SelectChoice(str(c.id), c.name) for c in classes]
+    return [SelectChoice("", _("No class"))] + [SelectChoice(str(c.id), c.name) for c in classes]
 
 
 class StudentForm(FlaskForm):
     first_name = FirstStudentEntry.first_name
     last_name = FirstStudentEntry.last_name
     grade = FirstStudentEntry.grade
-    class_id = SelectField("Class", coerce=_optional_int)
+    class_id = SelectField(_l("Class"), coerce=_optional_int)
     sis_id = FirstStudentEntry.sis_id
     family_id = SelectField(
-        "Family",
+        _l("Family"),
         coerce=_optional_int,
-        description="One of the families of this school.",
+        description=_l("One of the families of this school."),
     )
     family_contact = StringField(
-        "Or find the family by a guardian's phone or email",
+        _l("Or find the family by a guardian's phone or email"),
         validators=[Optional(), Length(max=254)],
-        description="For a brother or sister at another school: the family is found by the "
-        "exact phone number or email of one of its guardians. Leave empty to use the family "
-        "chosen above.",
+        description=_l(
+            "For a brother or sister at another school: the family is found by the "
+            "exact phone number or email of one of its guardians. Leave empty to use the family "
+            "chosen above."
+        ),
     )
 
     def set_choices(self, classes, families) -> None:
         self.class_id.choices = _class_choices(classes)
-        self.family_id.choices = [SelectChoice("", "Choose a family")] + [
+        self.family_id.choices = [SelectChoice("", _("Choose a family"))] + [
             SelectChoice(str(f.id), _family_label(f)) for f in families
         ]
 
@@ -365,17 +374,19 @@ class StudentForm(FlaskForm):
             try:
                 Email()(self, field)
             except ValidationError as exc:
-                raise ValidationError("Enter an email address like name@example.com.") from exc
+                raise ValidationError(_("Enter an email address like name@example.com.")) from exc
             return
         try:
             to_e164(text)
         except ValueError as exc:
-            raise ValidationError(f"{PHONE_MESSAGE}, or an email address.") from exc
+            raise ValidationError(
+                _("Enter a phone number like (510) 555-0123, or an email address.")
+            ) from exc
 
     def validate_family_id(self, field) -> None:
         if field.data is None and not _clean(self.family_contact.data):
             raise ValidationError(
-                "Choose the student's family, or find it by a guardian's phone or email."
+                _("Choose the student's family, or find it by a guardian's phone or email.")
             )
 
     def guardian_contact(self) -> GuardianContact | None:
@@ -399,7 +410,9 @@ class StudentForm(FlaskForm):
 
 class EditStudentForm(StudentForm):
     active = BooleanField(
-        "Still at this school",
-        description="Uncheck when the student has left: they leave the roster, their visits "
-        "and the family's card stay.",
+        _l("Still at this school"),
+        description=_l(
+            "Uncheck when the student has left: they leave the roster, their visits "
+            "and the family's card stay."
+        ),
     )

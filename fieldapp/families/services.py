@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.families import queries
@@ -160,7 +163,7 @@ def _place_in_class(student: Student, school_class: SchoolClass | None) -> bool:
     """Put the student in ``school_class`` instead of their current active classes at the school;
     past (inactive) classes stay, as the history of who taught the child."""
     if school_class is not None and school_class.school_id != student.school_id:
-        raise RuleViolation("Choose a class of the student's school.", field="class_id")
+        raise RuleViolation(_("Choose a class of the student's school."), field="class_id")
     if main_class(student) == school_class:
         return False
     keep = [c for c in student.classes if not c.active or c.school_id != student.school_id]
@@ -220,16 +223,35 @@ def update_student(
 def family_by_guardian(contact: GuardianContact) -> Family:
     """The one family, at any school, with a guardian of exactly this phone or email: how
     brothers and sisters at two schools are linked into one family."""
-    what = "phone number" if contact.phone is not None else "email"
+    by_phone = contact.phone is not None
     families = db.session.scalars(
         queries.families_with_guardian(phone=contact.phone, email=contact.email)
     ).all()
     if not families:
-        raise RuleViolation(f"No family has a guardian with this {what}.", field="family_contact")
-    if len(families) > 1:
-        raise RuleViolation(
-            f"{len(families)} families have a guardian with this {what}: choose the family "
-            "from the list instead.",
-            field="family_contact",
+        message = (
+            _("No family has a guardian with this phone number.")
+            if by_phone
+            else _("No family has a guardian with this email.")
         )
+        raise RuleViolation(message, field="family_contact")
+    if len(families) > 1:
+        count = len(families)
+        message = (
+            ngettext(
+                "%(num)d family has a guardian with this phone number: choose the family from "
+                "the list instead.",
+                "%(num)d families have a guardian with this phone number: choose the family "
+                "from the list instead.",
+                count,
+            )
+            if by_phone
+            else ngettext(
+                "%(num)d family has a guardian with this email: choose the family from the list "
+                "instead.",
+                "%(num)d families have a guardian with this email: choose the family from the "
+                "list instead.",
+                count,
+            )
+        )
+        raise RuleViolation(message, field="family_contact")
     return families[0]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy
@@ -47,7 +48,7 @@ def follow_up_done(follow_up: FollowUp):
     db.session.commit()
     if is_partial_request():
         return render("families/_follow_up.html", follow_up=follow_up, today=clock.today(zone()))
-    flash("Follow-up marked done.", "success")
+    flash(_("Follow-up marked done."), "success")
     return redirect_after_post(url_for("families.card", family_id=follow_up.family_id))
 
 
@@ -139,7 +140,14 @@ def new_family(school: School):
         by=current_user,
     )
     db.session.commit()
-    flash(f"Added the {family.name} and {student.first_name.data.strip()}.", "success")
+    flash(
+        _(
+            "Added the %(family)s and %(student)s.",
+            family=family.name,
+            student=student.first_name.data.strip(),
+        ),
+        "success",
+    )
     return redirect_after_post(url_for("families.card", family_id=family.id))
 
 
@@ -168,11 +176,11 @@ def edit_family(family: Family):
     db.session.commit()
     if family.do_not_contact and not was_dnc:
         flash(
-            "Saved. The family is marked “do not contact”: their open visits are closed.",
+            _("Saved. The family is marked “do not contact”: their open visits are closed."),
             "success",
         )
     else:
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
     return redirect_after_post(url_for("families.card", family_id=family.id))
 
 
@@ -239,7 +247,10 @@ def new_student(school: School):
     family, page = _save_student(form, school, None, save)
     if page is not None:
         return page
-    flash(f"Added {added[0].full_name} to the {family.name}.", "success")
+    flash(
+        _("Added %(student)s to the %(family)s.", student=added[0].full_name, family=family.name),
+        "success",
+    )
     return redirect_after_post(url_for("families.card", family_id=family.id))
 
 
@@ -262,7 +273,7 @@ def edit_student(student: Student):
     family, page = _save_student(form, school, student, save)
     if page is not None:
         return page
-    flash(f"Saved {student.full_name}.", "success")
+    flash(_("Saved %(student)s.", student=student.full_name), "success")
     if not student.active:  # no longer on this school's roster, nor maybe the family
         return redirect_after_post(url_for("families.roster", school_id=school.id))
     return redirect_after_post(url_for("families.card", family_id=family.id))

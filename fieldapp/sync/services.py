@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from fieldapp import policy, rules
@@ -75,9 +76,18 @@ def parse_body(body: object) -> list[dict]:
 
 def _closed(visit: Visit) -> str | None:
     if visit.status in (VisitStatus.CANCELLED, VisitStatus.DECLINED):
-        label = rules.STATUS_LABELS[visit.status].lower()
-        why = f": {visit.status_reason}" if visit.status_reason else ""
-        return f"The visit was {label} meanwhile{why}"
+        cancelled = visit.status == VisitStatus.CANCELLED
+        if visit.status_reason:
+            if cancelled:
+                return _(
+                    "The visit was cancelled meanwhile: %(reason)s", reason=_(visit.status_reason)
+                )
+            return _(
+                "The family declined the visit meanwhile: %(reason)s", reason=_(visit.status_reason)
+            )
+        if cancelled:
+            return _("The visit was cancelled meanwhile.")
+        return _("The family declined the visit meanwhile.")
     return None
 
 
@@ -98,10 +108,10 @@ def _when(value: object, now: datetime) -> datetime | None:
 
 def _messages(errors: object) -> list[str]:
     """WTForms' errors flattened: a FieldList's are a list of dicts per row."""
-    if isinstance(errors, str):
-        return [errors]
     if isinstance(errors, dict):
         errors = errors.values()
+    elif not isinstance(errors, list | tuple):
+        return [str(errors)]  # a message: text, or a lazily translated one
     return [m for e in errors for m in _messages(e)]
 
 
@@ -110,8 +120,8 @@ def _errors(form) -> str:
     for name, errors in form.errors.items():
         field = getattr(form, name, None)
         label = field.label.text if field is not None else name
-        messages += [f"{label}: {m}" for m in _messages(errors)]
-    return " ".join(messages) or "Something in it is not right."
+        messages += [_("%(field)s: %(error)s", field=label, error=m) for m in _messages(errors)]
+    return " ".join(messages) or _("Something in it is not right.")
 
 
 def apply(item: dict, user: User, now: datetime) -> Result:
@@ -122,26 +132,26 @@ def apply(item: dict, user: User, now: datetime) -> Result:
     if stored_by is not visits.NOT_STORED:
         if stored_by == user.id:
             return Result(answer_id, "stored")
-        return Result(answer_id, "refused", "This id already belongs to another item.")
+        return Result(answer_id, "refused", _("This id already belongs to another item."))
     kind = item.get("kind")
     if kind not in KINDS:
-        return Result(answer_id, "refused", "This app does not know that kind of item.")
+        return Result(answer_id, "refused", _("This app does not know that kind of item."))
     visit_id = parse_id(str(item.get("visit_id"))) if type(item.get("visit_id")) is int else None
     visit = db.session.get(Visit, visit_id) if visit_id else None
     if visit is None or not policy.work_on_visit.allows(user, visit):
         return Result(
             answer_id,
             "refused",
-            "This visit is no longer assigned to you (it may have been given to another team).",
+            _("This visit is no longer assigned to you (it may have been given to another team)."),
         )
     written_at = _when(item.get("written_at"), now)
     if written_at is None:
-        return Result(answer_id, "refused", "The time it was written is missing or not a time.")
+        return Result(answer_id, "refused", _("The time it was written is missing or not a time."))
     data = item.get("data")
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
-        return Result(answer_id, "refused", "What was written is missing or not text.")
+        return Result(answer_id, "refused", _("What was written is missing or not text."))
     formdata = MultiDict({k.replace("\0", ""): v.replace("\0", "") for k, v in data.items()})
     try:
         if kind == "contact":
@@ -158,7 +168,7 @@ def _contact(answer_id, client_id, visit, formdata, user, written_at) -> Result:
     outcome = ContactOutcome(form.outcome.data)
     if outcome == ContactOutcome.DO_NOT_CONTACT and form.confirm.data != "yes":
         return Result(
-            answer_id, "refused", "Confirm that the family asked not to be contacted again."
+            answer_id, "refused", _("Confirm that the family asked not to be contacted again.")
         )
     visits.log_contact(
         visit,

@@ -7,12 +7,13 @@ import hashlib
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from fieldapp import clock, policy
+from fieldapp import clock, i18n, policy
 from fieldapp.extensions import csrf, db
 from fieldapp.models import VisitStatus
 from fieldapp.rules import OPEN_STATUSES
@@ -67,7 +68,7 @@ def _apply(item: dict, user) -> services.Result:
     """One item, one transaction: a refused or raced item never undoes another. A race with the
     same item sent at the same moment (another tab) ends on the unique id: the retry finds it
     stored. A race with a teammate's item ends on the visit's version: the retry sees it."""
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             result = services.apply(item, user, clock.now())
             if result.status == "stored":
@@ -122,6 +123,9 @@ def service_worker():
         version=shell_version(),
         files=shell_files(),
         offline=url_for("shell.offline"),
+        # The script names the person's language: when it changes, the browser installs the
+        # worker again, which keeps the offline page in the new language.
+        language=i18n.current_locale(),
         sync_prefix=url_for("sync.receive"),
     )
     return Response(body, mimetype="text/javascript")
@@ -131,7 +135,7 @@ def service_worker():
 @policy.public
 def manifest():
     response = jsonify(
-        name="fieldapp: home visits",
+        name=_("fieldapp: home visits"),
         short_name="fieldapp",
         start_url=url_for("visits.my_visits"),
         scope="/",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from fieldapp.formatting import MODES
@@ -19,13 +20,18 @@ def visit_event(visit: Visit, host: str) -> Event:
     event.add("dtstamp", visit.updated_at)
     event.add("dtstart", visit.scheduled_start)
     event.add("dtend", visit.scheduled_start + timedelta(minutes=visit.planned_minutes))
-    family = visit.family.name if visit.family else "a family"
-    event.add("summary", f"Home visit: {family}")
+    family = visit.family.name if visit.family else _("a family")
+    event.add("summary", _("Home visit: %(family)s", family=family))
     if visit.place:
         event.add("location", visit.place)
     team = " & ".join(m.name for m in visit.members)
-    mode = f"{MODES[visit.mode]}. " if visit.mode in MODES else ""
-    event.add("description", f"{mode}Team: {team}.")
+    mode = MODES.get(visit.mode)
+    event.add(
+        "description",
+        _("%(mode)s. Team: %(team)s.", mode=mode, team=team)
+        if mode
+        else _("Team: %(team)s.", team=team),
+    )
     event.add("sequence", visit.version)
     return event
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -35,20 +37,20 @@ LONG_TEXT = 5000
 
 class ContactForm(FlaskForm):
     method = RadioField(
-        "How",
+        _l("How"),
         choices=[SelectChoice(m.value, label) for m, label in CONTACT_METHODS.items()],
         default="call",
-        validators=[InputRequired("Choose how you reached out.")],
+        validators=[InputRequired(_l("Choose how you reached out."))],
     )
     outcome = RadioField(
-        "What happened",
+        _l("What happened"),
         choices=[SelectChoice(o.value, label) for o, label in OUTCOMES.items()],
-        validators=[InputRequired("Choose what happened.")],
+        validators=[InputRequired(_l("Choose what happened."))],
     )
     note = StringField(
-        "Note (optional)",
-        validators=[Length(max=1000, message="Keep the note under 1,000 characters.")],
-        description="A few words for your partner, e.g. “call back after 6”.",
+        _l("Note (optional)"),
+        validators=[Length(max=1000, message=_l("Keep the note under 1,000 characters."))],
+        description=_l("A few words for your partner, e.g. “call back after 6”."),
     )
     confirm = HiddenField()
     # Made by the phone's script: the same contact sent again (a retry) is stored once.
@@ -57,20 +59,23 @@ class ContactForm(FlaskForm):
 
 class ScheduleForm(FlaskForm):
     date = DateField(
-        "Date", validators=[sane_date, InputRequired("Choose the date the family agreed to.")]
+        _l("Date"),
+        validators=[sane_date, InputRequired(_l("Choose the date the family agreed to."))],
     )
-    start_time = TimeField("Start time", validators=[InputRequired("Choose a start time.")])
+    start_time = TimeField(_l("Start time"), validators=[InputRequired(_l("Choose a start time."))])
     mode = RadioField(
-        "Where",
+        _l("Where"),
         choices=[SelectChoice(m.value, label) for m, label in MODES.items()],
         default=VisitMode.HOME.value,
-        validators=[InputRequired("Choose where the visit happens.")],
+        validators=[InputRequired(_l("Choose where the visit happens."))],
     )
     place = StringField(
-        "Address or link",
-        validators=[Length(max=300, message="Keep this under 300 characters.")],
-        description="For a neutral place its address (library, park, café — not the school); "
-        "for a video visit the link. Leave empty for the family's home.",
+        _l("Address or link"),
+        validators=[Length(max=300, message=_l("Keep this under 300 characters."))],
+        description=_l(
+            "For a neutral place its address (library, park, café — not the school); "
+            "for a video visit the link. Leave empty for the family's home."
+        ),
     )
 
     def validate_place(self, field) -> None:
@@ -78,16 +83,17 @@ class ScheduleForm(FlaskForm):
             self.mode.data in (VisitMode.NEUTRAL.value, VisitMode.VIDEO.value)
             and not (field.data or "").strip()
         ):
-            what = "address of the place" if self.mode.data == "neutral" else "video link"
-            raise ValidationError(f"Enter the {what}.")
+            if self.mode.data == VisitMode.NEUTRAL.value:
+                raise ValidationError(_("Enter the address of the place."))
+            raise ValidationError(_("Enter the video link."))
 
 
 class ReasonForm(FlaskForm):
     reason = StringField(
-        "Reason",
+        _l("Reason"),
         validators=[
-            DataRequired("Say briefly why, for your partner and the coordinator."),
-            Length(max=500, message="Keep the reason under 500 characters."),
+            DataRequired(_l("Say briefly why, for your partner and the coordinator.")),
+            Length(max=500, message=_l("Keep the reason under 500 characters.")),
         ],
     )
 
@@ -95,32 +101,38 @@ class ReasonForm(FlaskForm):
 class FollowUpEntry(Form):
     """One commitment: what, who, by when. A row left empty is ignored."""
 
-    text = StringField("Follow-up", validators=[Optional(), Length(max=500)])
-    owner_id = SelectField("Who", coerce=int, validate_choice=False)
-    due_on = DateField("By when", validators=[sane_date, Optional()])
+    text = StringField(
+        _l("Follow-up"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Keep the follow-up under 500 characters.")),
+        ],
+    )
+    owner_id = SelectField(_l("Who"), coerce=int, validate_choice=False)
+    due_on = DateField(_l("By when"), validators=[sane_date, Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if (self.text.data or "").strip() and self.due_on.data is None:
             # Checked here, not by a field validator: Optional() ends the due date's own chain.
-            self.due_on.errors = [*self.due_on.errors, "Choose a date for this follow-up."]
+            self.due_on.errors = [*self.due_on.errors, _("Choose a date for this follow-up.")]
             return False
         return valid
 
 
 def _minutes():
     return IntegerField(
-        "How long was the visit? (minutes)",
+        _l("How long was the visit? (minutes)"),
         validators=[
-            InputRequired("Enter how many minutes the visit lasted."),
+            InputRequired(_l("Enter how many minutes the visit lasted.")),
             plausible_number,
-            NumberRange(5, 300, "Enter the minutes the visit lasted, between 5 and 300."),
+            NumberRange(5, 300, _l("Enter the minutes the visit lasted, between 5 and 300.")),
         ],
     )
 
 
-def _text(label: str, required: str | None = None, description: str | None = None):
-    validators = [Length(max=LONG_TEXT, message="Please keep this under 5,000 characters.")]
+def _text(label, required=None, description=None):
+    validators = [Length(max=LONG_TEXT, message=_l("Please keep this under 5,000 characters."))]
     validators.insert(0, DataRequired(required) if required else Optional())
     return TextAreaField(label, validators=validators, description=description)
 
@@ -129,9 +141,11 @@ class ReflectionForm(SafeListForm):
     duration_minutes = _minutes()
     follow_ups = FieldList(FormField(FollowUpEntry), min_entries=1, max_entries=10)
     private_note = _text(
-        "Private note for the team",
-        description="Only the two (or three) of you see this. It is never shared with the "
-        "school or exported.",
+        _l("Private note for the team"),
+        description=_l(
+            "Only the two (or three) of you see this. It is never shared with the "
+            "school or exported."
+        ),
     )
 
     client_id = HiddenField()  # made by the phone's script, as on the contact form
@@ -144,22 +158,23 @@ class ReflectionForm(SafeListForm):
 
 class FirstVisitReflectionForm(ReflectionForm):
     hopes_and_dreams = _text(
-        "Their hopes and dreams for the child",
-        required="Write what the family hopes for their child: the heart of a first visit.",
+        _l("Their hopes and dreams for the child"),
+        required=_l("Write what the family hopes for their child: the heart of a first visit."),
     )
-    strengths = _text("The family's strengths and knowledge")
-    want_school_to_know = _text("What they want the school to know")
+    strengths = _text(_l("The family's strengths and knowledge"))
+    want_school_to_know = _text(_l("What they want the school to know"))
     best_way_to_reach = _text(
-        "Best way and time to reach them", description="E.g. “text in Spanish after 6 pm”."
+        _l("Best way and time to reach them"),
+        description=_l("E.g. “text in Spanish after 6 pm”."),
     )
     SHARED = ("hopes_and_dreams", "strengths", "want_school_to_know", "best_way_to_reach")
 
 
 class SecondVisitReflectionForm(ReflectionForm):
     academic_focus = _text(
-        "The academic focus you agreed on",
-        required="Write the academic focus you agreed on with the family.",
+        _l("The academic focus you agreed on"),
+        required=_l("Write the academic focus you agreed on with the family."),
     )
-    family_support = _text("How the family will support it")
-    best_way_to_reach = _text("Best way and time to reach them")
+    family_support = _text(_l("How the family will support it"))
+    best_way_to_reach = _text(_l("Best way and time to reach them"))
     SHARED = ("academic_focus", "family_support", "best_way_to_reach")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -80,11 +81,11 @@ class MyVisits:
 
     def sections(self) -> list[tuple[str, str, list[Visit]]]:
         return [
-            ("today", "Today", self.today),
-            ("to-reflect", "Waiting for reflection", self.to_reflect),
-            ("upcoming", "Upcoming", self.upcoming),
-            ("to-arrange", "To arrange", self.to_arrange),
-            ("done", "Done this round", self.done),
+            ("today", _("Today"), self.today),
+            ("to-reflect", _("Waiting for reflection"), self.to_reflect),
+            ("upcoming", _("Upcoming"), self.upcoming),
+            ("to-arrange", _("To arrange"), self.to_arrange),
+            ("done", _("Done this round"), self.done),
         ]
 
 

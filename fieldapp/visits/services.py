@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from fieldapp import audit, clock, rules
@@ -36,6 +37,12 @@ from fieldapp.models import (
 )
 from fieldapp.training.queries import completions_of
 from fieldapp.visits import queries
+
+
+def N_(message: str) -> str:
+    """A reason stored with the visit as it is (in English), marked for the catalogue: pages
+    translate it when they show it (the ``reason`` filter)."""
+    return message
 
 
 def _completions(users: Sequence[User]) -> list:
@@ -89,7 +96,7 @@ def assign_team(
         members, on, _completions(everyone), interpreters=[interpreter] if interpreter else []
     )
     if visit.status not in rules.OPEN_STATUSES:
-        raise rules.RuleViolation("Only an open visit can get a new team.")
+        raise rules.RuleViolation(_("Only an open visit can get a new team."))
     visit.team = [TeamMember(user=u, role=TeamRole.VISITOR) for u in members]
     visit.updated_at = clock.now()  # touches the visit row, so its version moves too
     if interpreter is not None:
@@ -132,7 +139,7 @@ def log_contact(
         visit.family_agreed_at = attempt.at
     elif outcome == ContactOutcome.DECLINED:
         _move(visit, VisitStatus.DECLINED)
-        visit.status_reason = "The family declined."
+        visit.status_reason = N_("The family declined.")
     elif outcome == ContactOutcome.DO_NOT_CONTACT:
         mark_do_not_contact(visit.family, reason=note or "Asked not to be contacted again.", by=by)
     db.session.flush()
@@ -152,7 +159,7 @@ def mark_do_not_contact(family: Family, *, reason: str, by: User | None) -> int:
     ).all()
     for v in open_visits:
         v.status = VisitStatus.DECLINED
-        v.status_reason = "The family asked not to be contacted again."
+        v.status_reason = N_("The family asked not to be contacted again.")
     db.session.flush()
     audit.record("family.do_not_contact", actor=by, obj=family, closed=len(open_visits))
     return len(open_visits)
@@ -332,7 +339,7 @@ def merge_reflections(
     """The team's one reflection, made from its versions; they stay in the history, superseded.
     In a school that pays by the minute, hours not yet exported follow the merged duration."""
     if len(versions) < 2 or any(v.superseded_by_id is not None for v in versions):
-        raise rules.RuleViolation("These versions were merged already. Reload the page.")
+        raise rules.RuleViolation(_("These versions were merged already. Reload the page."))
     merged = _reflection(
         visit,
         by=by,

@@ -40,6 +40,13 @@ bp = Blueprint("visits", __name__)
 feed_bp = Blueprint("calendar_feed", __name__)
 
 
+@bp.app_template_filter("reason")
+def reason_filter(text: str | None) -> str | None:
+    """A stored reason in the reader's language when it is one the app wrote (services.N_);
+    what a person typed is shown as they typed it."""
+    return _(text) if text else text
+
+
 def _tz(visit: Visit) -> ZoneInfo:
     return ZoneInfo(visit.school.timezone)
 
@@ -174,7 +181,10 @@ def schedule(visit: Visit):
         else:
             db.session.commit()
             flash(
-                f"Scheduled for {format_when(visit.scheduled_start, visit.school.timezone)}.",
+                _(
+                    "Scheduled for %(time)s.",
+                    time=format_when(visit.scheduled_start, visit.school.timezone),
+                ),
                 "success",
             )
             return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
@@ -209,9 +219,9 @@ def _with_reason(visit: Visit, action: str):
         else:
             db.session.commit()
             flash(
-                "The visit is cancelled."
+                _("The visit is cancelled.")
                 if action == "cancel"
-                else "Marked for rescheduling. Agree a new time with the family.",
+                else _("Marked for rescheduling. Agree a new time with the family."),
                 "success",
             )
             return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
@@ -320,7 +330,7 @@ def reflection(visit: Visit):
 
 
 def _reflection_saved():
-    flash("Reflection saved. The visit is done and your hours are recorded.", "success")
+    flash(_("Reflection saved. The visit is done and your hours are recorded."), "success")
     return redirect_after_post(url_for("visits.my_visits") + "#done")
 
 
@@ -330,7 +340,7 @@ def save_draft(visit: Visit):
     if visit.status != VisitStatus.SCHEDULED:
         if is_partial_request():
             return render("visits/_draft_status.html", saved=None, status=409)
-        flash("This visit no longer takes a reflection; nothing was saved.", "warning")
+        flash(_("This visit no longer takes a reflection; nothing was saved."), "warning")
         return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
     data = {
         k: v
@@ -341,7 +351,7 @@ def save_draft(visit: Visit):
     db.session.commit()
     if is_partial_request():
         return render("visits/_draft_status.html", saved=draft.updated_at, tz=visit.school.timezone)
-    flash("Draft saved.", "success")
+    flash(_("Draft saved."), "success")
     return redirect_after_post(url_for("visits.reflection", visit_id=visit.id))
 
 
@@ -357,7 +367,7 @@ def merge_reflections(visit: Visit):
     makes one of them here; the versions stay in the visit's history, marked as merged."""
     versions = services.current_versions(visit)
     if len(versions) < 2:
-        flash("There is one reflection for this visit: nothing to merge.", "info")
+        flash(_("There is one reflection for this visit: nothing to merge."), "info")
         return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
     form = _reflection_form(visit)
     status = 200
@@ -371,7 +381,7 @@ def merge_reflections(visit: Visit):
     elif form.validate_on_submit():
         seen = sorted(parse_ids(request.form.getlist("version")))
         if seen != sorted(v.id for v in versions):
-            flash("Another version arrived or was merged meanwhile: check the versions again.")
+            flash(_("Another version arrived or was merged meanwhile: check the versions again."))
             return redirect_after_post(url_for("visits.merge_reflections", visit_id=visit.id))
         try:
             services.merge_reflections(
@@ -389,7 +399,7 @@ def merge_reflections(visit: Visit):
             status = 422
         else:
             db.session.commit()
-            flash("The versions are merged into the team's reflection.", "success")
+            flash(_("The versions are merged into the team's reflection."), "success")
             return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
     else:
         status = 422

@@ -1,7 +1,7 @@
 {# The service worker. Keeps the app shell (per version) and the signed-in person's visit pages
    (per person) so that they open with no signal. It never touches the queue of written items:
    that lives in IndexedDB, owned by static/app.js. Comments are Jinja's: not sent. #}
-/* fieldapp service worker {{ version }} */
+/* fieldapp service worker {{ version }} {{ language }} */
 "use strict";
 const V = {{ version | tojson }}, STATIC = "fa-static-" + V, PAGES = "fa-pages-",
   FILES = {{ files | tojson }}, OFFLINE = {{ offline | tojson }},
