@@ -3,7 +3,8 @@
     .venv/bin/python scripts/i18n_fill.py es new-strings.json [more.json ...]
 
 Each JSON file maps an English message id to its translation; a plural message maps its
-singular id to a list of forms (Spanish: three, as CLDR counts them). Messages already
+singular id to a list of forms (Spanish: three, as CLDR counts them); a message with a context
+(pgettext) is keyed "[context] id". Messages already
 translated and not fuzzy are left alone unless --overwrite. Prints what is still untranslated.
 """
 
@@ -36,6 +37,8 @@ def main() -> int:
         if not message.id:
             continue
         key = message.id[0] if message.pluralizable else message.id
+        if message.context:
+            key = f"[{message.context}] {key}"
         done = all(message.string) if message.pluralizable else bool(message.string)
         if done and not message.fuzzy and not args.overwrite:
             continue

@@ -158,7 +158,7 @@ def test_the_coordinators_roster_and_forms(db, client, login):
     roster = client.get(f"/schools/{school.id}/roster", headers=ES)
     assert_spanish(roster, "Estudiantes y familias", "1 estudiante", "Idioma del hogar")
     new = client.post(f"/schools/{school.id}/families/new", data={"name": ""}, headers=ES)
-    assert_spanish(new, "Todavía no se guardó nada", "Escriba el nombre del estudiante.")
+    assert_spanish(new, "Todavía no se ha guardado nada", "Escriba el nombre del estudiante.")
     student = client.post(f"/schools/{school.id}/students/new", data={}, headers=ES)
     assert_spanish(student, "Escriba el nombre del estudiante.", "Elija la familia del estudiante")
 
