@@ -260,6 +260,23 @@
     } catch (err) { field.select(); } // then the phone's own Copy
   });
 
+  // ---- after an HTMX swap: where the focus goes, what is said ---------------------------------
+  // A new page (boosted): its first invalid field, else its main content, read out from the top.
+  // A part of a page: its first invalid field; or itself, when the focused element went with the
+  // swap; and its heading is announced (unless it speaks for itself, aria-live).
+  document.addEventListener("htmx:afterSettle", (e) => {
+    let t = e.detail.target;
+    if (!t.isConnected && t.id) t = document.getElementById(t.id) || t; // an outerHTML swap
+    const page = t === document.body, at = document.activeElement;
+    const to = t.querySelector("[aria-invalid=true]") || (page ? $("#main") : !at || at === document.body ? t : null);
+    if (to) {
+      if (!to.matches("a[href],button,input,select,textarea,[tabindex]")) to.tabIndex = -1;
+      to.focus({ preventScroll: !page });
+    }
+    const say = $("#announce"), head = !page && !t.closest("[aria-live]") && t.querySelector("h1,h2,h3,caption");
+    if (say && head) say.textContent = head.textContent.trim();
+  });
+
   function start() {
     for (const a of document.querySelectorAll("[data-show-after]"))
       if (Date.parse(a.dataset.showAfter) <= Date.now()) a.hidden = false;

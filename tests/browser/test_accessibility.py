@@ -283,3 +283,26 @@ def test_pages_reflow_at_200_percent_zoom_and_targets_are_large(browser, live_se
     context.close()
     assert not wide, f"pages that scroll sideways at 200% zoom (px too wide): {wide}"
     assert not small, json.dumps(small, indent=1)
+
+
+def test_focus_follows_htmx_swaps_and_changes_are_announced(browser, live_server):
+    """A boosted link lands the focus on the new page's content (a screen reader reads it from
+    the top); a partial swap that took the focused element away puts the focus on the new part,
+    and its heading is announced."""
+    context = new_context(browser, "en-US")
+    page = context.new_page()
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server.url, "admin@demo.test")
+    page.get_by_role("link", name="Reports").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("district", ignore_case=True)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'main'")
+
+    page.goto(f"{live_server.url}/reports/district")
+    sort = page.locator("#report th a").nth(1)
+    sort.focus()
+    sort.press("Enter")  # the table is swapped in place, with the link that had the focus
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.closest('#report') !== null"
+    )
+    expect(page.locator("#announce")).not_to_be_empty()
+    context.close()
