@@ -22,6 +22,7 @@ run sends only the visitors' reads and writes).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import html
 import json
@@ -521,6 +522,17 @@ class Result:
     alone: float | None = None  # ms for one request with the server otherwise idle (median of 3)
 
 
+def run_coroutine(coroutine):
+    """asyncio.run, also from a thread where an event loop already runs (a test process where
+    Playwright's sync API has started one): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run_wrk(wrk: str, settings: Settings, url: str, cookie: str, name: str, role: str) -> Result:
     command = [
         wrk,
@@ -902,7 +914,7 @@ def run(settings: Settings) -> dict:
             )
             load = Mixed(app.base, accounts, fx, settings)
             load.sync = sync
-            mixed = asyncio.run(load.run())
+            mixed = run_coroutine(load.run())
     hello.start()
     with hello:
         after = run_wrk(wrk, settings, hello.base + "/", "", "hello-world (after)", "baseline")
