@@ -105,6 +105,7 @@ def demo_ids(live_server) -> dict[str, int]:
             partner = next(m.user for m in coming.team if m.user_id != visitor.id)
             due = make_visit(
                 school,
+                round=coming.round,  # the demo's round: a new one would become the current one
                 team=[visitor, partner],
                 status=VisitStatus.SCHEDULED,
                 mode=VisitMode.HOME,
