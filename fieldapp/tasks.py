@@ -106,3 +106,23 @@ def run_roster_import(import_id: int) -> str:
 
 
 roster_import = huey.task()(run_roster_import)
+
+
+def run_visit_scheduled_mail(visit_id: int) -> int:
+    """Tell the team that the family chose a time (one email each). Returns how many went."""
+    from fieldapp import mail
+    from fieldapp.extensions import db
+    from fieldapp.models import Visit
+    from fieldapp.offers import services
+
+    with app_context():
+        visit = db.session.get(Visit, visit_id)
+        if visit is None:
+            return 0
+        mails = services.scheduled_mails(visit)
+        for to, subject, body in mails:
+            mail.send(to, subject, body)
+        return len(mails)
+
+
+visit_scheduled_mail = huey.task()(run_visit_scheduled_mail)

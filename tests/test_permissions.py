@@ -625,6 +625,7 @@ PUBLIC_ROUTES = {
     "shell.manifest": "/manifest.webmanifest",
     "shell.offline": "/offline",
     "calendar_feed.feed": None,  # the link's token is the key (tests/visits)
+    "offers.family": None,  # the family's link: its token is the key (tests/offers)
     "api.openapi": "/api/v1/openapi.json",
 }
 # The API for the school's systems: a bearer token decides (tests/api), never a session.

@@ -50,13 +50,22 @@ PLACEHOLDERS = {
     ),
     "school": _l("the school's name"),
     "visitor_phone": _l("the phone number of the visitor who sends the text"),
+    "link": _l("the link where the family chooses a time (in the offer of times)"),
 }
 
-KIND_LABELS = {MessageKind.INVITATION: _l("Invitation to a visit")}
+KIND_LABELS = {
+    MessageKind.INVITATION: _l("Invitation to a visit"),
+    MessageKind.SLOT_OFFER: _l("Times to choose from"),
+    MessageKind.REMINDER: _l("Reminder the day before"),
+}
 KIND_HELP = {
     MessageKind.INVITATION: _l(
         "What visitors send a family to offer a visit, from their phone or by email."
     ),
+    MessageKind.SLOT_OFFER: _l(
+        "What visitors send with the link where the family chooses a time and a place."
+    ),
+    MessageKind.REMINDER: _l("What visitors send the family the day before the visit."),
 }
 
 # The default texts, translated by the catalogue (so there is one in each interface language).
@@ -67,8 +76,22 @@ DEFAULTS = {
         "dreams for {students}. The visit is voluntary and takes about 30 minutes. Would you "
         "like that? Just reply to this message. Thank you!"
     ),
+    MessageKind.SLOT_OFFER: _l(
+        "Hello! We are {visitors}, from {school}. We would love to visit your family, to get "
+        "to know you and to hear your hopes and dreams for {students}. The visit is voluntary "
+        "and takes about 30 minutes. Please choose a time and a place that suit you here: "
+        "{link} Thank you!"
+    ),
+    MessageKind.REMINDER: _l(
+        "Hello! This is a reminder from {visitors}, of {school}: we look forward to our visit "
+        "{time}. If the time no longer suits you, just reply to this message. Thank you!"
+    ),
 }
-EMAIL_SUBJECTS = {MessageKind.INVITATION: _l("A visit from %(school)s")}
+EMAIL_SUBJECTS = {
+    MessageKind.INVITATION: _l("A visit from %(school)s"),
+    MessageKind.SLOT_OFFER: _l("A visit from %(school)s: choose a time"),
+    MessageKind.REMINDER: _l("Our visit tomorrow (%(school)s)"),
+}
 
 
 def default_languages() -> list[str]:
@@ -151,6 +174,7 @@ def values_for(visit: Visit, sender: User | None, code: str) -> dict[str, str]:
         "time": time_phrase(visit.scheduled_start, tz, code),
         "school": visit.school.name,
         "visitor_phone": phone,
+        "link": "",
     }
 
 
@@ -165,6 +189,7 @@ def sample_values(school: School, code: str) -> dict[str, str]:
         "time": time_phrase(start, school.timezone, code),
         "school": school.name,
         "visitor_phone": "(510) 555-0142",
+        "link": "https://example.org/o/a1b2c3",
     }
 
 
