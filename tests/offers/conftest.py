@@ -39,3 +39,13 @@ def offered(db):
     )
     db.session.commit()
     return visit, offer, token
+
+
+@pytest.fixture
+def smtp_sink(app):
+    """The app sends through its SMTP client to a local sink."""
+    from tests.smtp_sink import SmtpSink
+
+    with SmtpSink() as sink:
+        app.config.update(sink.config())
+        yield sink

@@ -192,3 +192,25 @@ def test_a_place_not_offered_is_refused(client, offered, mode):
     _visit, offer, token = offered
     response = answer(client, token, slot=offer.slots[0].id, mode=mode, answer="choose")
     assert response.status_code == 422
+
+
+def test_the_team_is_emailed_through_smtp(db, client, offered, smtp_sink):
+    visit, offer, token = offered
+    answer(client, token, slot=offer.slots[0].id, mode="home", answer="choose")
+    ana, luis = smtp_sink.to("ana@test.example"), smtp_sink.to("luis@test.example")
+    assert len(ana) == 1 and len(luis) == 1
+    assert ana[0]["Subject"].startswith("Visit scheduled: Reyes family")
+    assert luis[0]["Subject"].startswith("Visita programada: Reyes family")
+    assert "Mis visitas" in luis[0].get_content()
+
+
+def test_the_partners_calendar_feeds_hold_the_visit_at_once(db, app, client, offered):
+    from fieldapp.visits import feeds
+
+    visit, offer, token = offered
+    links = [feeds.open_feed(m.user, now=clock.now()) for m in visit.team]
+    db.session.commit()
+    answer(client, token, slot=offer.slots[1].id, mode="neutral", answer="choose")
+    for link in links:
+        body = app.test_client().get(f"/calendar/{link}.ics").get_data(as_text=True)
+        assert f"UID:visit-{visit.id}@" in body
