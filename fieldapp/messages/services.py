@@ -291,12 +291,18 @@ def refusal(visit: Visit) -> str | None:
 
 
 def invitation(
-    visit: Visit, sender: User | None, language: str | None = None, *, audit_as: User | None = None
+    visit: Visit,
+    sender: User | None,
+    language: str | None = None,
+    *,
+    audit_as: User | None = None,
+    kind: MessageKind = MessageKind.INVITATION,
+    extra: Mapping[str, str] | None = None,
 ) -> Invitation:
-    """The invitation for ``visit`` in ``language`` (default: the family's home language); the
+    """The invitation (or another ``kind`` of text, with ``extra`` values such as the link of
+    an offer of times) for ``visit`` in ``language`` (default: the family's home language); the
     English text, said so, when there is none in it. Leaves an audit event for ``audit_as``
     (the page shows the family's phone numbers)."""
-    kind = MessageKind.INVITATION
     family = visit.family
     wanted = language or (family.home_language if family else None) or DEFAULT_LOCALE
     body, stored = current_text(visit.school_id, kind, wanted)
@@ -305,7 +311,7 @@ def invitation(
         used = DEFAULT_LOCALE
         body, stored = current_text(visit.school_id, kind, used)
     with in_language(used if used in LOCALES else DEFAULT_LOCALE):
-        text = fill(body, values_for(visit, sender, used))
+        text = fill(body, {**values_for(visit, sender, used), **(extra or {})})
         subject = str(EMAIL_SUBJECTS[kind]) % {"school": visit.school.name}
     refused = refusal(visit)
     recipients = []
@@ -317,7 +323,7 @@ def invitation(
                 recipients.append(Recipient(g, sms, mail))
     if audit_as is not None:
         audit.record(
-            "message.invitation.view",
+            f"message.{kind.value}.view",
             actor=audit_as,
             obj=visit,
             school_id=visit.school_id,

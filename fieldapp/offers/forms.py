@@ -5,10 +5,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from fieldapp.offers.services import NOTE_MAX
+from fieldapp.fields import SafeListForm, sane_date
+from fieldapp.formatting import MODES
+from fieldapp.models import VisitMode
+from fieldapp.offers.services import MAX_SLOTS, NOTE_MAX
 
 
 class AnswerForm(FlaskForm):
@@ -24,3 +40,28 @@ class AnswerForm(FlaskForm):
     )
     never = BooleanField(_l("Please do not contact us again"))
     lang = HiddenField()
+
+
+class SlotEntry(Form):
+    """One time offered; a row left empty is ignored."""
+
+    day = DateField(_l("Date"), validators=[sane_date, Optional()])
+    start_time = TimeField(_l("Start time"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.day.data is None) != (self.start_time.data is None):
+            self.start_time.errors = [*self.start_time.errors, _l("Give both a date and a time.")]
+            return False
+        return valid
+
+
+class OfferForm(SafeListForm):
+    slots = FieldList(FormField(SlotEntry), min_entries=MAX_SLOTS, max_entries=MAX_SLOTS)
+    modes = SelectMultipleField(
+        _l("Places you can do"),
+        choices=[SelectChoice(m.value, label) for m, label in MODES.items()],
+        default=[VisitMode.HOME.value, VisitMode.NEUTRAL.value],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
-from fieldapp.i18n import in_language
+from fieldapp.i18n import current_locale, in_language
 from fieldapp.messages.services import day_and_time
 from fieldapp.models import (
     ContactMethod,
@@ -113,7 +113,13 @@ def offer_slots(
     if not modes:
         raise rules.RuleViolation(_("Choose at least one kind of place."), field="modes")
     for start in starts:
-        check_slot(visit, start, now)
+        try:
+            check_slot(visit, start, now)
+        except rules.RuleViolation as exc:
+            when = day_and_time(start, visit.school.timezone, current_locale())
+            raise rules.RuleViolation(
+                _("%(when)s: %(reason)s", when=when, reason=exc.message), field="slots"
+            ) from exc
     revoked = revoke(visit, by=by, now=now, quiet=True)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     offer = SlotOffer(

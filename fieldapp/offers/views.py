@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, url_for
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from fieldapp import clock, policy, rules, tasks
 from fieldapp.extensions import db, limiter
 from fieldapp.formatting import MODES
 from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
+from fieldapp.messages import services as messages
 from fieldapp.messages.services import day_and_time
-from fieldapp.models import OfferAnswer, SlotOffer, VisitMode
+from fieldapp.models import MessageKind, OfferAnswer, SlotOffer, Visit, VisitMode
 from fieldapp.offers import services
-from fieldapp.offers.forms import AnswerForm
+from fieldapp.offers.forms import AnswerForm, OfferForm
 from fieldapp.rendering import redirect_after_post, render
 
 bp = Blueprint("offers", __name__)
@@ -137,3 +142,65 @@ def _choose(offer: SlotOffer, form: AnswerForm, note: str | None, now) -> None:
     except ValueError:
         raise rules.RuleViolation(_("Please choose one of the places."), field="mode") from None
     services.choose(offer, form.slot.data, mode, note, now=now)
+
+
+# ---- the team's side ---------------------------------------------------------------------------
+
+
+@bp.route("/visits/<int:visit_id>/offer", methods=["GET", "POST"])
+@policy.requires(policy.work_on_visit, visit=Visit)
+def offer(visit: Visit):
+    """Offer the family 2–5 times and the places the team can do; the page that answers shows
+    the link (once: only its hash is kept) and the text to send it with."""
+    form = OfferForm()
+    status, error = 200, None
+    if form.validate_on_submit():
+        tz = ZoneInfo(visit.school.timezone)
+        starts = [
+            datetime.combine(entry.day.data, entry.start_time.data, tz)
+            for entry in form.slots
+            if entry.day.data is not None and entry.start_time.data is not None
+        ]
+        try:
+            made, token = services.offer_slots(
+                visit,
+                starts,
+                [VisitMode(m) for m in form.modes.data],
+                by=current_user,
+                now=clock.now(),
+            )
+        except rules.RuleViolation as exc:
+            db.session.rollback()
+            status, error = 422, exc.message
+        else:
+            link = url_for("offers.family", token=token, _external=True)
+            text = messages.invitation(
+                visit,
+                current_user,
+                audit_as=current_user,
+                kind=MessageKind.SLOT_OFFER,
+                extra={"link": link},
+            )
+            db.session.commit()
+            return render(
+                "offers/sent.html", status=201, visit=visit, offer=made, link=link, message=text
+            )
+    elif form.is_submitted():
+        status = 422
+    return render(
+        "offers/offer.html",
+        status=status,
+        visit=visit,
+        form=form,
+        error=error,
+        live=services.live_offer(visit, clock.now()),
+    )
+
+
+@bp.post("/visits/<int:visit_id>/offer/revoke")
+@policy.requires(policy.work_on_visit, visit=Visit)
+def revoke(visit: Visit):
+    if services.revoke(visit, by=current_user, now=clock.now()):
+        db.session.commit()
+        flash(_("The link to choose a time no longer works."), "success")
+    return redirect_after_post(url_for("offers.offer", visit_id=visit.id))
