@@ -72,6 +72,9 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # The API's lists stop this many seconds before now: a change still being committed
         # (its updated_at already set) is then never passed by a client's cursor.
         "API_SETTLE_SECONDS": 5,
+        # The app's address as people reach it (https://visits.example.org), for links in emails
+        # sent by background tasks, which have no request to take it from.
+        "BASE_URL": env("FIELDAPP_BASE_URL"),
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
         "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),
