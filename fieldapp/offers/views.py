@@ -15,7 +15,7 @@ from fieldapp.extensions import db, limiter
 from fieldapp.formatting import MODES
 from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
 from fieldapp.messages import services as messages
-from fieldapp.messages.services import day_and_time
+from fieldapp.messages.services import day_and_time, names_list
 from fieldapp.models import MessageKind, OfferAnswer, SlotOffer, Visit, VisitMode
 from fieldapp.offers import services
 from fieldapp.offers.forms import AnswerForm, OfferForm
@@ -73,7 +73,7 @@ def _family_page(offer: SlotOffer, token: str, code: str, form=None, status=200,
         form=form,
         offer=offer,
         school=visit.school.name,
-        visitors=[m.user.first_name for m in visit.team],
+        visitors=names_list((m.user.first_name for m in visit.team), code),
         sorry=sorry,
     )
 
