@@ -31,6 +31,9 @@ class AnswerForm(FlaskForm):
     """One plain form for every answer (it works with no JavaScript): the button pressed says
     which. The time and the place are checked only for "this time suits us"."""
 
+    class Meta:
+        csrf = False  # the link's secret token guards the form (see offers.views.family)
+
     slot = RadioField(_l("Which time suits you?"), coerce=int, validate_choice=False)
     mode = RadioField(_l("Where would you like to meet?"), validate_choice=False)
     note = TextAreaField(

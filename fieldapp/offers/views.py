@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from fieldapp import clock, policy, rules, tasks
-from fieldapp.extensions import db, limiter
+from fieldapp.extensions import csrf, db, limiter
 from fieldapp.formatting import MODES
 from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
 from fieldapp.messages import services as messages
@@ -80,9 +80,12 @@ def _family_page(offer: SlotOffer, token: str, code: str, form=None, status=200,
 
 @bp.route("/o/<token>", methods=["GET", "POST"])
 @policy.public
+@csrf.exempt
 @limiter.limit(lambda: current_app.config["OFFER_RATE_LIMIT"])
 def family(token: str):
-    """What the family opens from the text or email: no account, their language, plain forms."""
+    """What the family opens from the text or email: no account, their language, plain forms.
+    No CSRF token: the link's own secret is what another site cannot know, and an old phone
+    that keeps no cookie can still answer."""
     now = clock.now()
     offer = services.find(token)
     code = _family_language(offer)

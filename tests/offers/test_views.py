@@ -214,3 +214,12 @@ def test_the_partners_calendar_feeds_hold_the_visit_at_once(db, app, client, off
     for link in links:
         body = app.test_client().get(f"/calendar/{link}.ics").get_data(as_text=True)
         assert f"UID:visit-{visit.id}@" in body
+
+
+def test_the_family_answers_with_csrf_on_and_no_cookie(app, offered):
+    """The link's token guards the form: a phone that keeps no cookie can still answer."""
+    visit, offer, token = offered
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client(use_cookies=False)
+    response = client.post(f"/o/{token}", data={"answer": "call_me"})
+    assert response.status_code == 303
