@@ -6,7 +6,7 @@ calendar feed holds the visit. Screenshots of the family's page at 360×640, in 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
@@ -17,6 +17,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Role, Visit, VisitMode, VisitStatus
 from fieldapp.visits import feeds
 from tests.browser.conftest import save_screenshot
+from tests.browser.test_accessibility import axe_problems
 from tests.factories import make_family, make_school, make_student, make_user, make_visit
 from tests.smtp_sink import SmtpSink
 
@@ -126,3 +127,34 @@ def _offer_choose_and_check(page, browser, sign_in, live_server, world, sink):
     token = live_server.query(feed_token)
     body = page.request.get(f"{live_server.url}/calendar/{token}.ics").text()
     assert f"UID:visit-{world['visit']}@127.0.0.1" in body
+
+
+def _offer() -> str:
+    from fieldapp.offers import services
+
+    world = _world()
+    visit = db.session.get(Visit, world["visit"])
+    here = clock.now().astimezone(ZoneInfo("America/Los_Angeles"))
+    starts = [
+        datetime.combine(here.date() + timedelta(days=3 + i), time(17), here.tzinfo)
+        for i in range(3)
+    ]
+    _made, token = services.offer_slots(visit, starts, list(VisitMode), by=None, now=clock.now())
+    db.session.commit()
+    return token
+
+
+def test_the_familys_pages_have_no_serious_accessibility_problem(browser, live_server):
+    token = live_server.query(_offer)
+    context = browser.new_context(
+        viewport=OLD_PHONE, locale="es-ES", bypass_csp=True, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    problems = {}
+    for url in (f"/o/{token}", f"/o/{token}?lang=en", "/o/not-a-real-link-at-all"):
+        page.goto(f"{live_server.url}{url}")
+        found = axe_problems(page)
+        if found:
+            problems[url] = found
+    context.close()
+    assert not problems, problems
