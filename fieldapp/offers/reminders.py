@@ -17,9 +17,8 @@ from sqlalchemy.orm import selectinload
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
-from fieldapp.i18n import in_language
-from fieldapp.messages.services import day_and_time
 from fieldapp.models import ReminderSent, TeamMember, Visit, VisitStatus
+from fieldapp.offers.services import team_mails
 
 # The hourly task reminds of the visits of the coming day: a little over 24 hours ahead, so that
 # a late or skipped run still catches every visit once.
@@ -61,33 +60,25 @@ def claim(visit: Visit, now: datetime) -> bool:
 
 
 def mails(visit: Visit, text_url: str | None) -> list[tuple[str, str, str]]:
-    """(to, subject, body) for each active team member, in their own language. ``text_url``:
-    the page with the family's reminder text (None when the app does not know its address)."""
-    out = []
-    for member in visit.team:
-        person = member.user
-        if not person.email or not person.active:
-            continue
-        with in_language(person.locale) as code:
-            family = visit.family.name if visit.family else _("a family")
-            when = day_and_time(visit.scheduled_start, visit.school.timezone, code)
-            subject = _("Reminder: visit tomorrow, %(family)s, %(when)s", family=family, when=when)
-            lines = [
-                _(
-                    "Your visit with %(family)s is tomorrow: %(when)s (%(place)s).",
-                    family=family,
-                    when=when,
-                    place=MODES.get(visit.mode, ""),
-                )
-            ]
-            if visit.place:
-                lines.append(visit.place)
-            if text_url:
-                lines.append(
-                    _(
-                        "A reminder for the family, ready to send from your phone: %(url)s",
-                        url=text_url,
-                    )
-                )
-        out.append((person.email, subject, "\n\n".join(lines)))
-    return out
+    """The day-before email to each team member. ``text_url``: the page with the family's
+    reminder text (None when the app does not know its own address)."""
+
+    def write(family: str, when: str) -> tuple[str, str]:
+        subject = _("Reminder: visit tomorrow, %(family)s, %(when)s", family=family, when=when)
+        lines = [
+            _(
+                "Your visit with %(family)s is tomorrow: %(when)s (%(place)s).",
+                family=family,
+                when=when,
+                place=MODES.get(visit.mode, ""),
+            )
+        ]
+        if visit.place:
+            lines.append(visit.place)
+        if text_url:
+            lines.append(
+                _("A reminder for the family, ready to send from your phone: %(url)s", url=text_url)
+            )
+        return subject, "\n\n".join(lines)
+
+    return team_mails(visit, write)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -254,9 +254,11 @@ def record_open(offer: SlotOffer, *, live: bool) -> None:
     )
 
 
-def scheduled_mails(visit: Visit) -> list[tuple[str, str, str]]:
-    """(to, subject, body) for each team member with an email: the family chose a time. In each
-    person's own interface language; the family's note stays in the app (the contact log)."""
+def team_mails(
+    visit: Visit, write: Callable[[str, str], tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """(to, subject, body) for each active team member with an email, each in their own
+    interface language: ``write(family, when)`` gives the subject and the body."""
     mails = []
     for member in visit.team:
         person = member.user
@@ -265,14 +267,25 @@ def scheduled_mails(visit: Visit) -> list[tuple[str, str, str]]:
         with in_language(person.locale) as code:
             family = visit.family.name if visit.family else _("a family")
             when = day_and_time(visit.scheduled_start, visit.school.timezone, code)
-            subject = _("Visit scheduled: %(family)s, %(when)s", family=family, when=when)
-            body = _(
-                "%(family)s chose a time for their visit: %(when)s (%(place)s).\n\n"
-                "It is on My visits and in your calendar feed. Any note from the family is in "
-                "the visit's contact log.",
-                family=family,
-                when=when,
-                place=MODES[visit.mode],
-            )
+            subject, body = write(family, when)
         mails.append((person.email, subject, body))
     return mails
+
+
+def scheduled_mails(visit: Visit) -> list[tuple[str, str, str]]:
+    """The family chose a time: the team is told. The family's note stays in the app (the
+    contact log), not in an email."""
+
+    def write(family: str, when: str) -> tuple[str, str]:
+        subject = _("Visit scheduled: %(family)s, %(when)s", family=family, when=when)
+        body = _(
+            "%(family)s chose a time for their visit: %(when)s (%(place)s).\n\n"
+            "It is on My visits and in your calendar feed. Any note from the family is in "
+            "the visit's contact log.",
+            family=family,
+            when=when,
+            place=MODES[visit.mode],
+        )
+        return subject, body
+
+    return team_mails(visit, write)
