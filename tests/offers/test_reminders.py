@@ -62,3 +62,10 @@ def test_the_reminder_text_for_the_family_is_in_their_language(db, client, login
     login(visit.team[0].user)
     html = client.get(f"/visits/{visit.id}/invitation?kind=reminder").get_data(as_text=True)
     assert "para recordarle nuestra visita" in html and "sms:" in html
+
+
+def test_the_visit_page_of_a_scheduled_visit_links_the_reminder_text(db, client, login):
+    visit = scheduled_in(20)
+    login(visit.team[0].user)
+    html = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert f"/visits/{visit.id}/invitation?kind=reminder" in html
