@@ -78,6 +78,12 @@ def _family_page(offer: SlotOffer, token: str, code: str, form=None, status=200,
     )
 
 
+@bp.errorhandler(429)
+def too_many(_exc):
+    """The family's page asked too often from one address: a kind page in their language."""
+    return _page("offers/busy.html", _family_language(None), status=429, token=None)
+
+
 @bp.route("/o/<token>", methods=["GET", "POST"])
 @policy.public
 @csrf.exempt

@@ -183,8 +183,10 @@ def test_call_me_instead_reaches_the_contact_log(db, client, offered):
 def test_the_page_is_rate_limited(app, client, offered):
     _visit, _offer, token = offered
     app.config["OFFER_RATE_LIMIT"] = "3 per minute"
-    statuses = [page(client, token).status_code for _ in range(4)]
-    assert statuses[-1] == 429
+    responses = [page(client, token, lang="es") for _ in range(4)]
+    assert responses[-1].status_code == 429
+    assert "Un momento, por favor" in text_of(responses[-1])
+    assert "Garfield" not in text_of(responses[-1])
 
 
 @pytest.mark.parametrize("mode", ["video", "nonsense"])
