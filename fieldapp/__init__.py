@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.exports.views import bp as exports_bp
     from fieldapp.families.views import bp as families_bp
     from fieldapp.messages.views import bp as messages_bp
+    from fieldapp.offers.views import bp as offers_bp
     from fieldapp.privacy.views import bp as privacy_bp
     from fieldapp.reports.views import bp as reports_bp
     from fieldapp.roster.views import bp as roster_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(offers_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(schools_bp, url_prefix="/schools")
     app.register_blueprint(training_bp, url_prefix="/training")

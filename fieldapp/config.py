@@ -64,11 +64,17 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "CALENDAR_FEED_RATE_LIMIT": env(
             "FIELDAPP_CALENDAR_FEED_RATE_LIMIT", "60 per minute; 1200 per hour"
         ),
+        # The family's page behind a link to choose a time, per address (a link is 22 random
+        # characters: this keeps guessing hopeless and the page cheap).
+        "OFFER_RATE_LIMIT": env("FIELDAPP_OFFER_RATE_LIMIT", "20 per minute; 200 per hour"),
         # Per API token (per address for calls without one).
         "API_RATE_LIMIT": env("FIELDAPP_API_RATE_LIMIT", "120 per minute; 5000 per hour"),
         # The API's lists stop this many seconds before now: a change still being committed
         # (its updated_at already set) is then never passed by a client's cursor.
         "API_SETTLE_SECONDS": 5,
+        # The app's address as people reach it (https://visits.example.org), for links in emails
+        # sent by background tasks, which have no request to take it from.
+        "BASE_URL": env("FIELDAPP_BASE_URL"),
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
         "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),

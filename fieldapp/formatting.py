@@ -49,6 +49,7 @@ OUTCOMES = {
     ContactOutcome.AGREED: _l("Agreed to a visit"),
     ContactOutcome.DECLINED: _l("Declined"),
     ContactOutcome.DO_NOT_CONTACT: _l("Asked not to be contacted again"),
+    ContactOutcome.CALL_ME: _l("Asked to be called"),
 }
 ROLE_LABELS = {
     Role.VISITOR: _l("Visitor"),

@@ -243,6 +243,19 @@ def check_schedule(
                 "log first: visits are arranged with the family, never drop-ins."
             )
         )
+    check_time(visit, start, tz, completions, now)
+
+
+def check_time(
+    visit: Visit,
+    start: datetime,
+    tz: ZoneInfo,
+    completions: Iterable[TrainingCompletion],
+    now: datetime,
+) -> None:
+    """A time the team can do the visit at: not in the past, within two years, inside the
+    round, with the team trained on that day. Checked when a time is offered to the family
+    and again when it is scheduled."""
     if start <= now:
         raise RuleViolation(_("Choose a time that is not in the past."), field="date")
     on = start.astimezone(tz).date()

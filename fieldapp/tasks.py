@@ -106,3 +106,62 @@ def run_roster_import(import_id: int) -> str:
 
 
 roster_import = huey.task()(run_roster_import)
+
+
+def run_visit_scheduled_mail(visit_id: int) -> int:
+    """Tell the team that the family chose a time (one email each). Returns how many went."""
+    from fieldapp import mail
+    from fieldapp.extensions import db
+    from fieldapp.models import Visit
+    from fieldapp.offers import services
+
+    with app_context():
+        visit = db.session.get(Visit, visit_id)
+        if visit is None:
+            return 0
+        mails = services.scheduled_mails(visit)
+        for to, subject, body in mails:
+            mail.send(to, subject, body)
+        return len(mails)
+
+
+visit_scheduled_mail = huey.task()(run_visit_scheduled_mail)
+
+
+def run_reminders() -> int:
+    """Day-before reminders to the teams (``fieldapp.offers.reminders``). Returns the emails
+    sent. Each visit's reminder is claimed and committed before its emails go: never twice."""
+    from flask import current_app, url_for
+
+    from fieldapp import clock, mail
+    from fieldapp.extensions import db
+    from fieldapp.offers import reminders
+
+    with app_context():
+        now = clock.now()
+        base_url = current_app.config.get("BASE_URL")
+        sent = 0
+        for visit in db.session.scalars(reminders.due(now)).all():
+            if not reminders.claim(visit, now):
+                db.session.rollback()
+                continue
+            text_url = None
+            if base_url:
+                with current_app.test_request_context(base_url=base_url):
+                    text_url = url_for(
+                        "messages.invitation", visit_id=visit.id, kind="reminder", _external=True
+                    )
+            outgoing = reminders.mails(visit, text_url)
+            db.session.commit()
+            for to, subject, body in outgoing:
+                mail.send(to, subject, body)
+                sent += 1
+        return sent
+
+
+send_reminders = huey.task()(run_reminders)
+
+
+@huey.periodic_task(crontab(minute="5"))  # every hour
+def hourly_reminders() -> None:
+    run_reminders()

@@ -281,6 +281,25 @@ MATRIX = [
         "/visits/{visit_b}/invitation",
         {"visitor": 404, "other_visitor": 404, "coordinator": 404, "other_coordinator": 200},
     ),
+    # Offering times to the family: the visit's team alone (a coordinator may not).
+    (
+        "offers.offer",
+        "GET",
+        "/visits/{visit_a}/offer",
+        {"visitor": 200, "other_visitor": 404},
+    ),
+    (
+        "offers.offer",
+        "POST",
+        "/visits/{visit_a}/offer",
+        {"visitor": 422, "other_visitor": 404},
+    ),
+    (
+        "offers.revoke",
+        "POST",
+        "/visits/{visit_a}/offer/revoke",
+        {"visitor": 303, "other_visitor": 404},
+    ),
     (
         "messages.index",
         "GET",
@@ -628,6 +647,7 @@ PUBLIC_ROUTES = {
     "shell.manifest": "/manifest.webmanifest",
     "shell.offline": "/offline",
     "calendar_feed.feed": None,  # the link's token is the key (tests/visits)
+    "offers.family": None,  # the family's link: its token is the key (tests/offers)
     "api.openapi": "/api/v1/openapi.json",
 }
 # The API for the school's systems: a bearer token decides (tests/api), never a session.

@@ -50,13 +50,22 @@ PLACEHOLDERS = {
     ),
     "school": _l("the school's name"),
     "visitor_phone": _l("the phone number of the visitor who sends the text"),
+    "link": _l("the link where the family chooses a time (in the offer of times)"),
 }
 
-KIND_LABELS = {MessageKind.INVITATION: _l("Invitation to a visit")}
+KIND_LABELS = {
+    MessageKind.INVITATION: _l("Invitation to a visit"),
+    MessageKind.SLOT_OFFER: _l("Times to choose from"),
+    MessageKind.REMINDER: _l("Reminder the day before"),
+}
 KIND_HELP = {
     MessageKind.INVITATION: _l(
         "What visitors send a family to offer a visit, from their phone or by email."
     ),
+    MessageKind.SLOT_OFFER: _l(
+        "What visitors send with the link where the family chooses a time and a place."
+    ),
+    MessageKind.REMINDER: _l("What visitors send the family the day before the visit."),
 }
 
 # The default texts, translated by the catalogue (so there is one in each interface language).
@@ -67,8 +76,22 @@ DEFAULTS = {
         "dreams for {students}. The visit is voluntary and takes about 30 minutes. Would you "
         "like that? Just reply to this message. Thank you!"
     ),
+    MessageKind.SLOT_OFFER: _l(
+        "Hello! We are {visitors}, from {school}. We would love to visit your family, to get "
+        "to know you and to hear your hopes and dreams for {students}. The visit is voluntary "
+        "and takes about 30 minutes. Please choose a time and a place that suit you here: "
+        "{link} Thank you!"
+    ),
+    MessageKind.REMINDER: _l(
+        "Hello! This is a reminder from {visitors}, of {school}: we look forward to our visit "
+        "{time}. If the time no longer suits you, just reply to this message. Thank you!"
+    ),
 }
-EMAIL_SUBJECTS = {MessageKind.INVITATION: _l("A visit from %(school)s")}
+EMAIL_SUBJECTS = {
+    MessageKind.INVITATION: _l("A visit from %(school)s"),
+    MessageKind.SLOT_OFFER: _l("A visit from %(school)s: choose a time"),
+    MessageKind.REMINDER: _l("Our visit tomorrow (%(school)s)"),
+}
 
 
 def default_languages() -> list[str]:
@@ -151,6 +174,7 @@ def values_for(visit: Visit, sender: User | None, code: str) -> dict[str, str]:
         "time": time_phrase(visit.scheduled_start, tz, code),
         "school": visit.school.name,
         "visitor_phone": phone,
+        "link": "",
     }
 
 
@@ -165,6 +189,7 @@ def sample_values(school: School, code: str) -> dict[str, str]:
         "time": time_phrase(start, school.timezone, code),
         "school": school.name,
         "visitor_phone": "(510) 555-0142",
+        "link": "https://example.org/o/a1b2c3",
     }
 
 
@@ -266,12 +291,18 @@ def refusal(visit: Visit) -> str | None:
 
 
 def invitation(
-    visit: Visit, sender: User | None, language: str | None = None, *, audit_as: User | None = None
+    visit: Visit,
+    sender: User | None,
+    language: str | None = None,
+    *,
+    audit_as: User | None = None,
+    kind: MessageKind = MessageKind.INVITATION,
+    extra: Mapping[str, str] | None = None,
 ) -> Invitation:
-    """The invitation for ``visit`` in ``language`` (default: the family's home language); the
+    """The invitation (or another ``kind`` of text, with ``extra`` values such as the link of
+    an offer of times) for ``visit`` in ``language`` (default: the family's home language); the
     English text, said so, when there is none in it. Leaves an audit event for ``audit_as``
     (the page shows the family's phone numbers)."""
-    kind = MessageKind.INVITATION
     family = visit.family
     wanted = language or (family.home_language if family else None) or DEFAULT_LOCALE
     body, stored = current_text(visit.school_id, kind, wanted)
@@ -280,7 +311,7 @@ def invitation(
         used = DEFAULT_LOCALE
         body, stored = current_text(visit.school_id, kind, used)
     with in_language(used if used in LOCALES else DEFAULT_LOCALE):
-        text = fill(body, values_for(visit, sender, used))
+        text = fill(body, {**values_for(visit, sender, used), **(extra or {})})
         subject = str(EMAIL_SUBJECTS[kind]) % {"school": visit.school.name}
     refused = refusal(visit)
     recipients = []
@@ -292,7 +323,7 @@ def invitation(
                 recipients.append(Recipient(g, sms, mail))
     if audit_as is not None:
         audit.record(
-            "message.invitation.view",
+            f"message.{kind.value}.view",
             actor=audit_as,
             obj=visit,
             school_id=visit.school_id,

@@ -17,14 +17,16 @@ bp = Blueprint("messages", __name__)
 @bp.get("/visits/<int:visit_id>/invitation")
 @policy.requires(policy.view_visit, visit=Visit)
 def invitation(visit: Visit):
+    """The invitation, or (``?kind=reminder``) the day-before reminder, ready to send."""
+    kind = (
+        MessageKind.REMINDER if request.args.get("kind") == "reminder" else MessageKind.INVITATION
+    )
     wanted = request.args.get("language")
-    if wanted is not None and wanted not in services.languages_with_text(
-        visit.school_id, MessageKind.INVITATION
-    ):
+    if wanted is not None and wanted not in services.languages_with_text(visit.school_id, kind):
         wanted = None
-    result = services.invitation(visit, current_user, wanted, audit_as=current_user)
+    result = services.invitation(visit, current_user, wanted, audit_as=current_user, kind=kind)
     db.session.commit()
-    return render("messages/invitation.html", visit=visit, invitation=result)
+    return render("messages/invitation.html", visit=visit, invitation=result, kind=kind)
 
 
 @bp.get("/schools/<int:school_id>/messages")

@@ -4,6 +4,7 @@ from fieldapp.models.audit import AuditEvent
 from fieldapp.models.base import utcnow
 from fieldapp.models.families import ContactMethod, Enrollment, Family, Guardian, Student
 from fieldapp.models.messages import MessageKind, MessageTemplate
+from fieldapp.models.offers import OfferAnswer, OfferedSlot, ReminderSent, SlotOffer
 from fieldapp.models.people import (
     ClassTeacher,
     HoursMode,
@@ -70,9 +71,12 @@ __all__ = [
     "LoginThrottle",
     "MessageKind",
     "MessageTemplate",
+    "OfferAnswer",
+    "OfferedSlot",
     "PasswordResetToken",
     "PrivateNote",
     "Reflection",
+    "ReminderSent",
     "ReflectionDraft",
     "Role",
     "RoleAssignment",
@@ -82,6 +86,7 @@ __all__ = [
     "School",
     "SchoolClass",
     "Setting",
+    "SlotOffer",
     "Student",
     "TeamMember",
     "TeamRole",

@@ -18,6 +18,8 @@ class MessageKind(enum.Enum):
     default text in ``fieldapp.messages.services`` and a migration of the column's CHECK."""
 
     INVITATION = "invitation"
+    SLOT_OFFER = "slot_offer"  # the link to choose a time, sent from the visitor's phone
+    REMINDER = "reminder"  # the day before the visit
 
 
 class MessageTemplate(db.Model):

@@ -58,6 +58,7 @@ class ContactOutcome(enum.Enum):
     AGREED = "agreed"
     DECLINED = "declined"
     DO_NOT_CONTACT = "do_not_contact"  # asked not to be contacted again
+    CALL_ME = "call_me"  # asked to be called (from the link to choose a time)
 
 
 class RoundScope(enum.Enum):

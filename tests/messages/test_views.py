@@ -159,4 +159,4 @@ def test_only_the_languages_of_the_school_can_be_edited(db, client, login):
     school, _, coordinator, _ = _world(db)
     login(coordinator)
     assert client.get(f"/schools/{school.id}/messages/invitation/vi").status_code == 404
-    assert client.get(f"/schools/{school.id}/messages/reminder/en").status_code == 404
+    assert client.get(f"/schools/{school.id}/messages/birthday/en").status_code == 404

@@ -1,0 +1,84 @@
+"""Day-before reminders: an email to each team member, with the link to a ready-to-send
+reminder text for the family in their language (sent from the visitor's own phone).
+
+Each visit, at each time it is scheduled for, is reminded once: a ``ReminderSent`` row is claimed
+(its unique key) and committed before any email goes, so a rerun of the task — or two workers at
+once — never sends twice. A visit moved to a new time gets a reminder for the new time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from fieldapp import audit
+from fieldapp.extensions import db
+from fieldapp.formatting import MODES
+from fieldapp.models import ReminderSent, TeamMember, Visit, VisitStatus
+from fieldapp.offers.services import team_mails
+
+# The hourly task reminds of the visits of the coming day: a little over 24 hours ahead, so that
+# a late or skipped run still catches every visit once.
+AHEAD = timedelta(hours=26)
+
+
+def due(now: datetime) -> Select:
+    """Scheduled visits starting within ``AHEAD`` not yet reminded at their current time."""
+    reminded = exists().where(
+        and_(
+            ReminderSent.visit_id == Visit.id,
+            ReminderSent.scheduled_start == Visit.scheduled_start,
+        )
+    )
+    return (
+        select(Visit)
+        .where(
+            Visit.status == VisitStatus.SCHEDULED,
+            Visit.scheduled_start > now,
+            Visit.scheduled_start <= now + AHEAD,
+            ~reminded,
+        )
+        .options(selectinload(Visit.team).joinedload(TeamMember.user))
+        .order_by(Visit.scheduled_start, Visit.id)
+    )
+
+
+def claim(visit: Visit, now: datetime) -> bool:
+    """Take the visit's reminder at its current time; False when someone else already did."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                ReminderSent(visit_id=visit.id, scheduled_start=visit.scheduled_start, sent_at=now)
+            )
+    except IntegrityError:
+        return False
+    audit.record("visit.reminder", obj=visit, school_id=visit.school_id)
+    return True
+
+
+def mails(visit: Visit, text_url: str | None) -> list[tuple[str, str, str]]:
+    """The day-before email to each team member. ``text_url``: the page with the family's
+    reminder text (None when the app does not know its own address)."""
+
+    def write(family: str, when: str) -> tuple[str, str]:
+        subject = _("Reminder: visit tomorrow, %(family)s, %(when)s", family=family, when=when)
+        lines = [
+            _(
+                "Your visit with %(family)s is tomorrow: %(when)s (%(place)s).",
+                family=family,
+                when=when,
+                place=MODES.get(visit.mode, ""),
+            )
+        ]
+        if visit.place:
+            lines.append(visit.place)
+        if text_url:
+            lines.append(
+                _("A reminder for the family, ready to send from your phone: %(url)s", url=text_url)
+            )
+        return subject, "\n\n".join(lines)
+
+    return team_mails(visit, write)
