@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from fieldapp import clock
 from fieldapp.auth import sessions
 from fieldapp.extensions import db
-from fieldapp.models import ContactAttempt, Reflection, User, Visit, VisitMode, VisitStatus
+from fieldapp.models import ContactAttempt, Reflection, Round, User, Visit, VisitMode, VisitStatus
 from fieldapp.visits import services
 from tests.browser.conftest import save_screenshot
 from tests.factories import make_visit
@@ -34,8 +34,14 @@ def new_visit(live_server, *, hours: float = -1, status=VisitStatus.SCHEDULED) -
     def make():
         a, b = _user(A), _user(B)
         school = next(r.school for r in a.roles if r.school_id)
+        # In the demo's round: a new one would become the school's current round, and the
+        # coordinator's board test would find nothing left to assign.
+        demo_round = db.session.scalar(
+            select(Round).where(Round.school_id == school.id).order_by(Round.id)
+        )
         visit = make_visit(
             school,
+            round=demo_round,
             team=[a, b],
             status=status,
             mode=VisitMode.HOME,
