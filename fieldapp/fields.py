@@ -23,7 +23,7 @@ from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-MAX_ID = 2**63 - 1  # the largest id PostgreSQL's BIGINT and SQLite's INTEGER hold
+MAX_ID = 2**31 - 1  # the largest id our INTEGER keys hold on PostgreSQL (int4); SQLite holds more
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 

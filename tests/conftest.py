@@ -33,6 +33,13 @@ ON_POSTGRES = bool(POSTGRES_URL)
 REDIS_URL = os.environ.get("FIELDAPP_TEST_REDIS_URL")
 
 
+def redis_database(number: int) -> str:
+    """The test Redis server's database ``number``: tests that flush or wait on Redis each take
+    their own, so that a test on another xdist worker never flushes what they wait for."""
+    assert REDIS_URL, "no test Redis server"
+    return REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
+
+
 def base_config(database, instance_path) -> dict:
     """``database``: a SQLite file path or a database URL."""
     url = str(database) if "://" in str(database) else f"sqlite:///{database}"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from fieldapp import audit, clock, tasks
 from fieldapp.models import AuditEvent
 from fieldapp.privacy import services
-from tests.conftest import ON_POSTGRES, REDIS_URL
+from tests.conftest import ON_POSTGRES, REDIS_URL, redis_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -71,7 +71,7 @@ def test_a_real_consumer_runs_queued_work(app, app_config, db, tmp_path, backend
     env.pop("FIELDAPP_TASKS_IMMEDIATE")
     env.pop("FIELDAPP_REDIS_URL", None)
     if backend == "redis":
-        env["FIELDAPP_REDIS_URL"] = REDIS_URL
+        env["FIELDAPP_REDIS_URL"] = redis_database(2)
         subprocess.run(  # a queue of our own on the shared server
             [sys.executable, "-c", "from fieldapp.tasks import huey; huey.flush()"],
             env=env,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.models import Role
-from tests.conftest import ON_POSTGRES, REDIS_URL
+from tests.conftest import ON_POSTGRES, REDIS_URL, redis_database
 from tests.factories import make_school, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,13 +81,14 @@ def two_servers(app, app_config, db, tmp_path):
     env = {
         **os.environ,
         "FIELDAPP_DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
-        "FIELDAPP_REDIS_URL": REDIS_URL,
+        "FIELDAPP_REDIS_URL": redis_database(1),
         "FIELDAPP_SECRET_KEY": secrets.token_hex(32),  # the same key on every server
         "FIELDAPP_INSTANCE_PATH": str(tmp_path / "instance"),
         "FIELDAPP_LOGIN_RATE_LIMIT": "12 per minute",
     }
-    subprocess.run(  # a clean slate for the limiter's counters on the shared Redis
-        [sys.executable, "-c", f"import redis; redis.Redis.from_url({REDIS_URL!r}).flushdb()"],
+    flush = f"import redis; redis.Redis.from_url({redis_database(1)!r}).flushdb()"
+    subprocess.run(  # a clean slate for the limiter's counters, in a Redis database of its own
+        [sys.executable, "-c", flush],
         check=True,
     )
     servers, urls, logs = [], [], []
