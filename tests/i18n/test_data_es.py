@@ -7,47 +7,22 @@ its English column headings (school systems read the file by them)."""
 
 from __future__ import annotations
 
-import html
-import json
-import re
-from pathlib import Path
-
 from sqlalchemy import select
 
 from fieldapp.models import ApiToken, ImportStatus, Role, RosterImport
 from fieldapp.roster import services
 from tests.api.conftest import data  # noqa: F401 (fixture)
 from tests.factories import make_school, make_user
+from tests.i18n.helpers import english_sentences, page_text
 from tests.roster.test_views import upload, zipped
 
 ES = {"Accept-Language": "es"}
 EN = {"Accept-Language": "en"}
-DATA = Path(__file__).resolve().parents[2] / "fieldapp" / "translations" / "es-data.json"
-
-
-def _english_sentences() -> list[str]:
-    """English texts of these pages that a Spanish page must not show."""
-    found = []
-    for msgid, translated in json.loads(DATA.read_text(encoding="utf-8")).items():
-        spanish = translated[0] if isinstance(translated, list) else translated
-        for piece in re.split(r"%\([a-z_]+\)[sd]|<[^>]+>", msgid):
-            part = piece.strip(" .,:;()·—–…“”")
-            if len(part.split()) >= 2 and part not in spanish:
-                found.append(part)
-    return sorted(set(found), key=len, reverse=True)
-
-
-ENGLISH = _english_sentences()
+ENGLISH = english_sentences("data", strip=" .,:;()·—–…“”")
 
 
 def _text(response) -> str:
-    """What a person reads or hears: the page's text, titles and labels, entities decoded."""
-    body = response.get_data(as_text=True)
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    attributes = " ".join(
-        re.findall(r'(?:aria-label|title|placeholder|alt|hx-confirm)="([^"]*)"', body)
-    )
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body) + " " + attributes).split())
+    return page_text(response, collapse=True)
 
 
 def assert_spanish(response, *spanish: str, status: int = 200) -> str:

@@ -5,47 +5,23 @@ Spanish differs) is left on it."""
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp.models import Role, TrainingCompletion, TrainingKind, TrainingSession
 from tests.factories import make_user
+from tests.i18n.helpers import english_sentences, page_text
 from tests.privacy.conftest import admin, school, world  # noqa: F401 (fixtures)
 from tests.reports.conftest import district  # noqa: F401 (fixture)
 
 ES = {"Accept-Language": "es"}
-OFFICE = Path(__file__).resolve().parents[2] / "fieldapp" / "translations" / "es-office.json"
-
-
-def _english_sentences() -> list[str]:
-    """English texts of these pages that a Spanish page must not show."""
-    found = []
-    for msgid, translated in json.loads(OFFICE.read_text(encoding="utf-8")).items():
-        spanish = translated[0] if isinstance(translated, list) else translated
-        for piece in re.split(r"%\([a-z_]+\)[sd]|<[^>]+>", msgid):
-            part = piece.strip(" .,:;()·—–")
-            if len(part.split()) >= 2 and part not in spanish:
-                found.append(part)
-    return sorted(set(found), key=len, reverse=True)
-
-
-ENGLISH = _english_sentences()
+ENGLISH = english_sentences("office")
 
 
 def _text(response) -> str:
-    """What a person reads or hears: the page's text, titles and labels, entities decoded."""
-    body = response.get_data(as_text=True)
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    attributes = " ".join(
-        re.findall(r'(?:aria-label|title|placeholder|alt|hx-confirm)="([^"]*)"', body)
-    )
-    return html.unescape(re.sub(r"<[^>]+>", " ", body) + " " + attributes)
+    return page_text(response)
 
 
 def assert_spanish(response, *spanish: str) -> None:
