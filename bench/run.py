@@ -467,6 +467,9 @@ def fixtures(url: str) -> Fixtures:
             "SELECT id FROM training_sessions WHERE starts_at > :n ORDER BY starts_at", n=now
         )
         pages = [
+            # Not a page: a signed-in request that does nothing (the session check, one
+            # database round trip, the headers) — the floor under every page of the app.
+            Page("signed-in no-op", "floor", "visitor1", "/healthz"),
             Page("my visits", "visitor", "visitor1", "/visits/"),
             Page("visit detail", "visitor", "visitor1", f"/visits/{scheduled}"),
             Page("family card", "visitor", "visitor1", f"/families/{family}"),
@@ -485,7 +488,7 @@ def fixtures(url: str) -> Fixtures:
         ]
         if to_reflect:
             pages.insert(
-                4,
+                5,
                 Page(
                     "reflection form", "visitor", "visitor1", f"/visits/{to_reflect[0]}/reflection"
                 ),
@@ -860,7 +863,11 @@ def run(settings: Settings) -> dict:
     if settings.analyze:
         url = with_statistics(settings, url)
     fx = fixtures(url)
-    pages = [p for p in fx.pages if settings.pages is None or p.name in settings.pages]
+    pages = [
+        p
+        for p in fx.pages
+        if settings.pages is None or p.name in settings.pages or p.role == "floor"
+    ]
     env = app_environment(settings, url)
     hello_env = {**os.environ, "PYTHONPATH": str(BENCH)}
     hello = Server(
@@ -979,6 +986,13 @@ def report(settings, url, results, baselines, mixed, sync) -> dict:
                 f"(worst: {worst.name}, {share:.3f})",
             )
         )
+    floor = [r for r in results if r.role == "floor"]
+    results = [r for r in results if r.role != "floor"]
+    for r in floor:
+        say(
+            f"  {r.name}: a signed-in request that does nothing reaches "
+            f"{r.rps / baseline.rps if baseline.rps else 0:.3f} × hello-world — no page can pass it"
+        )
     if results:
         slow = [r for r in results if r.p95 > P95_TARGET_MS]
         checks.append(
@@ -1060,6 +1074,7 @@ def report(settings, url, results, baselines, mixed, sync) -> dict:
         say(f"{'PASS' if ok else 'FAIL'}  {text_}")
     return {
         "pages": [r.__dict__ for r in results],
+        "floor": [r.__dict__ for r in floor],
         "hello": baseline.__dict__,
         "hello_runs": [b.__dict__ for b in baselines[:-1]],
         "mixed": mixed_rows,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import g, session
 from flask_babel import gettext as _
-from sqlalchemy import and_, false, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
@@ -45,6 +45,21 @@ def find(token: str | None) -> UserSession | None:
 
 _UNSET = object()
 
+# Built once: every request runs it, and building a statement costs more than SQLite takes to
+# answer it. No token hashes to "" and matches no session (hashes are 64 hex digits).
+_USER_AND_SESSION = (
+    select(User, UserSession)
+    .outerjoin(
+        UserSession,
+        and_(
+            UserSession.user_id == User.id,
+            UserSession.token_hash == bindparam("token_hash"),
+        ),
+    )
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(User.roles).joinedload(RoleAssignment.school))
+)
+
 
 def load_user(session_id: str) -> User | None:
     """Flask-Login's user loader. One statement for the user, their roles (with schools) and
@@ -54,19 +69,8 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
         return None
     token = session.get("sid")
-    query = (
-        select(User, UserSession)
-        .outerjoin(
-            UserSession,
-            and_(
-                UserSession.user_id == User.id,
-                UserSession.token_hash == _hash(token) if token else false(),
-            ),
-        )
-        .where(User.id == int(user_id))
-        .options(joinedload(User.roles).joinedload(RoleAssignment.school))
-    )
-    found = db.session.execute(query).unique().first()
+    params = {"user_id": int(user_id), "token_hash": _hash(token) if token else ""}
+    found = db.session.execute(_USER_AND_SESSION, params).unique().first()
     if found is None:
         return None
     user, row = found
@@ -120,7 +124,9 @@ def why_ended(row: UserSession | None, user: User, *, now: datetime, config) -> 
     return None
 
 
-def touch(row: UserSession, *, now: datetime) -> None:
-    """Note activity, at most once a minute (no write on every request)."""
+def touch(row: UserSession, *, now: datetime) -> bool:
+    """Note activity, at most once a minute (no write on every request); True when noted."""
     if now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = now
+        return True
+    return False

@@ -69,8 +69,8 @@ def check_session():
     row = sessions.current_row()
     reason = sessions.why_ended(row, current_user, now=now, config=current_app.config)
     if reason is None:
-        sessions.touch(row, now=now)
-        db.session.commit()
+        if sessions.touch(row, now=now):
+            db.session.commit()  # at most once a minute: most requests write nothing here
         return None
     if row is not None and row.ended_at is None:
         row.ended_at = now

@@ -25,7 +25,7 @@ from fieldapp.models import (
 )
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import OPEN_STATUSES, RuleViolation
-from fieldapp.visits import feeds, queries, services
+from fieldapp.visits import cards, feeds, queries, services
 from fieldapp.visits.calendar import visit_calendar
 from fieldapp.visits.forms import (
     ContactForm,
@@ -73,7 +73,7 @@ def _field_error(form, exc: RuleViolation, default: str) -> None:
 @bp.get("/")
 @policy.requires(policy.view_my_visits)
 def my_visits():
-    visits = list(db.session.scalars(queries.my_visits(current_user)).unique())
+    visits = cards.my_visit_cards(current_user.id)
     groups = queries.group_my_visits(visits, clock.now())
     return render("visits/my_visits.html", groups=groups, total=len(visits))
 
