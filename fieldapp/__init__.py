@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from fieldapp import config as config_module
 from fieldapp.fields import IdConverter
+from fieldapp.i18n import lazy_gettext as _l
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.policy import api_error, public
 from fieldapp.rendering import render
 

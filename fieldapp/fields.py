@@ -15,13 +15,14 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Response, stream_with_context
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
 from werkzeug.routing import IntegerConverter
 from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from fieldapp.i18n import gettext as _
 
 MAX_ID = 2**31 - 1  # the largest id our INTEGER keys hold on PostgreSQL (int4); SQLite holds more
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldapp import rules
 from fieldapp.i18n import current_locale
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitType
 
 LANGUAGES = {

@@ -90,6 +90,28 @@ def translations():
     return found
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, with the catalogue found once per request (``translations``)."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ``ngettext`` (``num`` is a variable too), as ``gettext`` above."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def pgettext(context: str, string: str, **variables) -> str:
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Translated when used (labels made at import time), with ``gettext`` above."""
+    return LazyString(gettext, string, **variables)
+
+
 _RENDERED_ONCE: dict[tuple[str, str], Markup] = {}
 
 

@@ -16,12 +16,12 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, select
 
 from fieldapp import audit
 from fieldapp.extensions import db, login_manager
+from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     Family,
     FollowUp,

@@ -14,10 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
+from fieldapp.i18n import ngettext
 from fieldapp.models import (
     Family,
     HoursMode,

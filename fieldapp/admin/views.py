@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -13,6 +12,7 @@ from fieldapp.auth.services import AccountError, create_account
 from fieldapp.extensions import db
 from fieldapp.fields import parse_id
 from fieldapp.formatting import ROLE_LABELS
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Role, School, User
 from fieldapp.rendering import redirect_after_post, render
 

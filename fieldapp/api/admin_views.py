@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -12,6 +11,7 @@ from fieldapp.admin import queries as admin_queries
 from fieldapp.api import tokens
 from fieldapp.api.forms import NewTokenForm
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import ApiToken, School
 from fieldapp.rendering import redirect_after_post, render
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from fieldapp.auth.passwords import MAX_LENGTH, password_problem
 from fieldapp.i18n import LOCALES
+from fieldapp.i18n import lazy_gettext as _l
 
 MAX_PASSWORD = MAX_LENGTH
 

@@ -7,8 +7,9 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import gettext as _
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from fieldapp.i18n import gettext as _
 
 # Verified against when an email has no account, so that a miss costs as long as a hit and
 # response times do not tell which emails exist.

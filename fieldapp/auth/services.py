@@ -6,13 +6,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from fieldapp import audit
 from fieldapp.auth import sessions, throttle
 from fieldapp.auth.passwords import hash_password, needs_rehash, verify_password
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import PasswordResetToken, Role, RoleAssignment, School, User
 
 # Words for generated first passwords: long, easy to read out and type on a phone.

@@ -9,11 +9,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import g, session
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Role, RoleAssignment, User, UserSession
 
 

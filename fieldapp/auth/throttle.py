@@ -9,10 +9,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import ngettext
 from fieldapp.models import LoginThrottle
 
 FREE_FAILURES = 5  # no delay before the 6th failure

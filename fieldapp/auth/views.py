@@ -4,7 +4,6 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fieldapp import audit, clock, i18n, mail, policy
@@ -28,6 +27,7 @@ from fieldapp.auth.services import (
 )
 from fieldapp.auth.throttle import SignInRefused
 from fieldapp.extensions import db, limiter
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Role, User
 from fieldapp.rendering import is_htmx, redirect_after_post, render
 from fieldapp.visits import feeds

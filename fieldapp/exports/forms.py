@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import InputRequired
 
 from fieldapp.fields import sane_date
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 
 
 class ExportForm(FlaskForm):

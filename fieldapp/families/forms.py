@@ -10,8 +10,6 @@ import enum
 from typing import Any
 
 import phonenumbers
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -35,6 +33,8 @@ from fieldapp.families.services import (
 )
 from fieldapp.fields import SafeListForm, parse_id
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod
 
 GRADES = ("K", *(str(n) for n in range(1, 13)))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.families import queries
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import ngettext
 from fieldapp.models import (
     ContactMethod,
     Family,

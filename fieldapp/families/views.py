@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy
@@ -16,6 +15,7 @@ from fieldapp.families.forms import (
     StudentForm,
 )
 from fieldapp.formatting import format_phone, zone
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Family, FollowUp, Role, School, SchoolClass, Student
 from fieldapp.paging import page_number
 from fieldapp.rendering import is_partial_request, redirect_after_post, render

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.messages.services import MAX_LENGTH, normalize
 
 

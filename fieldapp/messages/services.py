@@ -17,13 +17,13 @@ from urllib.parse import quote
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.lists import format_list
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import LANGUAGES, WHEN_PATTERNS, local
 from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.messages import queries
 from fieldapp.models import (
     Family,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import policy
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.messages import services
 from fieldapp.messages.forms import MessageTextForm
 from fieldapp.models import MessageKind, School, Visit

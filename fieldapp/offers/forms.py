@@ -3,7 +3,6 @@ page is shown in their language."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from fieldapp.fields import SafeListForm, sane_date
 from fieldapp.formatting import MODES
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import VisitMode
 from fieldapp.offers.services import MAX_SLOTS, NOTE_MAX
 

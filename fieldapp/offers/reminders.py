@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
+from fieldapp.i18n import gettext as _
 from fieldapp.models import ReminderSent, TeamMember, Visit, VisitStatus
 from fieldapp.offers.services import team_mails
 

@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
 from fieldapp.i18n import current_locale, in_language
+from fieldapp.i18n import gettext as _
 from fieldapp.messages.services import day_and_time
 from fieldapp.models import (
     ContactMethod,

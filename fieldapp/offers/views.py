@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -14,6 +13,7 @@ from fieldapp import clock, policy, rules, tasks
 from fieldapp.extensions import csrf, db, limiter
 from fieldapp.formatting import MODES
 from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
+from fieldapp.i18n import gettext as _
 from fieldapp.messages import services as messages
 from fieldapp.messages.services import day_and_time, names_list
 from fieldapp.models import MessageKind, OfferAnswer, SlotOffer, Visit, VisitMode

@@ -12,8 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
@@ -21,6 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from fieldapp import audit
 from fieldapp.extensions import db
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES, MODES, OUTCOMES, VISIT_TYPES
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import (
     AuditEvent,
     ContactAttempt,

@@ -7,13 +7,13 @@ import json
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response
 from fieldapp.formatting import zone
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Family
 from fieldapp.paging import page_number
 from fieldapp.privacy import queries, services

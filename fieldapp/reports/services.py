@@ -11,13 +11,14 @@ from decimal import Decimal
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
 from fieldapp import rules
 from fieldapp.extensions import db
 from fieldapp.formatting import LANGUAGES
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
+from fieldapp.i18n import ngettext
 from fieldapp.models import School, TeamRole, VisitStatus
 from fieldapp.reports import queries
 from fieldapp.reports.charts import Chart, Series

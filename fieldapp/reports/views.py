@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Blueprint, abort, current_app, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -18,6 +17,7 @@ from fieldapp import clock, policy
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
 from fieldapp.formatting import format_date
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Role, Round, School
 from fieldapp.rendering import render
 from fieldapp.reports import queries, services

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import phonenumbers
-from flask_babel import gettext as _
-from flask_babel import ngettext
+
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import ngettext
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # 30,000 students make 5 MB of CSV; far more is no roster
 MAX_FILES = 50

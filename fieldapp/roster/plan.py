@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
+from fieldapp.i18n import ngettext
 from fieldapp.models import (
     ClassTeacher,
     Enrollment,

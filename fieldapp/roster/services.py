@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from fieldapp import audit, clock
 from fieldapp.extensions import db
 from fieldapp.i18n import current_locale, in_language
+from fieldapp.i18n import gettext as _
 from fieldapp.models import ImportStatus, RosterImport, School, User
 from fieldapp.roster.apply import apply_plan
 from fieldapp.roster.parse import UploadError, parse, read_upload

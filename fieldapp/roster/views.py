@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from fieldapp import policy, tasks
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ImportStatus, RosterImport, School
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.roster import queries, services

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from fieldapp.fields import CheckboxesField, sane_date
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import RoundScope, VisitType
 
 

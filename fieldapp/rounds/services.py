@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
-
 from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Round, RoundScope, School, User, Visit, VisitType
 from fieldapp.rounds import queries
 from fieldapp.training.queries import completions_of

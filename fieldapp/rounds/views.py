@@ -3,9 +3,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -14,6 +11,9 @@ from fieldapp import clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import parse_id, parse_ids
 from fieldapp.formatting import LANGUAGES
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
+from fieldapp.i18n import ngettext
 from fieldapp.models import Round, RoundScope, School, Student, User, Visit, VisitType
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rounds import queries, services

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, RadioField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from fieldapp.fields import finite, sane_date
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import HoursMode
 
 

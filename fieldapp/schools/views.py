@@ -4,13 +4,13 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
 from fieldapp.formatting import format_date
+from fieldapp.i18n import gettext as _
 from fieldapp.models import HoursMode, School, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.rounds import queries as round_queries

@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from fieldapp import policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import parse_id
+from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     ContactMethod,
     ContactOutcome,

@@ -7,7 +7,6 @@ import hashlib
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fieldapp import clock, i18n, policy
 from fieldapp.extensions import csrf, db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import VisitStatus
 from fieldapp.rules import OPEN_STATUSES
 from fieldapp.sync import services

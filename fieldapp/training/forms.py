@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from fieldapp.fields import CheckboxesField, plausible_number, sane_date
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import TrainingKind
 
 # The kinds of training, as people read them.

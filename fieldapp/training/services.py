@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     Attendance,
     School,

@@ -3,8 +3,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -12,6 +10,8 @@ from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id, parse_ids
 from fieldapp.formatting import zone
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import ngettext
 from fieldapp.models import TrainingCompletion, TrainingKind, TrainingSession, User
 from fieldapp.paging import RowsPage, page_number
 from fieldapp.rendering import is_partial_request, redirect_after_post, render

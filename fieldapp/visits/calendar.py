@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from fieldapp.formatting import MODES
+from fieldapp.i18n import gettext as _
 from fieldapp.models import Visit
 
 

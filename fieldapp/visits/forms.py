@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -30,6 +28,8 @@ from wtforms.validators import (
 
 from fieldapp.fields import SafeListForm, plausible_number, sane_date
 from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
+from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import VisitMode
 
 LONG_TEXT = 5000

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     ContactAttempt,
     ContactMethod,

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -14,6 +13,7 @@ from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db, limiter
 from fieldapp.fields import clean_formdata, parse_ids
 from fieldapp.formatting import format_when
+from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     ContactMethod,
     ContactOutcome,
