@@ -74,19 +74,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# Each test here has a Redis database of its own. xdist may run two of them at once, and every
+# test signs in from 127.0.0.1: sharing one database, one test's sign-ins counted toward the
+# other's rate limit (a 429 one request early), and one test's flush could empty the other's.
+REDIS_DATABASES = {
+    "test_a_session_begun_on_one_server_goes_on_and_ends_on_the_other": 1,
+    "test_failed_sign_ins_on_both_servers_count_toward_one_lock_out": 3,
+    "test_the_rate_limit_is_counted_once_across_both_servers": 4,
+}
+
+
 @pytest.fixture
-def two_servers(app, app_config, db, tmp_path):
+def two_servers(app, app_config, db, tmp_path, request):
     if not (ON_POSTGRES and REDIS_URL):
         pytest.fail("this test needs the PostgreSQL and Redis that scripts/with-postgres.sh starts")
+    redis_url = redis_database(REDIS_DATABASES[request.node.name])
     env = {
         **os.environ,
         "FIELDAPP_DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
-        "FIELDAPP_REDIS_URL": redis_database(1),
+        "FIELDAPP_REDIS_URL": redis_url,
         "FIELDAPP_SECRET_KEY": secrets.token_hex(32),  # the same key on every server
         "FIELDAPP_INSTANCE_PATH": str(tmp_path / "instance"),
         "FIELDAPP_LOGIN_RATE_LIMIT": "12 per minute",
     }
-    flush = f"import redis; redis.Redis.from_url({redis_database(1)!r}).flushdb()"
+    flush = f"import redis; redis.Redis.from_url({redis_url!r}).flushdb()"
     subprocess.run(  # a clean slate for the limiter's counters, in a Redis database of its own
         [sys.executable, "-c", flush],
         check=True,
