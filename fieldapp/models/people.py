@@ -14,6 +14,11 @@ from fieldapp.extensions import db
 from fieldapp.models.base import UTCDateTime, str_enum, utcnow
 
 
+def first_name_of(name: str | None) -> str:
+    """How a person is called on cards and in texts: the first word of their name."""
+    return name.split()[0] if name else ""
+
+
 class Role(enum.Enum):
     VISITOR = "visitor"  # school roles: held at one or more schools
     COORDINATOR = "coordinator"
@@ -81,7 +86,7 @@ class User(UserMixin, db.Model):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name else ""
+        return first_name_of(self.name)
 
     @property
     def spoken_languages(self) -> set[str]:

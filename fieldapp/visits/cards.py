@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 
 from fieldapp.extensions import db
 from fieldapp.models import (
@@ -26,6 +26,8 @@ from fieldapp.models import (
     VisitStatus,
     VisitStudent,
 )
+from fieldapp.models.people import first_name_of
+from fieldapp.visits.queries import shown_on_my_visits
 
 
 @dataclass(slots=True, frozen=True)
@@ -51,7 +53,7 @@ class CardPerson:
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name else ""  # as User.first_name
+        return first_name_of(self.name)
 
 
 @dataclass(slots=True, frozen=True)
@@ -78,18 +80,6 @@ class VisitCard:
     round: CardRound | None
     team: list[CardMember] = field(default_factory=list)
     students: list[CardStudent] = field(default_factory=list)
-
-
-def shown_on_my_visits():
-    """Not the declined or cancelled visits, nor those completed in a closed round (the
-    statement joins ``Round`` outer)."""
-    return or_(
-        Visit.status.not_in([VisitStatus.COMPLETED, VisitStatus.DECLINED, VisitStatus.CANCELLED]),
-        and_(
-            Visit.status == VisitStatus.COMPLETED,
-            or_(Visit.round_id.is_(None), Round.closed_at.is_(None)),
-        ),
-    )
 
 
 # Built once (building a statement costs more than SQLite takes to answer it).

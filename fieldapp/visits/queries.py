@@ -13,21 +13,25 @@ from fieldapp.i18n import gettext as _
 from fieldapp.models import Round, TeamMember, User, Visit, VisitStatus
 
 
-def my_visits(user: User) -> Select:
-    """The visits My visits shows of every team the visitor is on — not the declined or
-    cancelled ones, nor those completed in a closed round — with what a card shows loaded up
-    front."""
-    shown = or_(
+def shown_on_my_visits():
+    """Not the declined or cancelled visits, nor those completed in a closed round."""
+    return or_(
         Visit.status.not_in([VisitStatus.COMPLETED, VisitStatus.DECLINED, VisitStatus.CANCELLED]),
         and_(
             Visit.status == VisitStatus.COMPLETED,
             or_(Visit.round_id.is_(None), Visit.round.has(Round.closed_at.is_(None))),
         ),
     )
+
+
+def my_visits(user: User) -> Select:
+    """The visits My visits shows of every team the visitor is on — not the declined or
+    cancelled ones, nor those completed in a closed round — with what a card shows loaded up
+    front."""
     return (
         select(Visit)
         .join(TeamMember, TeamMember.visit_id == Visit.id)
-        .where(TeamMember.user_id == user.id, shown)
+        .where(TeamMember.user_id == user.id, shown_on_my_visits())
         .options(
             selectinload(Visit.students),
             selectinload(Visit.team).joinedload(TeamMember.user),
@@ -90,7 +94,8 @@ class MyVisits:
 
 
 def group_my_visits(visits: list[Visit], now: datetime) -> MyVisits:
-    """Sort a visitor's visits into what they need to do next, by each school's day."""
+    """Sort a visitor's visits into what they need to do next, by each school's day (``Visit``
+    objects, or the ``cards.VisitCard`` rows My visits reads: they carry the same names)."""
     groups = MyVisits()
     for v in visits:
         tz = ZoneInfo(v.school.timezone)
