@@ -86,4 +86,6 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),
         # A phone retries sending its queue after this long, doubling up to 5 minutes.
         "SYNC_RETRY_MS": int(env("FIELDAPP_SYNC_RETRY_MS", "5000")),
+        # A field form with no answer by then says "Saved on this phone" (static/app.js).
+        "SYNC_SAVED_AFTER_MS": int(env("FIELDAPP_SYNC_SAVED_AFTER_MS", "2500")),
     }

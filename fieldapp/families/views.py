@@ -28,7 +28,10 @@ bp = Blueprint("families", __name__)
 @bp.get("/families/<int:family_id>")
 @policy.requires(policy.view_family, family=Family)
 def card(family: Family):
-    audit.record("family.view", actor=current_user, obj=family)
+    # ``kept``: the visitor's phone keeps the card to open with no signal (static/app.js):
+    # audited as what it is, the card going to the phone, not a person reading it now.
+    kept = request.args.get("kept") == "1"
+    audit.record("family.kept" if kept else "family.view", actor=current_user, obj=family)
     db.session.commit()
     return render(
         "families/card.html",

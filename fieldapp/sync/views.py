@@ -4,7 +4,6 @@ open with no signal: the service worker, the manifest, the offline page."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
@@ -24,10 +23,10 @@ bp = Blueprint("sync", __name__)
 shell = Blueprint("shell", __name__)
 csrf.exempt(bp)  # checked in the view, after the sign-in check: a phone must see 401 first
 
-OFFLINE_DAYS = 3  # the visits of the coming days are kept on the phone
-MAX_PAGES = 60
+MAX_PAGES = 150  # about 3 MB of pages on the phone at most
+KEEP_DAYS = 14  # a kept page older than this is dropped from the phone
 # Raise when the service worker's own code changes; static files change it by their URLs.
-SHELL_VERSION = "1"
+SHELL_VERSION = "2"
 STATIC_FILES = (
     "app.css",
     "app.js",
@@ -84,18 +83,24 @@ def _apply(item: dict, user) -> services.Result:
 @bp.get("/pages")
 @policy.requires(policy.sync_items, api=True)
 def pages():
-    """The pages the phone keeps for working with no signal: My visits, and the visits of the
-    coming days with their contact log and reflection form."""
-    now = clock.now()
-    horizon = now + timedelta(days=OFFLINE_DAYS)
-    urls = [url_for("visits.my_visits")]
+    """The pages the phone keeps for working with no signal, most needed first: My visits and
+    the account page; every visit on My visits (scheduled ones with their reflection form, the
+    soonest first; then those to arrange; then those done this round); the relationship card
+    of each of their families. ``MAX_PAGES`` bounds what a phone holds."""
+    urls = [url_for("visits.my_visits"), url_for("auth.account")]
+    cards: list[str] = []
+    scheduled, to_arrange, done = [], [], []
     for visit in db.session.scalars(queries.my_visits(current_user)).unique():
+        detail = url_for("visits.detail", visit_id=visit.id)
         if visit.status == VisitStatus.SCHEDULED:
-            if visit.scheduled_start is not None and visit.scheduled_start <= horizon:
-                urls.append(url_for("visits.detail", visit_id=visit.id))
-                urls.append(url_for("visits.reflection", visit_id=visit.id, ahead=1))
+            scheduled += [detail, url_for("visits.reflection", visit_id=visit.id, ahead=1)]
         elif visit.status in OPEN_STATUSES:
-            urls.append(url_for("visits.detail", visit_id=visit.id))
+            to_arrange.append(detail)
+        else:
+            done.append(detail)
+        if visit.family_id is not None:
+            cards.append(url_for("families.card", family_id=visit.family_id, kept=1))
+    urls += scheduled + to_arrange + list(dict.fromkeys(cards)) + done
     return {"user": current_user.id, "pages": urls[:MAX_PAGES]}
 
 
@@ -126,7 +131,9 @@ def service_worker():
         # The script names the person's language: when it changes, the browser installs the
         # worker again, which keeps the offline page in the new language.
         language=i18n.current_locale(),
-        sync_prefix=url_for("sync.receive"),
+        fresh_ms=current_app.config["SYNC_SAVED_AFTER_MS"],
+        max_kept=MAX_PAGES,
+        keep_days=KEEP_DAYS,
     )
     return Response(body, mimetype="text/javascript")
 
