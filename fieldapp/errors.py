@@ -11,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.policy import api_error, public
+from fieldapp.receipts import BadClientId
 from fieldapp.rendering import render
 
 bp = Blueprint("health", __name__)
@@ -74,6 +75,10 @@ def register(app: Flask) -> None:
             response.headers.extend(h for h in exc.get_headers() if h[0] != "Content-Type")
             return response
         return _page(exc.code)
+
+    @app.errorhandler(BadClientId)
+    def bad_client_id(exc):
+        return _page(400, str(exc))
 
     @app.errorhandler(StaleDataError)
     def stale(exc):
