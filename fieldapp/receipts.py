@@ -26,6 +26,18 @@ NOT_STORED = object()
 class BadClientId(ValueError):
     """A form sent an id for its item that is not one a phone makes (a UUID): a 400."""
 
+    status = 400
+
+
+class TakenClientId(BadClientId):
+    """A form sent an id that already belongs to another person's item: refused, a 409."""
+
+    status = 409
+
+    def __init__(self, client_id: str):
+        super().__init__(_("This id already belongs to another item."))
+        self.client_id = client_id
+
 
 def parse(value: str | None) -> str | None:
     """The item's id in its one stored spelling (lower case), None when the form sent none."""
@@ -67,6 +79,17 @@ def stored_by(client_id: str | None) -> object:
             if row is not None:
                 return row[0]
     return NOT_STORED
+
+
+def already_stored(client_id: str | None, user: User) -> bool:
+    """This very item arrived before from this person (its answer was lost on the way): answer
+    as then, store nothing again. TakenClientId when the id is someone else's."""
+    found = stored_by(client_id)
+    if found is NOT_STORED:
+        return False
+    if found != user.id:
+        raise TakenClientId(client_id)
+    return True
 
 
 def keep(client_id: str | None, *, by: User, kind: str) -> None:

@@ -46,7 +46,7 @@ def card(family: Family):
 @policy.requires(policy.complete_follow_up, follow_up=FollowUp)
 def follow_up_done(follow_up: FollowUp):
     client_id = receipts.parse(request.form.get("client_id"))
-    if receipts.stored_by(client_id) != current_user.id:
+    if not receipts.already_stored(client_id, current_user):
         try:
             services.complete_follow_up(follow_up, by=current_user)
             receipts.keep(client_id, by=current_user, kind="follow_up_done")
@@ -54,7 +54,7 @@ def follow_up_done(follow_up: FollowUp):
         except IntegrityError:
             # The same tap sent twice at once: the other request stored it.
             db.session.rollback()
-            if receipts.stored_by(client_id) != current_user.id:
+            if not receipts.already_stored(client_id, current_user):
                 raise
     if is_partial_request():
         response = render(

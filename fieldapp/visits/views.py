@@ -59,7 +59,7 @@ def _client_id() -> str | None:
 
 def _already_stored(client_id: str | None) -> bool:
     """This very submission arrived before (its answer was lost on the way): not again."""
-    return receipts.stored_by(client_id) == current_user.id
+    return receipts.already_stored(client_id, current_user)
 
 
 def _raced(client_id: str | None) -> bool:
