@@ -447,3 +447,15 @@ def test_every_kind_in_one_call(db, happened, follow_up, send, login):
     assert [r["status"] for r in body["results"]] == ["stored"] * 3
     # The reflection cleared the draft it replaced.
     assert count(db, ReflectionDraft) == 0 and count(db, SyncReceipt) == 2
+
+
+def test_a_follow_up_refused_in_spanish_for_a_spanish_speaker(db, follow_up, happened, send, login):
+    writer = happened.members[0]
+    writer.locale = "es"
+    db.session.commit()
+    login(writer)
+    result = answer(send(done_item(follow_up)))
+    assert (
+        result["reason"]
+        == "Este seguimiento ya no es suyo (puede que se haya asignado a otra persona)."
+    )
