@@ -11,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.policy import api_error, public
+from fieldapp.receipts import BadClientId, TakenClientId
 from fieldapp.rendering import render
 
 bp = Blueprint("health", __name__)
@@ -74,6 +75,13 @@ def register(app: Flask) -> None:
             response.headers.extend(h for h in exc.get_headers() if h[0] != "Content-Type")
             return response
         return _page(exc.code)
+
+    @app.errorhandler(BadClientId)
+    def bad_client_id(exc: BadClientId):
+        response = _page(exc.status, str(exc))
+        if isinstance(exc, TakenClientId):
+            response.headers["X-Fieldapp-Refused"] = exc.client_id  # the phone's script reads it
+        return response
 
     @app.errorhandler(StaleDataError)
     def stale(exc):

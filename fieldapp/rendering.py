@@ -35,13 +35,28 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
-def redirect_after_post(location: str) -> Response:
-    """303 to ``location``; an HTMX partial request is told with HX-Redirect instead."""
-    if is_partial_request():
-        response = make_response("", 204)
+def redirect_after_post(location: str, *, stored: str | None = None) -> Response:
+    """303 to ``location``; an HTMX partial request is told with HX-Redirect instead.
+
+    ``stored``: the id of the phone's item this POST stored (or found stored). The phone's
+    script must see it in the answer, but an XMLHttpRequest follows a 303 without a word and
+    shows the page it lands on: so any HTMX request, boosted too, gets a 200 that carries both
+    the id and HX-Redirect."""
+    if is_partial_request() or (stored and is_htmx()):
+        response = make_response("", 200 if stored else 204)
         response.headers["HX-Redirect"] = location
-        return response
-    return redirect(location, code=303)
+    else:
+        response = redirect(location, code=303)
+    return answered(response, stored, stored=True)
+
+
+def answered(response: Response, client_id: str | None, *, stored: bool) -> Response:
+    """Tell the phone's script what became of the item it sent under ``client_id``: stored (it
+    may leave the phone's queue) or refused (the form came back with messages beside its
+    fields). An answer with neither, a Wi-Fi sign-in page's for one, confirms nothing."""
+    if client_id:
+        response.headers["X-Fieldapp-Stored" if stored else "X-Fieldapp-Refused"] = client_id
+    return response
 
 
 def init_app(app: Flask) -> None:

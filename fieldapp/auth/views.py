@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from fieldapp import audit, clock, i18n, mail, policy
@@ -77,6 +77,8 @@ def check_session():
     db.session.commit()
     logout_user()
     session.clear()
+    if _phone_signs_out():
+        return _signed_out_answer()  # the session had ended anyway: the phone may clean up
     flash(reason, "info")
     if request.blueprint == "sync":
         return policy.api_error(401, "signed_out", reason)  # the phone keeps its queue
@@ -135,6 +137,35 @@ def login():
     return render("auth/login.html", form=form, status=status)
 
 
+# Phones are shared: at sign-out, clear the browser's cache of this site. Not "storage": that
+# would also wipe notes another person wrote offline and has not sent yet (their session ended;
+# they are sent at their next sign-in). The page script and service worker clear this person's
+# kept pages and, after asking, their unsent notes (static/app.js, templates/sync/sw.js).
+CLEAR_CACHE = '"cache"'
+
+
+def _phone_signs_out() -> bool:
+    """The page's script asks to sign out (a fetch wanting JSON), not a plain form."""
+    return request.endpoint == "auth.logout" and request.accept_mimetypes.best == "application/json"
+
+
+def _signed_out_answer():
+    """What the page's script waits for before it clears the phone: the server's session is
+    over and the cookie is gone (the session is empty, so Flask deletes it)."""
+    response = jsonify(signed_out=True)
+    response.headers["Clear-Site-Data"] = CLEAR_CACHE
+    return response
+
+
+@bp.before_request
+def signed_out_already():
+    """Nobody is signed in here any more: the script's sign-out is answered as done (not with
+    the sign-in page), so the phone cleans up all the same."""
+    if _phone_signs_out() and not current_user.is_authenticated:
+        return _signed_out_answer()
+    return None
+
+
 @bp.post("/logout")
 @policy.requires(policy.signed_in)
 def logout():
@@ -143,13 +174,11 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
+    if _phone_signs_out():
+        return _signed_out_answer()
     flash(_("You are signed out."), "info")
     response = redirect_after_post(url_for("auth.login"))
-    # Phones are shared: clear the browser's cache of this site. Not "storage": that would also
-    # wipe notes another person wrote offline and has not sent yet (their session ended; they
-    # are sent at their next sign-in). The page script and service worker clear this person's
-    # kept pages and, after asking, their unsent notes (static/app.js, templates/sync/sw.js).
-    response.headers["Clear-Site-Data"] = '"cache"'
+    response.headers["Clear-Site-Data"] = CLEAR_CACHE
     return response
 
 

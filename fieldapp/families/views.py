@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
-from fieldapp import audit, clock, policy
+from fieldapp import audit, clock, policy, receipts
 from fieldapp.extensions import db
 from fieldapp.families import queries
 from fieldapp.families import services as family_services
@@ -18,7 +19,7 @@ from fieldapp.formatting import format_phone, zone
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Family, FollowUp, Role, School, SchoolClass, Student
 from fieldapp.paging import page_number
-from fieldapp.rendering import is_partial_request, redirect_after_post, render
+from fieldapp.rendering import answered, is_partial_request, redirect_after_post, render
 from fieldapp.rules import RuleViolation
 from fieldapp.visits import services
 
@@ -47,12 +48,26 @@ def card(family: Family):
 @bp.post("/follow-ups/<int:follow_up_id>/done")
 @policy.requires(policy.complete_follow_up, follow_up=FollowUp)
 def follow_up_done(follow_up: FollowUp):
-    services.complete_follow_up(follow_up, by=current_user)
-    db.session.commit()
+    client_id = receipts.parse(request.form.get("client_id"))
+    if not receipts.already_stored(client_id, current_user):
+        try:
+            services.complete_follow_up(follow_up, by=current_user)
+            receipts.keep(client_id, by=current_user, kind="follow_up_done")
+            db.session.commit()
+        except IntegrityError:
+            # The same tap sent twice at once: the other request stored it.
+            db.session.rollback()
+            if not receipts.already_stored(client_id, current_user):
+                raise
     if is_partial_request():
-        return render("families/_follow_up.html", follow_up=follow_up, today=clock.today(zone()))
+        response = render(
+            "families/_follow_up.html", follow_up=follow_up, today=clock.today(zone())
+        )
+        return answered(response, client_id, stored=True)
     flash(_("Follow-up marked done."), "success")
-    return redirect_after_post(url_for("families.card", family_id=follow_up.family_id))
+    return redirect_after_post(
+        url_for("families.card", family_id=follow_up.family_id), stored=client_id
+    )
 
 
 # ---- the coordinator's roster ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from fieldapp.models.security import (
     PasswordResetToken,
     UserSession,
 )
+from fieldapp.models.sync import SyncReceipt
 from fieldapp.models.training import (
     Attendance,
     Setting,
@@ -88,6 +89,7 @@ __all__ = [
     "Setting",
     "SlotOffer",
     "Student",
+    "SyncReceipt",
     "TeamMember",
     "TeamRole",
     "TrainingCompletion",

@@ -1,37 +1,47 @@
-"""Items written offline on a phone, stored once each.
+"""Items written on a phone, stored once each.
 
-An item is ``{"id": uuid, "kind": "reflection" | "contact", "visit_id": int, "written_at": ISO
-8601, "data": {form field: value}}``. The phone made the id; the database keeps it unique
-(``client_id`` on reflections and contact attempts), so an item sent again, or twice at the same
-moment, is stored once and answered "stored" again. Everything else goes through the same forms
-and services as the web pages; a refusal says why, in words for the visitor.
+An item is ``{"id": uuid, "kind", "visit_id": int (the visit kinds), "follow_up_id": int
+(follow_up_done), "written_at": ISO 8601, "data": {form field: value}}``. The kinds: a contact
+(an agreement is a contact whose outcome is "agreed"), a reflection, a draft of it, a visit's
+time (schedule), a follow-up done. The phone made the id; the database keeps it unique
+(``client_id`` on reflections and contact attempts, a receipt for the others: ``receipts``), so
+an item sent again, by its form and then from the queue or twice at the same moment, is stored
+once and answered "stored" again. Everything else goes through the same forms and services as
+the web pages; a refusal says why, in words for the visitor.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
-from fieldapp import policy, rules
+from fieldapp import policy, receipts, rules
 from fieldapp.extensions import db
 from fieldapp.fields import parse_id
 from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     ContactMethod,
     ContactOutcome,
+    FollowUp,
     User,
     Visit,
     VisitStatus,
     VisitType,
 )
 from fieldapp.visits import services as visits
-from fieldapp.visits.forms import ContactForm, FirstVisitReflectionForm, SecondVisitReflectionForm
+from fieldapp.visits.forms import (
+    ContactForm,
+    FirstVisitReflectionForm,
+    ScheduleForm,
+    SecondVisitReflectionForm,
+    draft_data,
+)
 
 MAX_ITEMS = 100
-KINDS = ("reflection", "contact")
+KINDS = ("reflection", "contact", "draft", "schedule", "follow_up_done")
 
 
 class Malformed(ValueError):
@@ -91,21 +101,6 @@ def _closed(visit: Visit) -> str | None:
     return None
 
 
-def _when(value: object, now: datetime) -> datetime | None:
-    """When the item was written, by the phone's clock: never later than now."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    if when.year < 2000:
-        return None
-    return min(when.astimezone(UTC), now)
-
-
 def _messages(errors: object) -> list[str]:
     """WTForms' errors flattened: a FieldList's are a list of dicts per row."""
     if isinstance(errors, dict):
@@ -124,27 +119,44 @@ def _errors(form) -> str:
     return " ".join(messages) or _("Something in it is not right.")
 
 
+def _int(value: object) -> int | None:
+    return parse_id(str(value)) if type(value) is int else None
+
+
 def apply(item: dict, user: User, now: datetime) -> Result:
     """Store one item, or say why not. Only flushes: the caller commits a stored item."""
     client_id = item_id(item.get("id"))
     answer_id = item["id"]
-    stored_by = visits.stored_by(client_id)
-    if stored_by is not visits.NOT_STORED:
+    stored_by = receipts.stored_by(client_id)
+    if stored_by is not receipts.NOT_STORED:
         if stored_by == user.id:
             return Result(answer_id, "stored")
         return Result(answer_id, "refused", _("This id already belongs to another item."))
     kind = item.get("kind")
     if kind not in KINDS:
         return Result(answer_id, "refused", _("This app does not know that kind of item."))
-    visit_id = parse_id(str(item.get("visit_id"))) if type(item.get("visit_id")) is int else None
-    visit = db.session.get(Visit, visit_id) if visit_id else None
-    if visit is None or not policy.work_on_visit.allows(user, visit):
-        return Result(
-            answer_id,
-            "refused",
-            _("This visit is no longer assigned to you (it may have been given to another team)."),
-        )
-    written_at = _when(item.get("written_at"), now)
+    if kind == "follow_up_done":
+        follow_up_id = _int(item.get("follow_up_id"))
+        follow_up = db.session.get(FollowUp, follow_up_id) if follow_up_id else None
+        if follow_up is None or not policy.complete_follow_up.allows(user, follow_up):
+            return Result(
+                answer_id,
+                "refused",
+                _("This follow-up is no longer yours (it may have been given to someone else)."),
+            )
+    else:
+        visit_id = _int(item.get("visit_id"))
+        visit = db.session.get(Visit, visit_id) if visit_id else None
+        if visit is None or not policy.work_on_visit.allows(user, visit):
+            return Result(
+                answer_id,
+                "refused",
+                _(
+                    "This visit is no longer assigned to you (it may have been given to "
+                    "another team)."
+                ),
+            )
+    written_at = receipts.written_at(item.get("written_at"), now)
     if written_at is None:
         return Result(answer_id, "refused", _("The time it was written is missing or not a time."))
     data = item.get("data")
@@ -152,10 +164,18 @@ def apply(item: dict, user: User, now: datetime) -> Result:
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
         return Result(answer_id, "refused", _("What was written is missing or not text."))
+    if kind == "follow_up_done":
+        visits.complete_follow_up(follow_up, by=user)
+        receipts.keep(client_id, by=user, kind=kind)
+        return Result(answer_id, "stored")
     formdata = MultiDict({k.replace("\0", ""): v.replace("\0", "") for k, v in data.items()})
     try:
         if kind == "contact":
             return _contact(answer_id, client_id, visit, formdata, user, written_at)
+        if kind == "schedule":
+            return _schedule(answer_id, client_id, visit, formdata, user, now)
+        if kind == "draft":
+            return _draft(answer_id, client_id, visit, formdata, user, written_at)
         return _reflection(answer_id, client_id, visit, formdata, user, written_at, now)
     except rules.RuleViolation as exc:
         return Result(answer_id, "refused", _closed(visit) or exc.message)
@@ -213,4 +233,25 @@ def _reflection(answer_id, client_id, visit, formdata, user, written_at, now) ->
         visits.add_reflection_version(visit, **fields)
     else:
         visits.submit_reflection(visit, now=now, **fields)
+    return Result(answer_id, "stored")
+
+
+def _schedule(answer_id, client_id, visit, formdata, user, now) -> Result:
+    """The time and place the family agreed to, checked against the rules as of now (not as of
+    when it was written: the team's other visits may have moved meanwhile)."""
+    form = ScheduleForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        return Result(answer_id, "refused", _errors(form))
+    start, mode, place = form.chosen(visit)
+    visits.schedule_visit(visit, start=start, mode=mode, place=place, by=user, now=now)
+    receipts.keep(client_id, by=user, kind="schedule")
+    return Result(answer_id, "stored")
+
+
+def _draft(answer_id, client_id, visit, formdata, user, written_at) -> Result:
+    """The last draft written wins; a draft for a visit whose reflection is in changes nothing
+    but is answered "stored" all the same: the phone may forget it."""
+    draft = visits.save_draft(visit, by=user, data=draft_data(formdata), written_at=written_at)
+    if draft is not None:
+        receipts.keep(client_id, by=user, kind="draft")
     return Result(answer_id, "stored")

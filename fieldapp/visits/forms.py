@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     FieldList,
@@ -26,11 +30,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from fieldapp.fields import SafeListForm, plausible_number, sane_date
+from fieldapp.fields import SafeListForm, clean_formdata, plausible_number, sane_date
 from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.models import VisitMode
+from fieldapp.models import Visit, VisitMode
 
 LONG_TEXT = 5000
 
@@ -86,6 +90,21 @@ class ScheduleForm(FlaskForm):
             if self.mode.data == VisitMode.NEUTRAL.value:
                 raise ValidationError(_("Enter the address of the place."))
             raise ValidationError(_("Enter the video link."))
+
+    # Made by the phone's script: the same time sent again (a retry) is stored once.
+    client_id = HiddenField()
+
+    def chosen(self, visit: Visit) -> tuple[datetime, VisitMode, str | None]:
+        """The start (in the school's time zone), the kind of place and the place chosen; a
+        home visit with no address given is at the family's address."""
+        start = datetime.combine(
+            self.date.data, self.start_time.data, ZoneInfo(visit.school.timezone)
+        )
+        mode = VisitMode(self.mode.data)
+        place = (self.place.data or "").strip() or (
+            visit.family.address if visit.family and mode == VisitMode.HOME else None
+        )
+        return start, mode, place
 
 
 class ReasonForm(FlaskForm):
@@ -178,3 +197,12 @@ class SecondVisitReflectionForm(ReflectionForm):
     family_support = _text(_l("How the family will support it"))
     best_way_to_reach = _text(_l("Best way and time to reach them"))
     SHARED = ("academic_focus", "family_support", "best_way_to_reach")
+
+
+# Sent with a draft by the page or the phone, but not part of what was typed.
+NOT_DRAFTED = ("csrf_token", "add_follow_up", "client_id", "written_at")
+
+
+def draft_data(formdata: MultiDict) -> dict[str, str]:
+    """What a draft keeps of the reflection form's fields: the text typed so far."""
+    return {k: v for k, v in clean_formdata(formdata).items() if k not in NOT_DRAFTED}

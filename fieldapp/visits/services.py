@@ -370,34 +370,25 @@ def merge_reflections(
     return merged
 
 
-NOT_STORED = object()
-
-
-def stored_by(client_id: str | None) -> object:
-    """Who sent what is stored under a phone-made id (a user id), or NOT_STORED."""
-    if client_id:
-        for model, author in (
-            (Reflection, Reflection.author_id),
-            (ContactAttempt, ContactAttempt.by_id),
-        ):
-            row = db.session.execute(select(author).where(model.client_id == client_id)).first()
-            if row is not None:
-                return row[0]
-    return NOT_STORED
-
-
-def save_draft(visit: Visit, *, by: User, data: dict[str, str]) -> ReflectionDraft:
-    """Keep what the visitor has typed so far, so that a sleeping phone loses nothing."""
-    draft = db.session.scalar(
-        select(ReflectionDraft).where(
-            ReflectionDraft.visit_id == visit.id, ReflectionDraft.user_id == by.id
-        )
-    )
+def save_draft(
+    visit: Visit, *, by: User, data: dict[str, str], written_at: datetime
+) -> ReflectionDraft | None:
+    """Keep what the visitor has typed so far, so that a sleeping phone loses nothing. The last
+    one written wins, by the time it was written (``written_at``), not the order drafts arrive
+    in: a draft that waited on a phone never overwrites a newer one. A draft for a visit whose
+    reflection is in changes nothing (None): the reflection has what the drafts had."""
+    if visit.status == VisitStatus.COMPLETED or visit.reflections:
+        return None
+    if visit.status != VisitStatus.SCHEDULED:
+        raise rules.RuleViolation(_("This visit no longer takes a reflection; nothing was saved."))
+    draft = find_draft(visit, by)
     if draft is None:
         draft = ReflectionDraft(visit_id=visit.id, user_id=by.id)
         db.session.add(draft)
+    elif draft.updated_at > written_at:
+        return draft
     draft.data = data
-    draft.updated_at = clock.now()
+    draft.updated_at = written_at
     db.session.flush()
     return draft
 

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from fieldapp import audit, clock, policy, rules
+from fieldapp import audit, clock, policy, receipts, rules
 from fieldapp.extensions import db, limiter
-from fieldapp.fields import clean_formdata, parse_ids
+from fieldapp.fields import parse_ids
 from fieldapp.formatting import format_when
 from fieldapp.i18n import gettext as _
 from fieldapp.models import (
@@ -23,7 +23,7 @@ from fieldapp.models import (
     VisitStatus,
     VisitType,
 )
-from fieldapp.rendering import is_partial_request, redirect_after_post, render
+from fieldapp.rendering import answered, is_partial_request, redirect_after_post, render
 from fieldapp.rules import OPEN_STATUSES, RuleViolation
 from fieldapp.visits import cards, feeds, queries, services
 from fieldapp.visits.calendar import visit_calendar
@@ -33,6 +33,7 @@ from fieldapp.visits.forms import (
     ReasonForm,
     ScheduleForm,
     SecondVisitReflectionForm,
+    draft_data,
 )
 
 bp = Blueprint("visits", __name__)
@@ -51,17 +52,21 @@ def _tz(visit: Visit) -> ZoneInfo:
     return ZoneInfo(visit.school.timezone)
 
 
-def _client_id(form) -> str | None:
-    """The id the phone's script gave this submission, when it is a well-formed one."""
-    try:
-        return str(uuid.UUID(form.client_id.data or ""))
-    except ValueError:
-        return None
+def _client_id() -> str | None:
+    """The id the phone's script gave this submission (a 400 when it is not a UUID)."""
+    return receipts.parse(request.form.get("client_id"))
 
 
 def _already_stored(client_id: str | None) -> bool:
     """This very submission arrived before (its answer was lost on the way): not again."""
-    return services.stored_by(client_id) == current_user.id
+    return receipts.already_stored(client_id, current_user)
+
+
+def _raced(client_id: str | None) -> bool:
+    """After an IntegrityError: the same item, sent twice at once, was stored by the other
+    request (the unique id ended the race). Anything else is a real error."""
+    db.session.rollback()
+    return _already_stored(client_id)
 
 
 def _field_error(form, exc: RuleViolation, default: str) -> None:
@@ -117,16 +122,17 @@ def detail(visit: Visit):
 @policy.requires(policy.work_on_visit, visit=Visit)
 def add_contact(visit: Visit):
     form = ContactForm()
-    if not form.validate():
-        return _detail(visit, form, status=422)
-    client_id = _client_id(form)
+    client_id = _client_id()
     if _already_stored(client_id):
-        return _contact_logged(visit)
+        return _contact_logged(visit, client_id)
+    if not form.validate():
+        return answered(_detail(visit, form, status=422), client_id, stored=False)
     outcome = ContactOutcome(form.outcome.data)
     if outcome == ContactOutcome.DO_NOT_CONTACT and form.confirm.data != "yes":
-        # Keeping the family's wish closes their visits: ask once more before doing it.
+        # Keeping the family's wish closes their visits: ask once more before doing it. The
+        # item as sent is not stored: the confirmed one is a new submission.
         form.confirm.data = "yes"
-        return _detail(visit, form, confirm_dnc=True)
+        return answered(_detail(visit, form, confirm_dnc=True), client_id, stored=False)
     try:
         services.log_contact(
             visit,
@@ -137,26 +143,31 @@ def add_contact(visit: Visit):
             at=clock.now(),
             client_id=client_id,
         )
+        db.session.commit()
     except RuleViolation as exc:
         db.session.rollback()
         _field_error(form, exc, "outcome")
-        return _detail(visit, form, status=422)
-    db.session.commit()
-    return _contact_logged(visit)
+        return answered(_detail(visit, form, status=422), client_id, stored=False)
+    except IntegrityError:
+        if not _raced(client_id):
+            raise
+    return _contact_logged(visit, client_id)
 
 
-def _contact_logged(visit: Visit):
+def _contact_logged(visit: Visit, client_id: str | None):
     if is_partial_request():
-        return _detail(visit)
-    return redirect_after_post(url_for("visits.detail", visit_id=visit.id) + "#contact-log")
+        return answered(_detail(visit), client_id, stored=True)
+    return redirect_after_post(
+        url_for("visits.detail", visit_id=visit.id) + "#contact-log", stored=client_id
+    )
 
 
 @bp.route("/<int:visit_id>/schedule", methods=["GET", "POST"])
 @policy.requires(policy.work_on_visit, visit=Visit)
 def schedule(visit: Visit):
-    tz = _tz(visit)
     form = ScheduleForm()
     if request.method == "GET":
+        tz = _tz(visit)
         if visit.scheduled_start is not None:
             start = visit.scheduled_start.astimezone(tz)
             form.date.data, form.start_time.data = start.date(), start.time()
@@ -164,33 +175,37 @@ def schedule(visit: Visit):
             form.mode.data = visit.mode.value
             form.place.data = visit.place if visit.mode != VisitMode.HOME else ""
     status = 200
+    client_id = _client_id() if request.method == "POST" else None
+    if _already_stored(client_id):
+        return _scheduled(visit, client_id)
     if form.validate_on_submit():
-        start = datetime.combine(form.date.data, form.start_time.data, tz)
-        mode = VisitMode(form.mode.data)
-        place = (form.place.data or "").strip() or (
-            visit.family.address if visit.family and mode == VisitMode.HOME else None
-        )
+        start, mode, place = form.chosen(visit)
         try:
             services.schedule_visit(
                 visit, start=start, mode=mode, place=place, by=current_user, now=clock.now()
             )
+            receipts.keep(client_id, by=current_user, kind="schedule")
+            db.session.commit()
         except RuleViolation as exc:
             db.session.rollback()
             _field_error(form, exc, "date")
             status = 422
+        except IntegrityError:
+            if not _raced(client_id):
+                raise
+            return _scheduled(visit, client_id)
         else:
-            db.session.commit()
-            flash(
-                _(
-                    "Scheduled for %(time)s.",
-                    time=format_when(visit.scheduled_start, visit.school.timezone),
-                ),
-                "success",
-            )
-            return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+            return _scheduled(visit, client_id)
     elif form.is_submitted():
         status = 422
-    return render("visits/schedule.html", visit=visit, form=form, status=status)
+    response = render("visits/schedule.html", visit=visit, form=form, status=status)
+    return answered(response, client_id, stored=False) if status == 422 else response
+
+
+def _scheduled(visit: Visit, client_id: str | None):
+    when = format_when(visit.scheduled_start, visit.school.timezone)
+    flash(_("Scheduled for %(time)s.", time=when), "success")
+    return redirect_after_post(url_for("visits.detail", visit_id=visit.id), stored=client_id)
 
 
 @bp.route("/<int:visit_id>/reschedule", methods=["GET", "POST"])
@@ -264,8 +279,9 @@ def _reflection_form(visit: Visit, formdata=None):
 @bp.route("/<int:visit_id>/reflection", methods=["GET", "POST"])
 @policy.requires(policy.work_on_visit, visit=Visit)
 def reflection(visit: Visit):
-    if request.method == "POST" and _already_stored(_client_id(_reflection_form(visit))):
-        return _reflection_saved()
+    client_id = _client_id() if request.method == "POST" else None
+    if _already_stored(client_id):
+        return _reflection_saved(client_id)
     # ``ahead``: the phone keeps the form of a visit of the coming days, to write it offline
     # after the visit; what it sends is checked then, like any reflection.
     ahead = (
@@ -306,20 +322,24 @@ def reflection(visit: Visit):
                 shared=form.shared_data(),
                 private_note=(form.private_note.data or "").strip(),
                 follow_ups=follow_ups,
-                client_id=_client_id(form),
+                client_id=client_id,
                 now=clock.now(),
             )
+            db.session.commit()
         except RuleViolation as exc:
             db.session.rollback()
             flash(exc.message, "error")
             status = 422
+        except IntegrityError:
+            if not _raced(client_id):
+                raise
+            return _reflection_saved(client_id)
         else:
-            db.session.commit()
-            return _reflection_saved()
+            return _reflection_saved(client_id)
     elif form.is_submitted():
         status = 422
     restored = draft if request.method == "GET" else None
-    return render(
+    response = render(
         "visits/reflection.html",
         visit=visit,
         form=form,
@@ -327,32 +347,63 @@ def reflection(visit: Visit):
         status=status,
         not_yet=ahead and visit.scheduled_start is not None and visit.scheduled_start > clock.now(),
     )
+    return answered(response, client_id, stored=False) if status == 422 else response
 
 
-def _reflection_saved():
+def _reflection_saved(client_id: str | None):
     flash(_("Reflection saved. The visit is done and your hours are recorded."), "success")
-    return redirect_after_post(url_for("visits.my_visits") + "#done")
+    return redirect_after_post(url_for("visits.my_visits") + "#done", stored=client_id)
 
 
 @bp.post("/<int:visit_id>/reflection/draft")
 @policy.requires(policy.work_on_visit, visit=Visit)
 def save_draft(visit: Visit):
-    if visit.status != VisitStatus.SCHEDULED:
-        if is_partial_request():
-            return render("visits/_draft_status.html", saved=None, status=409)
-        flash(_("This visit no longer takes a reflection; nothing was saved."), "warning")
-        return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
-    data = {
-        k: v
-        for k, v in clean_formdata(request.form).items()
-        if k not in ("csrf_token", "add_follow_up")
-    }
-    draft = services.save_draft(visit, by=current_user, data=data)
-    db.session.commit()
+    client_id = _client_id()
+    if _already_stored(client_id):
+        return _draft_saved(visit, services.find_draft(visit, current_user), client_id)
+    now = clock.now()
+    # The phone says when it was written: a draft that waited in its queue loses to a newer one.
+    written_at = receipts.written_at(request.form.get("written_at"), now) or now
+    data = draft_data(request.form)
+    for attempt in range(2):  # a draft of the same visit by another tab at the same moment
+        try:
+            draft = services.save_draft(visit, by=current_user, data=data, written_at=written_at)
+            if draft is not None:
+                receipts.keep(client_id, by=current_user, kind="draft")
+            db.session.commit()
+        except RuleViolation as exc:
+            db.session.rollback()
+            if is_partial_request():
+                response = render("visits/_draft_status.html", saved=None, status=409)
+            else:
+                flash(exc.message, "warning")
+                response = redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+            return answered(response, client_id, stored=False)
+        except IntegrityError:
+            if _raced(client_id):
+                break
+            if attempt:
+                raise
+        else:
+            break
+    return _draft_saved(visit, services.find_draft(visit, current_user), client_id)
+
+
+def _draft_saved(visit: Visit, draft, client_id: str | None):
+    """Also for a draft that changed nothing (its visit's reflection is in): the phone may
+    forget it, the reflection has what it had."""
     if is_partial_request():
-        return render("visits/_draft_status.html", saved=draft.updated_at, tz=visit.school.timezone)
+        response = render(
+            "visits/_draft_status.html",
+            saved=draft.updated_at if draft else None,
+            tz=visit.school.timezone,
+        )
+        return answered(response, client_id, stored=True)
+    if draft is None:
+        flash(_("This visit no longer takes a reflection; nothing was saved."), "warning")
+        return redirect_after_post(url_for("visits.detail", visit_id=visit.id), stored=client_id)
     flash(_("Draft saved."), "success")
-    return redirect_after_post(url_for("visits.reflection", visit_id=visit.id))
+    return redirect_after_post(url_for("visits.reflection", visit_id=visit.id), stored=client_id)
 
 
 def _merged_text(values: list[str | None]) -> str:
