@@ -399,8 +399,8 @@
       const sw = navigator.serviceWorker;
       if (!sw.controller) // the worker takes the page over as it starts (clients.claim)
         await new Promise((ok) => { sw.addEventListener("controllerchange", ok, { once: true }); setTimeout(ok, 3e3); });
-      for (const url of list.pages)
-        await fetch(url, { credentials: "same-origin", headers: { "X-Fieldapp-Keep": "1" } });
+      for (const url of list.pages) // the body is read to its end: only then is the page kept
+        await (await fetch(url, { credentials: "same-origin", headers: { "X-Fieldapp-Keep": "1" } })).blob();
       localStorage.setItem(key, Date.now());
       if (sw.controller) sw.controller.postMessage({ prune: list.pages });
     }

@@ -128,8 +128,9 @@ def test_my_visits_and_a_reflection_work_with_no_signal_and_it_arrives_once(
 def test_a_page_never_kept_opens_the_offline_page(page, context, live_server, sign_in):
     sign_in(A)
     ready_for_no_signal(page)
+    training = page.get_by_role("link", name="My training").get_attribute("href")
     context.set_offline(True)
-    page.goto(f"{live_server.url}/account")
+    page.goto(live_server.url + training)  # the phone keeps the field's pages, not this one
     expect(page.get_by_role("heading", name="No signal")).to_be_visible()
 
 
@@ -315,7 +316,9 @@ def test_a_shared_phone_keeps_each_person_s_queue_and_pages_apart(
     # A's session ends while the phone has no signal (e.g. signed out from another device).
     live_server.query(lambda: (sessions.end_all(_user(A), now=clock.now()), db.session.commit()))
     context.set_offline(False)
-    expect(status(page)).to_contain_text("sign in to send", timeout=10000)
+    ended = page.locator("#sync-status .session")
+    expect(ended).to_contain_text("Your session ended", timeout=10000)
+    expect(ended.get_by_role("link", name="Sign in to send it")).to_be_visible()
     assert rows(live_server, ContactAttempt, visit_id) == 0
 
     # Someone else signs in on the same phone: they never see or send A's item, nor A's pages.
@@ -416,8 +419,8 @@ def test_a_form_sent_with_signal_whose_answer_is_lost_is_kept_and_stored_once(br
     form = page.locator("#contact-form")
     form.get_by_text("Left a message", exact=True).click()
     form.get_by_role("button", name="Add to the log").click()
-    expect(status(page)).to_contain_text("1 waiting to send")
-    assert rows(live_server, ContactAttempt, visit_id) == 1
+    expect(status(page)).to_contain_text("1 waiting to send")  # on the phone before it is sent
+    _wait(page, lambda: rows(live_server, ContactAttempt, visit_id) == 1)
     _wait(page, lambda: sync_calls)  # it tried to send it again at once
     page.unroute(re.compile(r".*/sync$"))
     page.reload()
