@@ -84,9 +84,9 @@ def test_a_round_over_one_grade_makes_one_visit_per_family_and_skips_do_not_cont
     sibling_visit = next(v for v in visits if v.family_id == siblings.id)
     assert len(sibling_visit.students) == 2  # siblings share one visit
 
-    # The same families are not given a second visit in an overlapping round.
+    # The same families are not given a second first visit in the same school year.
     again = new_round(client, school, name="Again", scope="grades", grades=["2"])
-    assert "2 already have a visit in this period" in client.get(
+    assert "2 already had a first visit in the" in client.get(
         again.headers["Location"]
     ).get_data(as_text=True)
 
