@@ -369,10 +369,12 @@ def undo_last_change(round_: Round, event_id: int | None, *, by: User, today: da
     ``event_id`` on record: one step, only by the coordinator who made it, only while it is
     still the last change. A visit changed since then is left as it is, with why."""
     event = db.session.scalar(queries.last_team_change(round_.id))
-    if event is None or event.action == "round.undo" or event_id is None:
+    if event is None or event.action == "round.undo":
         raise rules.RuleViolation(_("There is no change of teams to undo."))
     if event.actor_id != by.id:
         raise rules.RuleViolation(_("Only the coordinator who made the last change can undo it."))
+    if event_id is None:
+        raise rules.RuleViolation(_("There is no change of teams to undo."))
     if event.id != event_id:
         raise rules.RuleViolation(
             _("Teams were changed again since; undo only takes back the last change.")

@@ -266,7 +266,7 @@ def _after_change(round_: Round, result: services.Assignment, done: str, picked:
 def assign(round: Round):
     form = request.form
     picked = Picked.from_form(form)
-    if form.get("tick") == "all":  # "Tick all shown": the board again, every visit ticked
+    if form.get("tick_all"):  # "Tick all shown": the board again, every visit ticked
         picked.all_shown = True
         return _board(round, picked=picked)
     chosen, versions = _ticked(round)

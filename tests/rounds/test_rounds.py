@@ -86,9 +86,9 @@ def test_a_round_over_one_grade_makes_one_visit_per_family_and_skips_do_not_cont
 
     # The same families are not given a second first visit in the same school year.
     again = new_round(client, school, name="Again", scope="grades", grades=["2"])
-    assert "2 already had a first visit in the" in client.get(
-        again.headers["Location"]
-    ).get_data(as_text=True)
+    assert "2 already had a first visit in the" in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
 
 
 def test_a_round_needs_a_window_and_a_scope(db, client, school, coordinator):
