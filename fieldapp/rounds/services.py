@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -98,12 +98,23 @@ class RoundCreated:
     plan: RoundPlan
 
 
+MAX_CHOSEN = 1000  # ids typed or pasted under "Chosen students"
+
+
 def chosen_students(school: School, text: str) -> list[int]:
     """The school's active students named by SIS id in ``text`` (commas or spaces between);
     an id that names none of them is refused by name, never dropped."""
     wanted = list(dict.fromkeys(text.replace(",", " ").split()))
     if not wanted:
         raise rules.RuleViolation(_("Enter the students' ids."), field="students")
+    if len(wanted) > MAX_CHOSEN:
+        raise rules.RuleViolation(
+            _(
+                "Enter at most %(num)d ids; for more students, choose grades or classes.",
+                num=MAX_CHOSEN,
+            ),
+            field="students",
+        )
     found = dict(db.session.execute(queries.students_with_sis_ids(school.id, wanted)).all())
     unknown = [w for w in wanted if w not in found]
     if unknown:
@@ -286,9 +297,34 @@ def _team_of(visit: Visit) -> list[list]:
     return [[m.user_id, m.role.value] for m in visit.team]
 
 
-def _record_change(action: str, round_: Round, result: Assignment, before: dict, by: User):
-    """One event for the board's change, with each visit's team before it and its version
-    after it: what ``undo_last_change`` needs to put the teams back."""
+def _change_teams(
+    action: str,
+    round_: Round,
+    visits_: Sequence[Visit],
+    versions: dict[int, int],
+    by: User,
+    check: Callable[[Visit], None],
+    change: Callable[[Visit], None],
+) -> Assignment:
+    """The board's change of teams, visit by visit. A visit changed by someone else since the
+    coordinator loaded the board (its version moved), or refused by ``check``, is left alone
+    with the reason; the others get ``change``. One event records the change with each visit's
+    team before it and its version after it: what ``undo_last_change`` puts back."""
+    result = Assignment()
+    before = {}
+    for visit in visits_:
+        if visit.round_id != round_.id:
+            raise rules.RuleViolation(_("That visit is not in this round."))
+        try:
+            if versions.get(visit.id) != visit.version:
+                raise rules.RuleViolation(str(STALE))
+            check(visit)
+        except rules.RuleViolation as exc:
+            result.refused[visit.id] = exc.message
+            continue
+        before[visit.id] = _team_of(visit)
+        change(visit)
+        result.changed.append(visit)
     if result.changed:
         result.event = audit.record(
             action,
@@ -300,6 +336,20 @@ def _record_change(action: str, round_: Round, result: Assignment, before: dict,
             ],
         )
         db.session.flush()
+    return result
+
+
+def _check_open(visit: Visit) -> None:
+    if visit.status not in rules.OPEN_STATUSES:
+        raise rules.RuleViolation(_("Only an open visit can get a new team."))
+
+
+def _take_team_off(visit: Visit, by: User) -> None:
+    team = _team_of(visit)
+    visit.team = []
+    visit.updated_at = clock.now()  # the version moves, as when a team is given
+    db.session.flush()
+    audit.record("visit.unassign", actor=by, obj=visit, school_id=visit.school_id, team=team)
 
 
 def assign(
@@ -312,56 +362,34 @@ def assign(
     by: User,
     today: date,
 ) -> Assignment:
-    """Give several visits of a round the same team. A visit changed by someone else since the
-    coordinator loaded the board (its version moved) or no longer open is left alone, with
-    the reason."""
+    """Give several visits of a round the same team (see ``_change_teams`` for the visits
+    left alone)."""
     check_assignable(members, round_, today)
-    result = Assignment()
-    before = {}
-    for visit in visits_:
-        if visit.round_id != round_.id:
-            raise rules.RuleViolation(_("That visit is not in this round."))
-        if versions.get(visit.id) != visit.version:
-            result.refused[visit.id] = str(STALE)
-            continue
-        if visit.status not in rules.OPEN_STATUSES:
-            result.refused[visit.id] = _("Only an open visit can get a new team.")
-            continue
-        before[visit.id] = _team_of(visit)
-        visits.assign_team(visit, members, on=today, interpreter=interpreter, by=by)
-        result.changed.append(visit)
-    _record_change("round.assign", round_, result, before, by)
-    return result
+    return _change_teams(
+        "round.assign",
+        round_,
+        visits_,
+        versions,
+        by,
+        _check_open,
+        lambda v: visits.assign_team(v, members, on=today, interpreter=interpreter, by=by),
+    )
 
 
 def unassign(
     round_: Round, visits_: Sequence[Visit], *, versions: dict[int, int], by: User
 ) -> Assignment:
     """Take the team off several visits of a round (back to no team), while nothing is
-    scheduled with the family (``rules.check_unassign``); the others are left, with why."""
-    result = Assignment()
-    before = {}
-    for visit in visits_:
-        if visit.round_id != round_.id:
-            raise rules.RuleViolation(_("That visit is not in this round."))
-        if versions.get(visit.id) != visit.version:
-            result.refused[visit.id] = str(STALE)
-            continue
-        try:
-            rules.check_unassign(visit)
-        except rules.RuleViolation as exc:
-            result.refused[visit.id] = exc.message
-            continue
-        before[visit.id] = _team_of(visit)
-        visit.team = []
-        visit.updated_at = clock.now()  # the version moves: a stale board cannot undo this
-        db.session.flush()
-        audit.record(
-            "visit.unassign", actor=by, obj=visit, school_id=visit.school_id, team=before[visit.id]
-        )
-        result.changed.append(visit)
-    _record_change("round.unassign", round_, result, before, by)
-    return result
+    scheduled with the family (``rules.check_unassign``)."""
+    return _change_teams(
+        "round.unassign",
+        round_,
+        visits_,
+        versions,
+        by,
+        rules.check_unassign,
+        lambda v: _take_team_off(v, by),
+    )
 
 
 def undo_last_change(round_: Round, event_id: int | None, *, by: User, today: date) -> Assignment:
@@ -395,10 +423,7 @@ def undo_last_change(round_: Round, event_id: int | None, *, by: User, today: da
             interpreter = next((u for u, role in team if role == TeamRole.INTERPRETER), None)
             visits.assign_team(visit, visitors, on=today, interpreter=interpreter, by=by)
         else:
-            visit.team = []
-            visit.updated_at = clock.now()
-            db.session.flush()
-            audit.record("visit.unassign", actor=by, obj=visit, school_id=visit.school_id)
+            _take_team_off(visit, by)
         result.changed.append(visit)
     audit.record(
         "round.undo",

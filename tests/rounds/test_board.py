@@ -16,18 +16,6 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def school(db):
-    return make_school()
-
-
-@pytest.fixture
-def coordinator(db, school, login):
-    person = make_user(Role.COORDINATOR, school)
-    login(person)
-    return person
-
-
-@pytest.fixture
 def rnd(db, school):
     return make_round(school)
 

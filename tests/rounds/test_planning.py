@@ -73,18 +73,6 @@ def test_a_visit_without_a_team_has_no_team_to_take_off():
 # ---- first visits once per family per school year (services) ---------------------------------
 
 
-@pytest.fixture
-def school(db):
-    return make_school()
-
-
-@pytest.fixture
-def coordinator(db, school, login):
-    person = make_user(Role.COORDINATOR, school)
-    login(person)
-    return person
-
-
 def plan(school, visit_type=VisitType.FIRST, starts=date(2027, 2, 1), ends=date(2027, 3, 15)):
     return services.plan_round(
         school,
@@ -303,3 +291,12 @@ def test_bad_dates_in_a_preview_are_shown_beside_the_field(db, client, school, c
         f"/schools/{school.id}/rounds/new", data=form(starts_on="soon", preview="1")
     )
     assert garbage.status_code == 422 and 'id="starts_on-error"' in garbage.get_data(as_text=True)
+
+
+def test_a_pasted_list_too_long_for_chosen_students_is_refused(db, client, school, coordinator):
+    ids = " ".join(f"S{n}" for n in range(services.MAX_CHOSEN + 1))
+    response = client.post(
+        f"/schools/{school.id}/rounds/new", data=form(scope="students", students=ids, preview="1")
+    )
+    assert response.status_code == 422
+    assert "Enter at most 1000 ids" in response.get_data(as_text=True)

@@ -37,18 +37,6 @@ TODAY = date.today()
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def school(db):
-    return make_school()
-
-
-@pytest.fixture
-def coordinator(db, school, login):
-    person = make_user(Role.COORDINATOR, school)
-    login(person)
-    return person
-
-
 def new_round(client, school, **data):
     form = {
         "name": "Fall round",
