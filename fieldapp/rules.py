@@ -180,6 +180,26 @@ def check_new_visit(family: Family) -> None:
     check_may_contact(family)
 
 
+# ---- Rule 3: the first visit builds the relationship, once a school year ----------------------
+
+# The school year starts on 1 July: first visits run in late summer and fall, second visits in
+# winter and spring, and a round in June still belongs to the year that is ending.
+SCHOOL_YEAR_STARTS = (7, 1)
+
+
+def school_year(day: date) -> tuple[date, date]:
+    """The first and last day of the school year ``day`` belongs to."""
+    year = day.year if (day.month, day.day) >= SCHOOL_YEAR_STARTS else day.year - 1
+    start = date(year, *SCHOOL_YEAR_STARTS)
+    return start, date(year + 1, *SCHOOL_YEAR_STARTS) - timedelta(days=1)
+
+
+def school_year_label(day: date) -> str:
+    """ "2026–27" for any day from 1 July 2026 to 30 June 2027."""
+    start, end = school_year(day)
+    return f"{start.year}–{end.year % 100:02d}"
+
+
 # ---- The visit's state machine ----------------------------------------------------------------
 
 S = VisitStatus
@@ -212,6 +232,25 @@ def check_transition(visit: Visit, new: VisitStatus) -> None:
                 "A visit in the state “%(old)s” cannot become “%(new)s”.",
                 old=STATUS_LABELS[visit.status],
                 new=STATUS_LABELS[new],
+            )
+        )
+
+
+# A team can be taken off a visit until a time is agreed with the family: from then on the
+# family expects these people, so a change of team goes through rescheduling with them.
+UNASSIGNABLE_STATUSES = frozenset({S.TO_ARRANGE, S.CONTACTING})
+
+
+def check_unassign(visit: Visit) -> None:
+    """Taking the team off a visit (back to no team): only while nothing is scheduled."""
+    if not visit.team:
+        raise RuleViolation(_("This visit has no team."))
+    if visit.status not in UNASSIGNABLE_STATUSES:
+        raise RuleViolation(
+            _(
+                "This visit is “%(status)s”: the family expects this team. Reschedule with them "
+                "before changing it.",
+                status=STATUS_LABELS[visit.status],
             )
         )
 

@@ -351,6 +351,19 @@ MATRIX = [
         "/rounds/{round_a}/assign",
         {"coordinator": 422, "other_coordinator": 404},
     ),
+    # Nothing ticked (422), nothing to undo (409): the board says so.
+    (
+        "rounds.unassign",
+        "POST",
+        "/rounds/{round_a}/unassign",
+        {"coordinator": 422, "other_coordinator": 404},
+    ),
+    (
+        "rounds.undo",
+        "POST",
+        "/rounds/{round_a}/undo",
+        {"coordinator": 409, "other_coordinator": 404},
+    ),
     (
         "rounds.close",
         "POST",

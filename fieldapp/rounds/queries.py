@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.models import (
+    AuditEvent,
     Enrollment,
     Family,
     Role,
@@ -19,6 +23,7 @@ from fieldapp.models import (
     Visit,
     VisitStatus,
     VisitStudent,
+    VisitType,
 )
 from fieldapp.rules import OPEN_STATUSES
 
@@ -51,19 +56,115 @@ def students_in_scope(school_id: int, scope: RoundScope, values: list) -> Select
     return query.options(selectinload(Student.family)).order_by(Student.id)
 
 
-def families_with_visit_in(round_: Round, family_ids: list[int]) -> Select:
-    """Families that already have a live visit of this kind at the school in the round's period."""
+def families_with_visit_in(
+    school_id: int, visit_type: VisitType, starts_on: date, ends_on: date, family_ids: list[int]
+) -> Select:
+    """Families that already have a live visit of this kind at the school in rounds that
+    overlap the period from ``starts_on`` to ``ends_on``."""
     return (
         select(Visit.family_id)
         .join(Round, Round.id == Visit.round_id)
         .where(
-            Visit.school_id == round_.school_id,
-            Visit.visit_type == round_.visit_type,
+            Visit.school_id == school_id,
+            Visit.visit_type == visit_type,
             Visit.family_id.in_(family_ids),
             Visit.status.not_in([VisitStatus.CANCELLED, VisitStatus.DECLINED]),
-            Round.starts_on <= round_.ends_on,
-            Round.ends_on >= round_.starts_on,
+            Round.starts_on <= ends_on,
+            Round.ends_on >= starts_on,
         )
+    )
+
+
+def families_with_first_visit_in_year(
+    school_id: int, school_year: tuple[date, date], family_ids: list[int]
+) -> Select:
+    """Families that already have a live first visit at the school in a round that starts in
+    the school year ``(first day, last day)``."""
+    first, last = school_year
+    return (
+        select(Visit.family_id)
+        .join(Round, Round.id == Visit.round_id)
+        .where(
+            Visit.school_id == school_id,
+            Visit.visit_type == VisitType.FIRST,
+            Visit.family_id.in_(family_ids),
+            Visit.status.not_in([VisitStatus.CANCELLED, VisitStatus.DECLINED]),
+            Round.starts_on.between(first, last),
+        )
+    )
+
+
+def students_with_sis_ids(school_id: int, sis_ids: list[str]) -> Select:
+    """(SIS id, student id) of the school's active students among ``sis_ids``."""
+    return select(Student.sis_id, Student.id).where(
+        Student.school_id == school_id, Student.active.is_(True), Student.sis_id.in_(sis_ids)
+    )
+
+
+def students_per_grade(school_id: int) -> Select:
+    """(grade, active students) of a school."""
+    return (
+        select(Student.grade, func.count(Student.id))
+        .where(Student.school_id == school_id, Student.active.is_(True))
+        .group_by(Student.grade)
+    )
+
+
+def students_per_class(school_id: int) -> Select:
+    """(class id, class name, active students) of a school's active classes."""
+    return (
+        select(SchoolClass.id, SchoolClass.name, func.count(Student.id))
+        .join(Enrollment, Enrollment.class_id == SchoolClass.id)
+        .join(Student, Student.id == Enrollment.student_id)
+        .where(
+            SchoolClass.school_id == school_id,
+            SchoolClass.active.is_(True),
+            Student.active.is_(True),
+        )
+        .group_by(SchoolClass.id, SchoolClass.name)
+        .order_by(SchoolClass.name)
+    )
+
+
+def classes_of_students(student_ids: list[int]) -> Select:
+    """(class id, student id) for the given students."""
+    return select(Enrollment.class_id, Enrollment.student_id).where(
+        Enrollment.student_id.in_(student_ids)
+    )
+
+
+# What the board can undo: the last change of teams made on it, from the audit trail.
+TEAM_CHANGES = ("round.assign", "round.unassign", "round.undo")
+
+
+def last_team_change(round_id: int) -> Select:
+    return (
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "round",
+            AuditEvent.object_id == round_id,
+            AuditEvent.action.in_(TEAM_CHANGES),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _as_on_the_board(query: Select) -> Select:
+    return query.options(
+        joinedload(Visit.family),
+        # Students, then their classes with teachers by student id: a nested join of all
+        # three made SQLite plan badly (230 ms on a district school).
+        selectinload(Visit.students).selectinload(Student.classes).joinedload(SchoolClass.teachers),
+        selectinload(Visit.team).joinedload(TeamMember.user),
+    ).order_by(Visit.id)
+
+
+def board_visits_by_id(round_id: int, visit_ids: list[int]) -> Select:
+    """Visits of the round as the board shows them, whatever the filters (those a change left
+    alone stay in sight, with the reason)."""
+    return _as_on_the_board(
+        select(Visit).where(Visit.round_id == round_id, Visit.id.in_(visit_ids))
     )
 
 
@@ -74,19 +175,8 @@ def board_visits(
     language: str | None,
     unassigned_only: bool,
 ) -> Select:
-    query = (
-        select(Visit)
-        .where(Visit.round_id == round_id, Visit.status.in_(OPEN_STATUSES))
-        .options(
-            joinedload(Visit.family),
-            # Students, then their classes with teachers by student id: a nested join of all
-            # three made SQLite plan badly (230 ms on a district school).
-            selectinload(Visit.students)
-            .selectinload(Student.classes)
-            .joinedload(SchoolClass.teachers),
-            selectinload(Visit.team).joinedload(TeamMember.user),
-        )
-        .order_by(Visit.id)
+    query = _as_on_the_board(
+        select(Visit).where(Visit.round_id == round_id, Visit.status.in_(OPEN_STATUSES))
     )
     if unassigned_only:
         query = query.where(~Visit.team.any())
@@ -97,6 +187,14 @@ def board_visits(
     if language:
         query = query.where(Visit.family.has(Family.home_language == language))
     return query
+
+
+def visits_of_round(round_id: int, visit_ids: list[int]) -> Select:
+    return select(Visit).where(Visit.round_id == round_id, Visit.id.in_(visit_ids))
+
+
+def people(user_ids: Iterable[int]) -> Select:
+    return select(User).where(User.id.in_(list(user_ids)))
 
 
 def school_staff(school_id: int) -> Select:
