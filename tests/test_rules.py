@@ -266,7 +266,7 @@ def test_the_team_may_correct_its_private_note_for_a_set_time_after_the_visit():
     assert rules.private_note_editable_until(v) is None
     v.completed_at = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)  # 30 Nov, 6:30 pm in Oakland
     until = datetime(2026, 12, 15, 2, 30, tzinfo=UTC)
-    assert rules.PRIVATE_NOTE_CORRECTION == timedelta(days=14)
+    assert timedelta(days=14) == rules.PRIVATE_NOTE_CORRECTION
     assert rules.private_note_editable_until(v) == until
     rules.check_may_correct_private_note(v, v.completed_at, zone)
     rules.check_may_correct_private_note(v, until, zone)  # the last moment still counts
