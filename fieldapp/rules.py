@@ -310,15 +310,16 @@ def private_note_editable_until(visit: Visit) -> datetime | None:
     return visit.completed_at + PRIVATE_NOTE_CORRECTION
 
 
-def check_may_correct_private_note(visit: Visit, now: datetime, zone: ZoneInfo) -> None:
+def check_may_correct_private_note(visit: Visit, now: datetime) -> None:
     until = private_note_editable_until(visit)
     if until is None:
         raise RuleViolation(_("There is no reflection yet: write the private note with it."))
     if now > until:
         raise RuleViolation(
             _(
-                "The team could correct this note until %(day)s. It can no longer be changed.",
-                day=_day(until.astimezone(zone).date()),
+                "The time to correct this note is over: the team could correct it for %(days)d "
+                "days after the reflection was saved.",
+                days=PRIVATE_NOTE_CORRECTION.days,
             ),
             "text",
         )

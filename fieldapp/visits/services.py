@@ -375,7 +375,7 @@ def correct_private_note(visit: Visit, *, text: str, by: User, now: datetime) ->
     visit (``rules.PRIVATE_NOTE_CORRECTION``). With two versions of the reflection still to
     merge there are two notes: the team makes one of them on the merge page instead. The audit
     event says who corrected it and when, never what it says."""
-    rules.check_may_correct_private_note(visit, now, _zone(visit))
+    rules.check_may_correct_private_note(visit, now)
     versions = current_versions(visit)
     if len(versions) != 1:
         raise rules.RuleViolation(

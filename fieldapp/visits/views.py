@@ -450,7 +450,7 @@ def private_note(visit: Visit):
     status = 200
     if request.method == "GET":
         try:
-            rules.check_may_correct_private_note(visit, clock.now(), _tz(visit))
+            rules.check_may_correct_private_note(visit, clock.now())
         except RuleViolation as exc:
             flash(exc.message, "warning")
             return redirect_after_post(back)
@@ -470,12 +470,14 @@ def private_note(visit: Visit):
             return redirect_after_post(back)
     else:
         status = 422
+    until = rules.private_note_editable_until(visit)
     return render(
         "visits/private_note.html",
         block="note_form",
         visit=visit,
         form=form,
-        until=rules.private_note_editable_until(visit),
+        until=until,
+        editable=until is not None and clock.now() <= until,
         status=status,
     )
 

@@ -200,14 +200,15 @@ def test_after_the_set_time_the_note_is_read_only(db, client, login):
     response = client.get(f"/visits/{visit.id}/private-note")
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "The team could correct this note until" in page
+    assert "The time to correct this note is over" in page
     # ...and a post (a page kept open, a crafted request) is refused beside the field.
     refused = client.post(f"/visits/{visit.id}/private-note", data={"text": "Too late to say"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "The team could correct this note until" in html
-    assert until.strftime("%-d %b %Y") in html.replace(".", "")
-    assert "Too late to say" in html
+    assert "The time to correct this note is over" in html
+    assert "Read-only: the team could correct it until" in html
+    assert until.strftime("%-I:%M") in html
+    assert "Too late to say" in html and "Save the private note" not in html
     assert note_text(db, visit) == NOTE
 
 
