@@ -149,6 +149,10 @@ calendar_feed = Permission("calendar_feed", frozenset({Role.VISITOR}))
 view_visit = Permission("view_visit", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_visit)
 # Contacting, scheduling and reflecting: the team alone. Cancelling: the team or a coordinator.
 work_on_visit = Permission("work_on_visit", frozenset({Role.VISITOR}), _on_team)
+# The team's private note (read on the visit page, corrected on its own page): the visit's team
+# alone. Not its school's coordinator, not the student's other teachers, not the district's
+# admin: a note the pair keeps for themselves is not part of the shared record (domain.md).
+team_private_note = Permission("team_private_note", frozenset({Role.VISITOR}), _on_team)
 # Sending what was written offline: visitors; each item is then checked with work_on_visit.
 sync_items = Permission("sync_items", frozenset({Role.VISITOR}))
 cancel_visit = Permission(

@@ -336,6 +336,34 @@ def check_may_add_version(visit: Visit) -> None:
         raise RuleViolation(_("Only a completed visit takes another version of its reflection."))
 
 
+# The team may correct its private note for this long after the visit was completed (its
+# reflection saved): long enough to add what comes back to mind, short enough that the note
+# stays a record of the visit rather than a running file on the family.
+PRIVATE_NOTE_CORRECTION = timedelta(days=14)
+
+
+def private_note_editable_until(visit: Visit) -> datetime | None:
+    """Until when the team may correct its private note (None: no reflection, no note yet)."""
+    if visit.completed_at is None:
+        return None
+    return visit.completed_at + PRIVATE_NOTE_CORRECTION
+
+
+def check_may_correct_private_note(visit: Visit, now: datetime) -> None:
+    until = private_note_editable_until(visit)
+    if until is None:
+        raise RuleViolation(_("There is no reflection yet: write the private note with it."))
+    if now > until:
+        raise RuleViolation(
+            _(
+                "The time to correct this note is over: the team could correct it for %(days)d "
+                "days after the reflection was saved.",
+                days=PRIVATE_NOTE_CORRECTION.days,
+            ),
+            "text",
+        )
+
+
 def check_complete(visit: Visit) -> None:
     """Completing a visit needs the team's reflection."""
     check_transition(visit, S.COMPLETED)

@@ -232,6 +232,25 @@ MATRIX = [
         "/visits/{visit_a}/reflection/merge",
         {"visitor": 303, "other_visitor": 404},
     ),
+    # The team's private note: the team alone (visit_a has no reflection yet: back to the visit).
+    (
+        "visits.private_note",
+        "GET",
+        "/visits/{visit_a}/private-note",
+        {"visitor": 303, "other_visitor": 404},
+    ),
+    (
+        "visits.private_note",
+        "POST",
+        "/visits/{visit_a}/private-note",
+        {"visitor": 303, "other_visitor": 404},
+    ),
+    (
+        "visits.private_note",
+        "GET",
+        "/visits/{visit_b}/private-note",
+        {"visitor": 404, "other_visitor": 404},
+    ),
     # The phone's sync calls: visitors only; each item is then checked against its visit.
     ("sync.receive", "POST", "/sync", {"visitor": 400, "other_visitor": 400}),
     ("sync.token", "GET", "/sync/token", {"visitor": 200, "other_visitor": 200}),

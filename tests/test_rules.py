@@ -258,6 +258,22 @@ def test_completing_needs_a_reflection():
         rules.check_complete(visit(status=S.TO_ARRANGE))
 
 
+def test_the_team_may_correct_its_private_note_for_a_set_time_after_the_visit():
+    v = visit(status=S.SCHEDULED)
+    with pytest.raises(RuleViolation, match="no reflection yet"):
+        rules.check_may_correct_private_note(v, datetime(2026, 12, 1, tzinfo=UTC))
+    assert rules.private_note_editable_until(v) is None
+    v.completed_at = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
+    until = datetime(2026, 12, 15, 2, 30, tzinfo=UTC)
+    assert timedelta(days=14) == rules.PRIVATE_NOTE_CORRECTION
+    assert rules.private_note_editable_until(v) == until
+    rules.check_may_correct_private_note(v, v.completed_at)
+    rules.check_may_correct_private_note(v, until)  # the last moment still counts
+    with pytest.raises(RuleViolation, match="for 14 days after") as refused:
+        rules.check_may_correct_private_note(v, until + timedelta(seconds=1))
+    assert refused.value.field == "text"
+
+
 # ---- hours ------------------------------------------------------------------------------------
 
 

@@ -52,6 +52,10 @@ REFLECTION_FIELDS = {
     "family_support": _l("How the family supports it"),
 }
 PRIVATE_NOTE_LABEL = _l("Private to the visit team (not shared with the school)")
+PRIVATE_NOTE_WITHHELD = _l(
+    "Withheld: the visit team's own note, read by the team alone. It is deleted with the "
+    "family's data."
+)
 
 
 # ---- retention settings -----------------------------------------------------------------------
@@ -155,8 +159,9 @@ def _remove(model: type, where, dry_run: bool) -> int:
 
 
 def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
-    """Everything the app holds about one family, readable: what the family has a right to see.
-    The page and the JSON export are both this, so they cannot disagree."""
+    """Everything the app holds about one family, readable: what the family has a right to see
+    (the teams' private notes without their words, ``_private_note_entry``). The page and the
+    JSON export are both this, so they cannot disagree."""
     students = db.session.scalars(queries.family_students(family.id)).all()
     visits = db.session.scalars(queries.family_visits(family.id)).all()
     visit_ids = [v.id for v in visits]
@@ -166,17 +171,15 @@ def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
             {
                 "written_by": writer.name,
                 "saved_at": draft.updated_at,
-                "fields": {
-                    str(REFLECTION_FIELDS.get(k, k)): v
-                    for k, v in (draft.data or {}).items()
-                    if isinstance(v, str) and v.strip()
-                },
+                "fields": _draft_fields(draft.data or {}),
             }
         )
     return {
         "about": _(
-            "Everything fieldapp holds about this family. Parts marked private were seen only "
-            "by the visit team and never shared with the school."
+            "Everything fieldapp holds about this family, except the words of the visit "
+            "teams' private notes: those are the team's own, listed here without their text, "
+            "and deleted with the family's data. Nothing marked private was shared with the "
+            "school."
         ),
         "generated_at": now,
         "family": {
@@ -274,11 +277,44 @@ def _visit_record(visit: Visit, drafts: list) -> dict[str, Any]:
                     for name, label in REFLECTION_FIELDS.items()
                     if getattr(r, name)
                 },
-                "private_to_visit_team": r.private_note.text if r.private_note else None,
+                "private_note_of_visit_team": _private_note_entry(r),
             }
             for r in visit.reflections
         ],
         "unsent_drafts": drafts,
+    }
+
+
+def _draft_fields(data: dict[str, Any]) -> dict[str, str]:
+    """What a draft holds, by label; a private note in it is withheld like a saved one's."""
+    fields = {
+        str(REFLECTION_FIELDS.get(k, k)): v
+        for k, v in data.items()
+        if k != "private_note" and isinstance(v, str) and v.strip()
+    }
+    note = data.get("private_note")
+    if isinstance(note, str) and note.strip():
+        fields[str(PRIVATE_NOTE_LABEL)] = str(PRIVATE_NOTE_WITHHELD)
+    return fields
+
+
+def _private_note_entry(reflection: Reflection) -> dict[str, Any] | None:
+    """The team's private note, in the family's record: that it exists, when and by whom —
+    never its words.
+
+    The decision (issue 17): a note the pair keeps only for themselves is their working
+    memory, not part of the shared record of the student (domain.md: "private to them"; what
+    the school and the family may read is the relationship card). The form promises the team
+    that no one else reads it, the district's admin included. So the family-rights page and
+    its JSON export say a note exists without its text, and erasing the family's data on its
+    request deletes the note with its reflection (``_erased``), as the purge does too."""
+    if reflection.private_note is None:
+        return None
+    return {
+        "exists": True,
+        "written_at": reflection.submitted_at,
+        "written_by": reflection.author.name if reflection.author else None,
+        "text": str(PRIVATE_NOTE_WITHHELD),
     }
 
 

@@ -122,7 +122,8 @@ def families():
 @policy.requires(policy.administer, family=Family)
 def family(family: Family):
     record = services.family_record(family, now=clock.now())
-    # The whole record, private notes included: a read of a family record, on the trail.
+    # The whole record (the teams' private notes listed, never their words): a read of a
+    # family record, on the trail.
     audit.record("family.view_record", actor=current_user, obj=family)
     db.session.commit()
     return render("privacy/family.html", record=record, family_id=record["family"]["id"])

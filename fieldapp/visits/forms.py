@@ -30,6 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from fieldapp import rules
 from fieldapp.fields import SafeListForm, clean_formdata, plausible_number, sane_date
 from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
 from fieldapp.i18n import gettext as _
@@ -156,16 +157,26 @@ def _text(label, required=None, description=None):
     return TextAreaField(label, validators=validators, description=description)
 
 
+# What happens to the team's private note, said where it is written and where it is corrected.
+PRIVATE_NOTE_HELP = _l(
+    "Seen only by the visit's team (the two or three of you), on the visit page. Not shared "
+    "with the school or put on the relationship card; its words are in no report or export "
+    "and never shown to the district's admin. Deleted with the family's data if the family "
+    "asks. The team can correct it for %(days)d days after the reflection is saved.",
+    days=rules.PRIVATE_NOTE_CORRECTION.days,
+)
+
+
+class PrivateNoteForm(FlaskForm):
+    """The team corrects its private note; left empty, the note is removed."""
+
+    text = _text(_l("Private note for the team"), description=PRIVATE_NOTE_HELP)
+
+
 class ReflectionForm(SafeListForm):
     duration_minutes = _minutes()
     follow_ups = FieldList(FormField(FollowUpEntry), min_entries=1, max_entries=10)
-    private_note = _text(
-        _l("Private note for the team"),
-        description=_l(
-            "Only the two (or three) of you see this. It is never shared with the "
-            "school or exported."
-        ),
-    )
+    private_note = _text(_l("Private note for the team"), description=PRIVATE_NOTE_HELP)
 
     client_id = HiddenField()  # made by the phone's script, as on the contact form
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.i18n import gettext as _
-from fieldapp.models import Round, TeamMember, User, Visit, VisitStatus
+from fieldapp.models import AuditEvent, Round, TeamMember, User, Visit, VisitStatus
 
 
 def shown_on_my_visits():
@@ -115,3 +115,18 @@ def group_my_visits(visits: list[Visit], now: datetime) -> MyVisits:
             else:
                 groups.upcoming.append(v)
     return groups
+
+
+def last_private_note_correction(visit_id: int) -> Select:
+    """The latest correction of the team's private note: (when, who), from the audit trail."""
+    return (
+        select(AuditEvent.at, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.object_type == "visit",
+            AuditEvent.object_id == visit_id,
+            AuditEvent.action == "visit.private_note",
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )

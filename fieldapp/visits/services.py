@@ -370,6 +370,36 @@ def merge_reflections(
     return merged
 
 
+def correct_private_note(visit: Visit, *, text: str, by: User, now: datetime) -> PrivateNote | None:
+    """The team corrects its private note (an empty text removes it), for a while after the
+    visit (``rules.PRIVATE_NOTE_CORRECTION``). With two versions of the reflection still to
+    merge there are two notes: the team makes one of them on the merge page instead. The audit
+    event says who corrected it and when, never what it says."""
+    rules.check_may_correct_private_note(visit, now)
+    versions = current_versions(visit)
+    if len(versions) != 1:
+        raise rules.RuleViolation(
+            _("Merge the versions of the reflection first: their private notes become one."),
+            "text",
+        )
+    reflection = versions[0]
+    if not text:
+        reflection.private_note = None  # delete-orphan: the row goes
+    elif reflection.private_note is None:
+        reflection.private_note = PrivateNote(text=text)
+    else:
+        reflection.private_note.text = text
+    db.session.flush()
+    audit.record(
+        "visit.private_note",
+        actor=by,
+        obj=visit,
+        school_id=visit.school_id,
+        reflection=reflection.id,
+    )
+    return reflection.private_note
+
+
 def save_draft(
     visit: Visit, *, by: User, data: dict[str, str], written_at: datetime
 ) -> ReflectionDraft | None:

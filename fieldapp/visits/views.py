@@ -30,6 +30,7 @@ from fieldapp.visits.calendar import visit_calendar
 from fieldapp.visits.forms import (
     ContactForm,
     FirstVisitReflectionForm,
+    PrivateNoteForm,
     ReasonForm,
     ScheduleForm,
     SecondVisitReflectionForm,
@@ -106,6 +107,7 @@ def _detail(
         and visit.scheduled_start <= clock.now(),
         # The page kept on a phone shows the reflection's button once the visit's time came.
         reflect_after=visit.scheduled_start.isoformat() if visit.scheduled_start else None,
+        private=_team_private_note(visit),
     )
 
 
@@ -455,6 +457,80 @@ def merge_reflections(visit: Visit):
     else:
         status = 422
     return render("visits/merge.html", visit=visit, versions=versions, form=form, status=status)
+
+
+# ---- the team's private note ------------------------------------------------------------------
+
+
+def _team_private_note(visit: Visit) -> dict | None:
+    """What the visit page shows of the team's private note: to the team alone (``policy``),
+    once the visit has its reflection; None for everyone else, so no template can show it."""
+    if not visit.reflections or not policy.team_private_note.allows(current_user, visit):
+        return None
+    versions = services.current_versions(visit)
+    until = rules.private_note_editable_until(visit)
+    corrected = db.session.execute(queries.last_private_note_correction(visit.id)).first()
+    if corrected is not None and corrected.at < versions[-1].submitted_at:
+        corrected = None  # a correction of a version since merged into this one
+    return {
+        "versions": versions,
+        "corrected": corrected,
+        "until": until,
+        "editable": until is not None and clock.now() <= until,
+        "one_note": len(versions) == 1,
+    }
+
+
+@bp.route("/<int:visit_id>/private-note", methods=["GET", "POST"])
+@policy.requires(policy.team_private_note, visit=Visit)
+def private_note(visit: Visit):
+    """The team corrects its private note, until ``rules.PRIVATE_NOTE_CORRECTION`` after the
+    visit; then the visit page shows it read-only."""
+    back = url_for("visits.detail", visit_id=visit.id, _anchor="private-note")
+    versions = services.current_versions(visit)
+    if len(versions) != 1:
+        flash(
+            _("Merge the versions of the reflection first: their private notes become one.")
+            if versions
+            else _("There is no reflection yet: write the private note with it."),
+            "warning",
+        )
+        return redirect_after_post(back)
+    note = versions[0].private_note
+    form = PrivateNoteForm()
+    status = 200
+    if request.method == "GET":
+        try:
+            rules.check_may_correct_private_note(visit, clock.now())
+        except RuleViolation as exc:
+            flash(exc.message, "warning")
+            return redirect_after_post(back)
+        form.text.data = note.text if note else ""
+    elif form.validate_on_submit():
+        try:
+            services.correct_private_note(
+                visit, text=(form.text.data or "").strip(), by=current_user, now=clock.now()
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            _field_error(form, exc, "text")
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The team's private note is saved."), "success")
+            return redirect_after_post(back)
+    else:
+        status = 422
+    until = rules.private_note_editable_until(visit)
+    return render(
+        "visits/private_note.html",
+        block="note_form",
+        visit=visit,
+        form=form,
+        until=until,
+        editable=until is not None and clock.now() <= until,
+        status=status,
+    )
 
 
 # ---- the private calendar feed ----------------------------------------------------------------

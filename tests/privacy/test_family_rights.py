@@ -59,7 +59,9 @@ def test_a_short_search_finds_nothing_yet(client, admin, world):
 # ---- seeing the record ------------------------------------------------------------------------
 
 
-def test_the_record_page_shows_everything_held_including_private_notes(db, client, admin, world):
+def test_the_record_page_shows_everything_held_and_private_notes_without_words(
+    db, client, admin, world
+):
     response = client.get(f"/admin/privacy/families/{world.family.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -82,10 +84,12 @@ def test_the_record_page_shows_everything_held_including_private_notes(db, clien
         "Mum&#39;s shift changed",
     ):
         assert held in html, held
-    # The private note is there, and labelled as the team's own.
-    assert PRIVATE_NOTE in html
-    private = html.index("Private to the visit team")
-    assert private < html.index(PRIVATE_NOTE)
+    # The team's private note: said to exist, by whom, never its words.
+    assert PRIVATE_NOTE not in html and "Keep between us" not in html
+    private = html[html.index("Private to the visit team") :]
+    team_first = world.completed.team[0].user.name
+    assert "the team also wrote a note for itself" in private
+    assert f"Written by {team_first}" in private
     assert "Other private note" not in html and "Other follow-up" not in html
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "family.view_record"))
     assert event.actor_id == admin.id and event.object_id == world.family.id
@@ -107,13 +111,33 @@ def test_the_json_export_holds_the_same_record(db, client, admin, world):
     assert completed["contacts"][0]["note"] == "Call after 6 pm"
     (reflection,) = completed["reflections"]
     assert reflection["shared_with_school"]["Hopes and dreams"] == HOPES
-    assert reflection["private_to_visit_team"] == PRIVATE_NOTE
+    note = reflection["private_note_of_visit_team"]
+    assert note["exists"] is True and note["written_by"] == completed["team"][0]["name"]
+    assert note["written_at"] == reflection["submitted_at"]
+    assert note["text"].startswith("Withheld")
+    assert PRIVATE_NOTE not in response.get_data(as_text=True)
     assert reopened["unsent_drafts"][0]["fields"] == {"Hopes and dreams": "Half"}
     assert record["follow_ups"][0]["description"] == "Send the library card form"
     assert record["generated_at"].endswith("+00:00")
     assert "Other private note" not in response.get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "family.export"))
     assert event.actor_id == admin.id and event.object_id == world.family.id
+
+
+def test_a_private_note_in_an_unsent_draft_is_withheld_too(db, client, admin, world):
+    draft = db.session.scalar(select(ReflectionDraft))
+    draft.data = {"hopes_and_dreams": "Half", "private_note": "Draft-only secret 7731"}
+    db.session.commit()
+    html = client.get(f"/admin/privacy/families/{world.family.id}").get_data(as_text=True)
+    exported = client.get(f"/admin/privacy/families/{world.family.id}/export.json")
+    assert "Draft-only secret" not in html
+    assert "Draft-only secret" not in exported.get_data(as_text=True)
+    (visit,) = [
+        v for v in json.loads(exported.get_data(as_text=True))["visits"] if v["unsent_drafts"]
+    ]
+    fields = visit["unsent_drafts"][0]["fields"]
+    assert fields["Hopes and dreams"] == "Half"
+    assert fields["Private to the visit team (not shared with the school)"].startswith("Withheld")
 
 
 def test_the_export_asks_for_the_password_again_when_the_sign_in_is_old(client, admin, world):
