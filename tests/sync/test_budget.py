@@ -8,9 +8,10 @@ import re
 from fieldapp.models import VisitStatus
 from tests.sync.conftest import happened_visit
 
-# 6.5 KB: the offline queue, the interface's words read from the page (#8) and where the focus
-# goes after an HTMX swap (#8).
-OWN_JS_BUDGET = 6.5 * 1024
+# 11 KB: the offline queue, the interface's words read from the page (#8), where the focus
+# goes after an HTMX swap (#8), and the outbox of #17 (every field form through the queue,
+# drafts on the phone, sign-out on the server's word, kept pages raced against the network).
+OWN_JS_BUDGET = 11 * 1024
 FIRST_LOAD_BUDGET = 60 * 1024
 
 
@@ -24,7 +25,7 @@ def fetch(client, url: str) -> bytes:
         return response.get_data()
 
 
-def test_our_own_javascript_is_at_most_6_5_kb_compressed(client):
+def test_our_own_javascript_is_at_most_11_kb_compressed(client):
     app_js = fetch(client, "/static/app.js")
     service_worker = fetch(client, "/sw.js")
     assert gz(app_js) + gz(service_worker) <= OWN_JS_BUDGET

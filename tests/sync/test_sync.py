@@ -242,7 +242,10 @@ def test_the_pages_kept_on_the_phone_are_the_visitor_s_own(db, visit, writer, cl
     pages = answer["pages"]
     assert pages[0] == "/visits/"
     assert f"/visits/{visit.id}" in pages and f"/visits/{later.id}/reflection?ahead=1" in pages
-    assert f"/visits/{far.id}" not in pages and f"/visits/{other.id}" not in pages
+    # Every visit on My visits is kept, however far out, with its family's card; never others'.
+    assert f"/visits/{far.id}" in pages and f"/families/{far.family_id}?kept=1" in pages
+    assert "/account" in pages
+    assert f"/visits/{other.id}" not in pages and f"/families/{other.family_id}?kept=1" not in pages
     # The form kept ahead opens before the visit (its answer is checked when it is sent).
     ahead = client.get(f"/visits/{later.id}/reflection?ahead=1")
     assert ahead.status_code == 200 and "has not happened yet" in ahead.get_data(as_text=True)
