@@ -15,12 +15,17 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
 from fieldapp.models import ContactAttempt, Reflection, SyncReceipt, User
 
 NOT_STORED = object()
+# How a request that stores an item loses a race with a copy of it: on the item's unique id, or
+# on the version of the row both change (a visit). The loser rolls back and looks again.
+RACE_LOST = (IntegrityError, StaleDataError)
 
 
 class BadClientId(ValueError):

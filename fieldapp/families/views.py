@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from fieldapp import audit, clock, policy, receipts
 from fieldapp.extensions import db
@@ -54,7 +53,7 @@ def follow_up_done(follow_up: FollowUp):
             services.complete_follow_up(follow_up, by=current_user)
             receipts.keep(client_id, by=current_user, kind="follow_up_done")
             db.session.commit()
-        except IntegrityError:
+        except receipts.RACE_LOST:
             # The same tap sent twice at once: the other request stored it.
             db.session.rollback()
             if not receipts.already_stored(client_id, current_user):

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
@@ -64,8 +63,8 @@ def _already_stored(client_id: str | None) -> bool:
 
 
 def _raced(client_id: str | None) -> bool:
-    """After an IntegrityError: the same item, sent twice at once, was stored by the other
-    request (the unique id ended the race). Anything else is a real error."""
+    """After a lost race (receipts.RACE_LOST): whether the same item, sent twice at once, was
+    stored by the other request. If not, it is a real error (a teammate's change: a 409)."""
     db.session.rollback()
     return _already_stored(client_id)
 
@@ -150,7 +149,7 @@ def add_contact(visit: Visit):
         db.session.rollback()
         _field_error(form, exc, "outcome")
         return answered(_detail(visit, form, status=422), client_id, stored=False)
-    except IntegrityError:
+    except receipts.RACE_LOST:
         if not _raced(client_id):
             raise
     return _contact_logged(visit, client_id)
@@ -192,7 +191,7 @@ def schedule(visit: Visit):
             db.session.rollback()
             _field_error(form, exc, "date")
             status = 422
-        except IntegrityError:
+        except receipts.RACE_LOST:
             if not _raced(client_id):
                 raise
             return _scheduled(visit, client_id)
@@ -332,7 +331,7 @@ def reflection(visit: Visit):
             db.session.rollback()
             flash(exc.message, "error")
             status = 422
-        except IntegrityError:
+        except receipts.RACE_LOST:
             if not _raced(client_id):
                 raise
             return _reflection_saved(client_id)
@@ -381,7 +380,7 @@ def save_draft(visit: Visit):
                 flash(exc.message, "warning")
                 response = redirect_after_post(url_for("visits.detail", visit_id=visit.id))
             return answered(response, client_id, stored=False)
-        except IntegrityError:
+        except receipts.RACE_LOST:
             if _raced(client_id):
                 break
             if attempt:

@@ -1,5 +1,7 @@
-"""Sync receipts: the ids of items phones sent that changed a visit's time, a follow-up or a
-draft, so that an item sent twice (by its form, then by the phone's queue) is stored once
+"""Sync receipts: one per phone item that set a visit's time, a follow-up done or a draft
+
+An item sent twice (by its form, then from the phone's queue, or twice at once) is stored once:
+the receipt's unique client_id ends the race, as contacts' and reflections' own client_id do.
 
 Revision ID: 0010_receipts
 Revises: 0009_slots

@@ -311,3 +311,47 @@ def test_a_contact_or_reflection_by_its_form_and_from_the_queue_is_stored_once(
     if not queue_first:
         assert send(item).json["results"][0] == {"id": item["id"], "status": "stored"}
     assert route.stored(db) == 1
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=IDS)
+def test_the_same_form_sent_twice_at_once_is_stored_once_and_both_confirmed(
+    app, db, route, monkeypatch
+):
+    """Both posts pass the "stored already?" check before either stores: the unique id ends
+    the race, and the loser answers as the winner did, never with a 500."""
+    import threading
+
+    from fieldapp import receipts
+    from tests.conftest import TEST_PASSWORD
+
+    user, url = route.setup(db)
+    clients = [app.test_client() for _ in range(2)]
+    for c in clients:
+        c.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    data = {**route.good(), "client_id": str(uuid.uuid4())}
+    checked = threading.Barrier(2, timeout=10)
+    real_stored_by, first_checks = receipts.stored_by, set()
+
+    def stored_by_after_both_checked(client_id):
+        found = real_stored_by(client_id)
+        if threading.current_thread().name not in first_checks:
+            first_checks.add(threading.current_thread().name)
+            checked.wait()
+        return found
+
+    monkeypatch.setattr(receipts, "stored_by", stored_by_after_both_checked)
+    answers = []
+    threads = [
+        threading.Thread(
+            target=lambda c=c: answers.append(c.post(url, data=data, headers=route.htmx)),
+            name=f"tab{i}",
+        )
+        for i, c in enumerate(clients)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [200, 200]
+    assert [a.headers.get("X-Fieldapp-Stored") for a in answers] == [data["client_id"]] * 2
+    assert route.stored(db) == 1
