@@ -99,6 +99,16 @@ def training_status(completions: Iterable[TrainingCompletion], on: date) -> Trai
     return TrainingStatus.TRAINED
 
 
+def worth_joining(kind: TrainingKind, status: TrainingStatus) -> bool:
+    """Whether "Sessions you can join" offers a session of ``kind`` to someone with ``status``:
+    a foundational one to whoever is not trained now (never trained, or lapsed); a refresher to
+    those it renews (lapsing soon or lapsed), not to someone never trained (a refresher alone
+    trains nobody) nor to someone whose training holds for long yet."""
+    if kind == TrainingKind.FOUNDATIONAL:
+        return not status.can_visit
+    return status in (TrainingStatus.LAPSING_SOON, TrainingStatus.LAPSED)
+
+
 def why_not_assignable(
     completions: Iterable[TrainingCompletion], today: date, until: date
 ) -> str | None:

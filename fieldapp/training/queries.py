@@ -68,7 +68,11 @@ def present_ids(session_id: int) -> Select:
 
 
 def completed_ids(session_id: int) -> Select:
-    return select(TrainingCompletion.user_id).where(TrainingCompletion.session_id == session_id)
+    """(person id, completion id) of the session's completions: who completed, and the
+    certificate to link."""
+    return select(TrainingCompletion.user_id, TrainingCompletion.id).where(
+        TrainingCompletion.session_id == session_id
+    )
 
 
 def search_staff(term: str, limit: int = 10) -> Select:
