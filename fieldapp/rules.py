@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask_babel import get_locale
 
+from fieldapp import clock
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.i18n import ngettext
@@ -269,8 +270,8 @@ def check_time(
     and again when it is scheduled."""
     if start <= now:
         raise RuleViolation(_("Choose a time that is not in the past."), field="date")
-    on = start.astimezone(tz).date()
-    if on > now.astimezone(tz).date() + MAX_AHEAD:
+    on = clock.local_date(start, tz)
+    if on > clock.local_date(now, tz) + MAX_AHEAD:
         raise RuleViolation(_("Choose a date within the next two years."), field="date")
     if visit.round is not None and not visit.round.starts_on <= on <= visit.round.ends_on:
         r = visit.round

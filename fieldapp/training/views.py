@@ -360,10 +360,15 @@ def roster_csv():
     )
 
 
+def _their_today(person: User) -> date:
+    """Today at the person's school(s): where their training is counted."""
+    return clock.today(services.session_zone([a.school for a in person.roles if a.school]))
+
+
 @bp.get("/me")
 @policy.requires(policy.own_training)
 def mine():
-    today = clock.today(zone())
+    today = _their_today(current_user)
     status, until = services.statuses([current_user], today)[current_user.id]
     completions = db.session.scalars(
         queries.completions_of([current_user.id]).order_by(TrainingCompletion.completed_on.desc())
@@ -395,5 +400,5 @@ def certificate(completion: TrainingCompletion):
         completion=completion,
         person=completion.user,
         school_names=sorted({a.school.name for a in completion.user.roles if a.school is not None}),
-        today=clock.today(zone()),
+        today=_their_today(completion.user),
     )
