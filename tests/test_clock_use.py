@@ -52,11 +52,15 @@ def _kind(call: ast.Call) -> str | None:
         return "datetime.now"
     if attr == "date" and not call.args:
         # ``moment.astimezone(tz).date()`` is local by construction, unless the zone is UTC.
-        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute):
-            if owner.func.attr == "astimezone" and owner.args:
-                zone = owner.args[0]
-                if not (isinstance(zone, ast.Name) and zone.id == "UTC"):
-                    return None
+        if (
+            isinstance(owner, ast.Call)
+            and isinstance(owner.func, ast.Attribute)
+            and owner.func.attr == "astimezone"
+            and owner.args
+        ):
+            zone = owner.args[0]
+            if not (isinstance(zone, ast.Name) and zone.id == "UTC"):
+                return None
         return ".date()"
     return None
 

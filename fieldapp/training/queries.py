@@ -75,6 +75,15 @@ def completed_ids(session_id: int) -> Select:
     )
 
 
+def latest_completions(user_ids: Iterable[int]) -> Select:
+    """(person id, id of their last recorded completion): the certificate a roster row links."""
+    return (
+        select(TrainingCompletion.user_id, func.max(TrainingCompletion.id))
+        .where(TrainingCompletion.user_id.in_(list(user_ids)))
+        .group_by(TrainingCompletion.user_id)
+    )
+
+
 def search_staff(term: str, limit: int = 10) -> Select:
     like = f"%{term.strip().lower()}%"
     any_school_role = exists().where(

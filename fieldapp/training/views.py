@@ -315,6 +315,7 @@ def roster():
     counts = {s: counted.get(s.value, 0) for s in TrainingStatus}
     total = counts[wanted] if wanted else sum(counts.values())
     page = RowsPage(queries.roster(shown, today, wanted), total, ROSTER_PER_PAGE)
+    people = {person.id for _school, person, *_rest in page.items}
     return render(
         "training/roster.html",
         block="roster",
@@ -326,6 +327,9 @@ def roster():
         counts=counts,
         statuses=list(TrainingStatus),
         today=today,
+        certificates=dict(db.session.execute(queries.latest_completions(people)).all())
+        if people
+        else {},
     )
 
 

@@ -334,3 +334,15 @@ def test_a_past_lapse_date_reads_lapsed_on(db, client, login):
     html = client.get(f"/training/completions/{completion.id}/certificate").get_data(as_text=True)
     assert re.search(r"Lapsed on <strong>1 Sept? 2025</strong>", html)
     assert "Valid until" not in html
+
+
+def test_the_trained_staff_roster_links_each_person_s_certificate(db, client, trainer):
+    school = make_school()
+    person = make_user(Role.VISITOR, school, trained=False, name="Rae Roster")
+    completion = add_completion(person, date(2026, 9, 1), None)
+    make_user(Role.VISITOR, school, trained=False, name="Nell None")
+    _db.session.commit()
+    html = client.get(f"/training/roster?school={school.id}").get_data(as_text=True)
+    assert html.count("/certificate") == 1
+    assert f"/training/completions/{completion.id}/certificate" in html
+    assert 'aria-label="Certificate of Rae Roster"' in html
