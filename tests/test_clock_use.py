@@ -46,7 +46,7 @@ def _calls(tree: ast.AST):
 def _kind(call: ast.Call) -> str | None:
     attr, owner = call.func.attr, call.func.value
     owner_name = owner.id if isinstance(owner, ast.Name) else None
-    if attr == "today" and owner_name == "date":
+    if attr == "today" and owner_name in ("date", "datetime"):
         return "date.today"
     if attr in ("now", "utcnow") and owner_name == "datetime":
         return "datetime.now"
@@ -90,6 +90,7 @@ def test_no_naive_day_outside_the_clock():
         "def f(s):\n    return s.starts_at.date()\n",
         "from datetime import date\ndef f():\n    return date.today()\n",
         "from datetime import datetime\ndef f():\n    return datetime.now()\n",
+        "from datetime import datetime\ndef f():\n    return datetime.today()\n",
         "from datetime import UTC\ndef f(s):\n    return s.astimezone(UTC).date()\n",
     ],
 )

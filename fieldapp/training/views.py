@@ -52,6 +52,7 @@ def home():
         "training/home.html",
         upcoming=upcoming,
         past=past,
+        zones=_zones([*upcoming, *past.items]),
         valid_months=services.valid_months(),
         kinds=TRAINING_KINDS,
     )
@@ -93,6 +94,11 @@ def new_session():
     elif form.is_submitted():
         status = 422
     return render("training/new_session.html", form=form, status=status)
+
+
+def _zones(sessions: list[TrainingSession]) -> dict[int, str]:
+    """Each session's zone, for its times to read as on its own page."""
+    return {s.id: services.session_zone(s.schools).key for s in sessions}
 
 
 def _roster(session: TrainingSession) -> list[User]:
@@ -392,6 +398,7 @@ def mine():
         today=today,
         completions=completions,
         upcoming=sorted(upcoming, key=lambda s: s.starts_at),
+        zones=_zones(upcoming),
         kinds=TRAINING_KINDS,
     )
 

@@ -346,3 +346,13 @@ def test_the_trained_staff_roster_links_each_person_s_certificate(db, client, tr
     assert html.count("/certificate") == 1
     assert f"/training/completions/{completion.id}/certificate" in html
     assert 'aria-label="Certificate of Rae Roster"' in html
+
+
+def test_a_session_s_time_reads_in_its_own_zone_on_every_page(db, client, trainer):
+    school = make_school(timezone="Australia/Brisbane")
+    start = clock.now().replace(hour=13, minute=30, second=0, microsecond=0) + timedelta(days=3)
+    session = session_at(school, start, title="Brisbane evening")
+    _db.session.commit()
+    for url in ("/training/", f"/training/sessions/{session.id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "11:30 pm" in html, url  # 13:30 UTC is 23:30 in Brisbane
