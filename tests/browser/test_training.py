@@ -103,6 +103,12 @@ def test_a_trainer_takes_back_a_mistaken_completion(page, sign_in, live_server, 
     )
     assert any(e["reason"] == "Ticked by mistake: she left at noon." for e in events)
 
+    # The trained-staff roster links each certificate; Lucia has none again.
+    page.get_by_role("link", name="Trained staff").first.click()
+    expect(page.get_by_role("link", name="Certificate of Ana Morales")).to_be_visible()
+    expect(page.get_by_role("link", name="Certificate of Lucia Ferreira")).to_have_count(0)
+    screenshot("training-roster-390x844")
+
 
 def test_each_checkbox_of_the_session_form_sits_on_its_label_s_line(page, sign_in, screenshot):
     sign_in("trainer@demo.test")
