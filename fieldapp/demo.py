@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from fieldapp import clock
 from fieldapp.auth.services import create_account, grant_role
 from fieldapp.extensions import db
 from fieldapp.models import (
@@ -110,10 +111,10 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
         if not reset:
             raise DemoError("The database already has data; use --reset to replace it.")
         _clear()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     rng = random.Random(2026)
     tz = ZoneInfo(TZ)
-    today = now.astimezone(tz).date()
+    today = clock.local_date(now, tz)
 
     def at(day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tz).astimezone(UTC)
@@ -177,7 +178,7 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
     )
     db.session.add_all([foundational, refresher])
     db.session.flush()
-    done_on = foundational.starts_at.date()
+    done_on = clock.local_date(foundational.starts_at, tz)
     for person in [*visitors[:6], coord1]:
         db.session.add(
             TrainingCompletion(
@@ -327,13 +328,13 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
         db.session.add(rnd)
         db.session.flush()
         counts["visits"] += _seed_round(
-            rnd, families[school.id], teams, coordinator, rng, today, at, now
+            rnd, families[school.id], teams, coordinator, rng, today, at
         )
     db.session.commit()
     return counts
 
 
-def _seed_round(rnd, families, teams, coordinator, rng, today, at, now) -> int:
+def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
     """Visits for a round, in every status; the first team's visits walk through all of them."""
     plan = [
         "today",
@@ -425,11 +426,14 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at, now) -> int:
             services.cancel_visit(visit, reason="The team's partner moved schools.", by=coordinator)
         elif step == "completed":
             child = students[0].first_name if students else "their child"
+            minutes = rng.choice([35, 40, 45])
             services.submit_reflection(
                 visit,
-                now=now,
+                # Written in the car just after the visit: a visit done on 13 Nov is recorded
+                # on 13 Nov, not on the day the demo was seeded.
+                now=start + timedelta(minutes=minutes + 20),
                 by=lead,
-                duration_minutes=rng.choice([35, 40, 45]),
+                duration_minutes=minutes,
                 shared={
                     "hopes_and_dreams": f"They hope {child} will be the first in the family to go "
                     "to college; {child} wants to be a veterinarian.".replace("{child}", child),

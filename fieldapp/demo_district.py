@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, insert, text
 
+from fieldapp import clock
 from fieldapp.auth.passwords import hash_password
 from fieldapp.demo import (
     ADULTS,
@@ -294,7 +295,7 @@ def seed(
         db.session.commit()
     if scale <= 0:
         raise DemoError("The scale factor must be above zero.")
-    gen = _Generator(Scale(scale), now or datetime.now(UTC), say)
+    gen = _Generator(Scale(scale), now or clock.now(), say)
     gen.run()
     gen.out.flush()
     db.session.commit()
@@ -330,7 +331,7 @@ class _Generator:
         self.say = say
         self.rng = random.Random(2026)
         self.tz = ZoneInfo(TZ)
-        self.today = now.astimezone(self.tz).date()
+        self.today = clock.local_date(now, self.tz)
         self.out = Writer()
         self.schools: list[SchoolPlan] = []
         self.trainers: list[int] = []
@@ -1077,7 +1078,7 @@ class _Generator:
         if self.rng.random() < 0.3:
             self.out.add(PrivateNote, reflection_id=rid, text=say(PRIVATE))
         self.audit("visit.reflect", submitted, members[0].id, "visit", vid, school_id=school.id)
-        earned_on = start.astimezone(self.tz).date()
+        earned_on = clock.local_date(start, self.tz)
         if school.hours_mode == HoursMode.MINUTES:
             hours = (Decimal(duration) / Decimal(60)).quantize(Decimal("0.01"))
         else:

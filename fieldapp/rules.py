@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask_babel import get_locale
 
+from fieldapp import clock
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.i18n import ngettext
@@ -97,6 +98,16 @@ def training_status(completions: Iterable[TrainingCompletion], on: date) -> Trai
     if until - on <= LAPSING_SOON:
         return TrainingStatus.LAPSING_SOON
     return TrainingStatus.TRAINED
+
+
+def worth_joining(kind: TrainingKind, status: TrainingStatus) -> bool:
+    """Whether "Sessions you can join" offers a session of ``kind`` to someone with ``status``:
+    a foundational one to whoever is not trained now (never trained, or lapsed); a refresher to
+    those it renews (lapsing soon or lapsed), not to someone never trained (a refresher alone
+    trains nobody) nor to someone whose training holds for long yet."""
+    if kind == TrainingKind.FOUNDATIONAL:
+        return not status.can_visit
+    return status in (TrainingStatus.LAPSING_SOON, TrainingStatus.LAPSED)
 
 
 def why_not_assignable(
@@ -298,8 +309,8 @@ def check_time(
     and again when it is scheduled."""
     if start <= now:
         raise RuleViolation(_("Choose a time that is not in the past."), field="date")
-    on = start.astimezone(tz).date()
-    if on > now.astimezone(tz).date() + MAX_AHEAD:
+    on = clock.local_date(start, tz)
+    if on > clock.local_date(now, tz) + MAX_AHEAD:
         raise RuleViolation(_("Choose a date within the next two years."), field="date")
     if visit.round is not None and not visit.round.starts_on <= on <= visit.round.ends_on:
         r = visit.round

@@ -151,7 +151,7 @@ def run_reminders() -> int:
                     text_url = url_for(
                         "messages.invitation", visit_id=visit.id, kind="reminder", _external=True
                     )
-            outgoing = reminders.mails(visit, text_url)
+            outgoing = reminders.mails(visit, text_url, now)
             db.session.commit()
             for to, subject, body in outgoing:
                 mail.send(to, subject, body)

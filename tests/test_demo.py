@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from fieldapp import demo, rules
+from fieldapp import clock, demo, rules
 from fieldapp.models import Student, TeamMember, TrainingCompletion, User, Visit, VisitStatus
 
 ACCOUNTS = ["admin", "coordinator", "coordinator2", "trainer"] + [
@@ -105,3 +106,21 @@ def test_several_visitors_are_teachers_of_record(seeded, db):
         u.email for s in db.session.scalars(select(Student)) for c in s.classes for u in c.teachers
     }
     assert len([t for t in teachers if t.startswith("visitor")]) >= 3
+
+
+def test_completed_demo_visits_are_recorded_on_the_day_they_happened(seeded, db):
+    """A visit done on 13 Nov is recorded on 13 Nov (not at seed time), and the training day
+    is the session's own day at the school."""
+    tz = ZoneInfo(demo.TZ)
+    done = db.session.scalars(select(Visit).where(Visit.status == VisitStatus.COMPLETED)).all()
+    assert done
+    for visit in done:
+        assert visit.completed_at > visit.scheduled_start
+        assert clock.local_date(visit.completed_at, tz) == clock.local_date(
+            visit.scheduled_start, tz
+        )
+        assert visit.reflections[0].submitted_at == visit.completed_at
+    completion = db.session.scalar(
+        select(TrainingCompletion).where(TrainingCompletion.session_id.is_not(None))
+    )
+    assert completion.completed_on == clock.local_date(completion.session.starts_at, tz)

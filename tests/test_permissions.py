@@ -497,6 +497,19 @@ MATRIX = [
     ("training.walk_ins", "GET", "/training/sessions/{session}/walk-ins?q=Per", {"trainer": 200}),
     ("training.complete", "POST", "/training/sessions/{session}/complete", {"trainer": 303}),
     ("training.import_attendance", "GET", "/training/sessions/{session}/import", {"trainer": 200}),
+    # The visitor's completion is not of this session: nothing to take back.
+    (
+        "training.take_back",
+        "GET",
+        "/training/sessions/{session}/completions/{visitor_id}/take-back",
+        {"trainer": 404},
+    ),
+    (
+        "training.take_back",
+        "POST",
+        "/training/sessions/999999/completions/{visitor_id}/take-back",
+        {"trainer": 404},
+    ),
     ("training.settings", "GET", "/training/settings", {"trainer": 200}),
     (
         "training.roster",

@@ -1,5 +1,5 @@
-"""Day-before reminders: an email to each team member, with the link to a ready-to-send
-reminder text for the family in their language (sent from the visitor's own phone).
+"""Reminders of the coming day's visits: an email to each team member, with the link to a
+ready-to-send reminder text for the family in their language (sent from the visitor's own phone).
 
 Each visit, at each time it is scheduled for, is reminded once: a ``ReminderSent`` row is claimed
 (its unique key) and committed before any email goes, so a rerun of the task — or two workers at
@@ -8,14 +8,17 @@ once — never sends twice. A visit moved to a new time gets a reminder for the 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from fieldapp import audit
+from fieldapp import audit, clock
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
+from fieldapp.i18n import current_locale
 from fieldapp.i18n import gettext as _
 from fieldapp.models import ReminderSent, TeamMember, Visit, VisitStatus
 from fieldapp.offers.services import team_mails
@@ -59,20 +62,48 @@ def claim(visit: Visit, now: datetime) -> bool:
     return True
 
 
-def mails(visit: Visit, text_url: str | None) -> list[tuple[str, str, str]]:
-    """The day-before email to each team member. ``text_url``: the page with the family's
-    reminder text (None when the app does not know its own address)."""
+def mails(visit: Visit, text_url: str | None, now: datetime) -> list[tuple[str, str, str]]:
+    """The reminder email to each team member, saying "today", "tomorrow" or the weekday by the
+    school's calendar (a visit 20 hours ahead may be later today). ``text_url``: the page with
+    the family's reminder text (None when the app does not know its own address)."""
+    tz = ZoneInfo(visit.school.timezone)
+    days = clock.days_from_today(visit.scheduled_start, tz, now)
+    weekday = clock.local_date(visit.scheduled_start, tz)
 
     def write(family: str, when: str) -> tuple[str, str]:
-        subject = _("Reminder: visit tomorrow, %(family)s, %(when)s", family=family, when=when)
-        lines = [
-            _(
+        place = MODES.get(visit.mode, "")
+        if days <= 0:
+            subject = _("Reminder: visit today, %(family)s, %(when)s", family=family, when=when)
+            line = _(
+                "Your visit with %(family)s is today: %(when)s (%(place)s).",
+                family=family,
+                when=when,
+                place=place,
+            )
+        elif days == 1:
+            subject = _("Reminder: visit tomorrow, %(family)s, %(when)s", family=family, when=when)
+            line = _(
                 "Your visit with %(family)s is tomorrow: %(when)s (%(place)s).",
                 family=family,
                 when=when,
-                place=MODES.get(visit.mode, ""),
+                place=place,
             )
-        ]
+        else:
+            day = format_date(weekday, "EEEE", locale=current_locale())
+            subject = _(
+                "Reminder: visit on %(day)s, %(family)s, %(when)s",
+                day=day,
+                family=family,
+                when=when,
+            )
+            line = _(
+                "Your visit with %(family)s is on %(day)s: %(when)s (%(place)s).",
+                family=family,
+                day=day,
+                when=when,
+                place=place,
+            )
+        lines = [line]
         if visit.place:
             lines.append(visit.place)
         if text_url:

@@ -8,6 +8,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     StringField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -83,4 +84,15 @@ class ValidityForm(FlaskForm):
             NumberRange(1, 240, _l("Enter between 1 and 240 months.")),
         ],
         description=_l("Leave empty if training never lapses. A refresher renews it for as long."),
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is the completion taken back?"),
+        validators=[
+            DataRequired(_l("Say why the completion is taken back.")),
+            Length(max=500, message=_l("Keep the reason under 500 characters.")),
+        ],
+        description=_l("Kept in the audit trail with your name, e.g. “ticked by mistake”."),
     )

@@ -68,7 +68,20 @@ def present_ids(session_id: int) -> Select:
 
 
 def completed_ids(session_id: int) -> Select:
-    return select(TrainingCompletion.user_id).where(TrainingCompletion.session_id == session_id)
+    """(person id, completion id) of the session's completions: who completed, and the
+    certificate to link."""
+    return select(TrainingCompletion.user_id, TrainingCompletion.id).where(
+        TrainingCompletion.session_id == session_id
+    )
+
+
+def latest_completions(user_ids: Iterable[int]) -> Select:
+    """(person id, id of their last recorded completion): the certificate a roster row links."""
+    return (
+        select(TrainingCompletion.user_id, func.max(TrainingCompletion.id))
+        .where(TrainingCompletion.user_id.in_(list(user_ids)))
+        .group_by(TrainingCompletion.user_id)
+    )
 
 
 def search_staff(term: str, limit: int = 10) -> Select:

@@ -12,12 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
+from fieldapp.formatting import format_when, zone
 from fieldapp.i18n import gettext as _
 from fieldapp.models import (
     Attendance,
@@ -86,6 +88,18 @@ def valid_until(completed_on: date) -> date | None:
 # ---- sessions ---------------------------------------------------------------------------------
 
 
+def session_zone(schools: Sequence[School]) -> ZoneInfo:
+    """Whose clock a session keeps: its invited schools' zone when they share one (a session is
+    held in one place, for the schools of one area), otherwise, or with no school, the
+    district's. The trainer's times are read in it, and the day of completion is its day."""
+    zones = {s.timezone for s in schools if s.timezone}
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else zone()
+
+
+def has_started(session: TrainingSession, now: datetime) -> bool:
+    return now >= session.starts_at
+
+
 def create_session(
     *,
     title: str,
@@ -148,8 +162,20 @@ def _completion_of(session: TrainingSession, person: User) -> TrainingCompletion
     )
 
 
-def complete(session: TrainingSession, people: Sequence[User], *, by: User) -> int:
-    """Record completion for people who attended the whole session. Returns how many are new."""
+def complete(
+    session: TrainingSession, people: Sequence[User], *, by: User, now: datetime | None = None
+) -> int:
+    """Record completion for people who attended the whole session, from its start on (a
+    completion recorded ahead would certify someone for a training they have not had). Returns
+    how many are new. The day completed is the session's day in its own zone."""
+    tz = session_zone(session.schools)
+    if not has_started(session, now or clock.now()):
+        raise TrainingError(
+            _(
+                "This session has not started yet: completion can be recorded from %(when)s.",
+                when=format_when(session.starts_at, tz.key),
+            )
+        )
     present = set(
         db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == session.id))
     )
@@ -161,7 +187,7 @@ def complete(session: TrainingSession, people: Sequence[User], *, by: User) -> i
                 names=", ".join(absent),
             )
         )
-    completed_on = session.starts_at.date()
+    completed_on = clock.local_date(session.starts_at, tz)
     made = 0
     for person in people:
         if _completion_of(session, person) is not None:
@@ -182,13 +208,25 @@ def complete(session: TrainingSession, people: Sequence[User], *, by: User) -> i
     return made
 
 
-def revoke_completion(session: TrainingSession, person: User, *, by: User) -> None:
-    db.session.execute(
-        delete(TrainingCompletion).where(
-            TrainingCompletion.session_id == session.id, TrainingCompletion.user_id == person.id
-        )
+def revoke_completion(session: TrainingSession, person: User, *, reason: str, by: User) -> None:
+    """Take a completion back (a mis-tap, or someone who left early): the record goes, the
+    audit trail keeps who took it back, when and why."""
+    completion = _completion_of(session, person)
+    if completion is None:
+        raise TrainingError(_("%(name)s has no completion for this session.", name=person.name))
+    reason = reason.strip()
+    if not reason:
+        raise TrainingError(_("Say why the completion is taken back."), field="reason")
+    audit.record(
+        "training.revoke",
+        actor=by,
+        obj=session,
+        person=person.id,
+        completed_on=completion.completed_on.isoformat(),
+        reason=reason,
     )
-    audit.record("training.revoke", actor=by, obj=session, person=person.id)
+    db.session.delete(completion)
+    db.session.flush()
 
 
 # ---- attendance from a CSV sign-in sheet ------------------------------------------------------

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from fieldapp import audit, clock, policy
+from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id, parse_ids
 from fieldapp.formatting import zone
@@ -17,7 +17,13 @@ from fieldapp.paging import RowsPage, page_number
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rules import TrainingStatus
 from fieldapp.training import queries, services
-from fieldapp.training.forms import TRAINING_KINDS, ImportForm, SessionForm, ValidityForm
+from fieldapp.training.forms import (
+    TRAINING_KINDS,
+    ImportForm,
+    RevokeForm,
+    SessionForm,
+    ValidityForm,
+)
 
 ROSTER_PER_PAGE = 100
 PAST_PER_PAGE = 20
@@ -46,6 +52,7 @@ def home():
         "training/home.html",
         upcoming=upcoming,
         past=past,
+        zones=_zones([*upcoming, *past.items]),
         valid_months=services.valid_months(),
         kinds=TRAINING_KINDS,
     )
@@ -63,7 +70,8 @@ def new_session():
         form.trainers.data = [current_user.id]
     status = 200
     if form.validate_on_submit():
-        tz = zone()
+        invited = [s for s in schools if s.id in form.schools.data]
+        tz = services.session_zone(invited)
         try:
             session = services.create_session(
                 title=form.title.data.strip(),
@@ -71,7 +79,7 @@ def new_session():
                 starts_at=datetime.combine(form.date.data, form.start_time.data, tz),
                 ends_at=datetime.combine(form.date.data, form.end_time.data, tz),
                 place=(form.place.data or "").strip() or None,
-                schools=[s for s in schools if s.id in form.schools.data],
+                schools=invited,
                 trainers=[t for t in trainers if t.id in form.trainers.data],
                 by=current_user,
             )
@@ -88,12 +96,29 @@ def new_session():
     return render("training/new_session.html", form=form, status=status)
 
 
+def _zones(sessions: list[TrainingSession]) -> dict[int, str]:
+    """Each session's zone, for its times to read as on its own page."""
+    return {s.id: services.session_zone(s.schools).key for s in sessions}
+
+
 def _roster(session: TrainingSession) -> list[User]:
     """The invited schools' staff, and anyone else marked present (walk-ins)."""
     invited = db.session.scalars(queries.staff_at(s.id for s in session.schools)).all()
     walk_ins = db.session.scalars(queries.attendees(session.id)).all()
     people = {u.id: u for u in [*invited, *walk_ins]}
     return sorted(people.values(), key=lambda u: u.name)
+
+
+def _attendance(session: TrainingSession, people: list[User]) -> dict:
+    """What the attendance rows and the completion section show, in the session's zone."""
+    tz = services.session_zone(session.schools)
+    return {
+        "tz": tz.key,
+        "started": services.has_started(session, clock.now()),
+        "present": set(db.session.scalars(queries.present_ids(session.id))),
+        "completed": dict(db.session.execute(queries.completed_ids(session.id)).all()),
+        "statuses": services.statuses(people, clock.today(tz)),
+    }
 
 
 def _session_page(session: TrainingSession, status: int = 200, **extra):
@@ -103,12 +128,10 @@ def _session_page(session: TrainingSession, status: int = 200, **extra):
         status=status,
         session=session,
         roster=roster,
-        present=set(db.session.scalars(queries.present_ids(session.id))),
-        completed=set(db.session.scalars(queries.completed_ids(session.id))),
-        statuses=services.statuses(roster, clock.today(zone())),
         results=extra.pop("results", []),
         query=request.args.get("q", ""),
         kinds=TRAINING_KINDS,
+        **_attendance(session, roster),
         **extra,
     )
 
@@ -139,10 +162,8 @@ def mark_present(session: TrainingSession, person_id: int):
             session=session,
             person=person,
             roster=roster,
-            present=set(db.session.scalars(queries.present_ids(session.id))),
-            completed=set(db.session.scalars(queries.completed_ids(session.id))),
-            statuses=services.statuses([person], clock.today(zone())),
             oob=True,
+            **_attendance(session, [person]),
         )
     return redirect_after_post(
         url_for("training.session", session_id=session.id) + f"#person-{person.id}"
@@ -168,7 +189,7 @@ def complete(session: TrainingSession):
         flash(_("Tick the people who attended the whole session."), "error")
         return redirect_after_post(url_for("training.session", session_id=session.id))
     try:
-        made = services.complete(session, people, by=current_user)
+        made = services.complete(session, people, by=current_user, now=clock.now())
     except services.TrainingError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -183,6 +204,49 @@ def complete(session: TrainingSession):
             "success",
         )
     return redirect_after_post(url_for("training.session", session_id=session.id))
+
+
+@bp.route(
+    "/sessions/<int:session_id>/completions/<int:person_id>/take-back", methods=["GET", "POST"]
+)
+@policy.requires(policy.train, session=TrainingSession)
+def take_back(session: TrainingSession, person_id: int):
+    """Take a completion back, with a reason for the audit trail: a mis-tap is not permanent."""
+    person = db.session.get(User, person_id) or abort(404)
+    completion = db.session.scalar(
+        queries.completions_of([person.id]).where(TrainingCompletion.session_id == session.id)
+    )
+    if completion is None:
+        abort(404)
+    form = RevokeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.revoke_completion(session, person, reason=form.reason.data, by=current_user)
+        except services.TrainingError as exc:
+            db.session.rollback()
+            form.reason.errors.append(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s’s completion was taken back.", name=person.name),
+                "success",
+            )
+            return redirect_after_post(
+                url_for("training.session", session_id=session.id) + "#completion"
+            )
+    elif form.is_submitted():
+        status = 422
+    return render(
+        "training/take_back.html",
+        block="take_back_form",
+        session=session,
+        person=person,
+        completion=completion,
+        form=form,
+        status=status,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/import", methods=["GET", "POST"])
@@ -257,6 +321,7 @@ def roster():
     counts = {s: counted.get(s.value, 0) for s in TrainingStatus}
     total = counts[wanted] if wanted else sum(counts.values())
     page = RowsPage(queries.roster(shown, today, wanted), total, ROSTER_PER_PAGE)
+    people = {person.id for _school, person, *_rest in page.items}
     return render(
         "training/roster.html",
         block="roster",
@@ -267,6 +332,10 @@ def roster():
         page=page,
         counts=counts,
         statuses=list(TrainingStatus),
+        today=today,
+        certificates=dict(db.session.execute(queries.latest_completions(people)).all())
+        if people
+        else {},
     )
 
 
@@ -301,27 +370,35 @@ def roster_csv():
     )
 
 
+def _their_today(person: User) -> date:
+    """Today at the person's school(s): where their training is counted."""
+    return clock.today(services.session_zone([a.school for a in person.roles if a.school]))
+
+
 @bp.get("/me")
 @policy.requires(policy.own_training)
 def mine():
-    today = clock.today(zone())
+    today = _their_today(current_user)
     status, until = services.statuses([current_user], today)[current_user.id]
     completions = db.session.scalars(
         queries.completions_of([current_user.id]).order_by(TrainingCompletion.completed_on.desc())
     ).all()
     school_ids = {a.school_id for a in current_user.roles if a.school_id is not None}
     now = clock.now()
+    done = {c.session_id for c in completions}
     upcoming = [
         s
         for s in db.session.scalars(queries.sessions_for_schools(school_ids))
-        if s.starts_at >= now
+        if s.starts_at >= now and s.id not in done and rules.worth_joining(s.kind, status)
     ]
     return render(
         "training/mine.html",
         training_status=status,
         until=until,
+        today=today,
         completions=completions,
         upcoming=sorted(upcoming, key=lambda s: s.starts_at),
+        zones=_zones(upcoming),
         kinds=TRAINING_KINDS,
     )
 
@@ -334,4 +411,5 @@ def certificate(completion: TrainingCompletion):
         completion=completion,
         person=completion.user,
         school_names=sorted({a.school.name for a in completion.user.roles if a.school is not None}),
+        today=_their_today(completion.user),
     )

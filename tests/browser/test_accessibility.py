@@ -25,6 +25,7 @@ from fieldapp.models import (
     Round,
     Student,
     TeamMember,
+    TrainingCompletion,
     TrainingSession,
     User,
     Visit,
@@ -70,6 +71,7 @@ PAGES = {
         "/training/",
         "/training/roster",
         "/training/sessions/{session}",
+        "/training/sessions/{session}/completions/{completed}/take-back",
         "/reports/training",
     ],
     "admin@demo.test": [
@@ -119,13 +121,19 @@ def demo_ids(live_server) -> dict[str, int]:
                 RoleAssignment.role == Role.COORDINATOR,
             )
         )
+        session_id = db.session.scalar(select(TrainingSession.id).order_by(TrainingSession.id))
         return {
             "visit": coming.id,
             "due": due.id,
             "family": coming.family_id,
             "school": school_id,
             "round": db.session.scalar(select(Round.id).where(Round.school_id == school_id)),
-            "session": db.session.scalar(select(TrainingSession.id)),
+            "session": session_id,
+            "completed": db.session.scalar(
+                select(TrainingCompletion.user_id).where(
+                    TrainingCompletion.session_id == session_id
+                )
+            ),
             "student": db.session.scalar(select(Student.id)),
         }
 
