@@ -16,6 +16,8 @@ from fieldapp.rendering import redirect_after_post, render
 from fieldapp.rounds import queries as round_queries
 from fieldapp.schools import queries, services
 from fieldapp.schools.forms import HoursRangeForm, HoursSettingsForm
+from fieldapp.visits import queries as visit_queries
+from fieldapp.visits import services as visit_services
 
 bp = Blueprint("schools", __name__)
 
@@ -36,10 +38,11 @@ def _share(visited: int, total: int) -> float:
 @bp.get("/<int:school_id>/")
 @policy.requires(policy.coordinate_school, school=School)
 def dashboard(school: School):
+    today = clock.today(ZoneInfo(school.timezone))
     round_id = parse_id(request.args.get("round"))
     rounds = db.session.scalars(round_queries.rounds(school.id)).all()
     current = next((r for r in rounds if r.id == round_id), None) if round_id else None
-    current = current or next((r for r in rounds if r.is_open), rounds[0] if rounds else None)
+    current = current or rules.default_round(rounds, today)
     rid = current.id if current else None
     counts = dict(db.session.execute(queries.visits_by_status(school.id, rid)).all())
     scope = round_queries.scope_condition(current.scope, current.scope_values) if current else None
@@ -57,7 +60,8 @@ def dashboard(school: School):
         in_scope = {g: int(k or 0) for g, _, _, k in grades if k}
         warnings = rules.targeting_warnings(current.scope, in_scope, {g: n for g, n, _ in by_grade})
     now = clock.now()
-    today = clock.today(ZoneInfo(school.timezone))
+    teamed = db.session.scalars(visit_queries.open_team_visits(school_id=school.id)).all()
+    stranded = visit_services.stranded_teams(teamed, today)
     follow_ups = db.session.scalars(queries.open_follow_ups(school.id)).all()
     return render(
         "schools/dashboard.html",
@@ -73,6 +77,7 @@ def dashboard(school: School):
         by_class=[(c, n, v, _share(v, n)) for c, n, v in by_class],
         mark=rules.COVERAGE_MARK,
         warnings=warnings,
+        needs_new_team=[(v, stranded[v.id]) for v in teamed if v.id in stranded],
         overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now)).all(),
         follow_ups_open=len(follow_ups),
         follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
