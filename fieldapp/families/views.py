@@ -119,8 +119,11 @@ def _roster_filters(school: School) -> tuple[RosterFilterForm, Round | None]:
     classes = db.session.scalars(queries.school_classes(school.id)).all()
     filters = RosterFilterForm(request.args)
     filters.set_classes(classes)
-    filters.set_rounds(rounds, rules.default_round(rounds, clock.today(zone(school.timezone))))
+    default = rules.default_round(rounds, clock.today(zone(school.timezone)))
+    filters.set_rounds(rounds, default)
     filters.validate()
+    if filters.round.data is None and default is not None:
+        filters.round.data = default.id  # a stale choice: said beside the field, default shown
     round_ = next((r for r in rounds if r.id == filters.round.data), None)
     if round_ is None:
         filters.visited.data = ""  # nothing to have been visited in: the filter is hidden
