@@ -152,6 +152,13 @@ def hours_by_person(school_id: int, start: date, end: date) -> Select:
     )
 
 
+def last_day_with_hours_before(school_id: int, day: date) -> Select:
+    """The latest day before ``day`` on which someone at the school earned hours."""
+    return select(func.max(HoursEntry.earned_on)).where(
+        HoursEntry.school_id == school_id, HoursEntry.earned_on < day
+    )
+
+
 def unexported_hours(school_id: int, start: date, end: date) -> Select:
     return select(HoursEntry).where(
         HoursEntry.school_id == school_id,

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.fields import csv_response, parse_id
+from fieldapp.fields import csv_stream, parse_id
 from fieldapp.formatting import format_date
 from fieldapp.i18n import gettext as _
 from fieldapp.models import HoursMode, School, VisitStatus
@@ -86,16 +86,23 @@ def dashboard(school: School):
     )
 
 
+def _month_of(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 def _period(school: School) -> tuple[date, date, HoursRangeForm]:
-    """The period asked for, or this month; a bad period keeps its message for the form."""
+    """The period asked for, else the last completed pay period (month) with hours in it, else
+    this month; a bad period keeps its message for the form."""
     form = HoursRangeForm(request.args)
     asked = "start" in request.args or "end" in request.args
     if asked and form.validate():
         if form.start.data <= form.end.data:
             return form.start.data, form.end.data, form
         form.end.errors.append(_("The period must end after it starts."))
-    start = clock.today(ZoneInfo(school.timezone)).replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    this_month = clock.today(ZoneInfo(school.timezone)).replace(day=1)
+    last = db.session.scalar(queries.last_day_with_hours_before(school.id, this_month))
+    start, end = _month_of(last or this_month)
     if not form.errors:
         form.start.data, form.end.data = start, end
     return start, end, form
@@ -108,6 +115,7 @@ def hours(school: School):
     settings = HoursSettingsForm(
         mode=school.hours_mode.value, hours_per_visit=school.hours_per_visit
     )
+    rows = db.session.execute(queries.hours_by_person(school.id, start, end)).all()
     return render(
         "schools/hours.html",
         school=school,
@@ -115,7 +123,8 @@ def hours(school: School):
         settings=settings,
         start=start,
         end=end,
-        rows=db.session.execute(queries.hours_by_person(school.id, start, end)).all(),
+        rows=rows,
+        totals=[sum(row[i] for row in rows) for i in range(1, 5)],
         exports=db.session.scalars(queries.exports(school.id)).all(),
     )
 
@@ -133,17 +142,9 @@ def hours_csv(school: School):
         end=end.isoformat(),
     )
     db.session.commit()
-    rows = db.session.execute(queries.hours_by_person(school.id, start, end))
-    return csv_response(
-        [
-            _("Name"),
-            _("Email"),
-            _("Staff id"),
-            _("Completed visits"),
-            _("Visitor hours"),
-            _("Interpreter hours"),
-            _("Not yet exported"),
-        ],
+    rows = db.session.execute(queries.hours_by_person(school.id, start, end)).all()
+    return csv_stream(
+        HOURS_HEADER,
         (
             [
                 user.name,
@@ -152,12 +153,26 @@ def hours_csv(school: School):
                 count,
                 f"{visitor_hours:.2f}",
                 f"{interpreter_hours:.2f}",
+                f"{visitor_hours + interpreter_hours - pending:.2f}",
                 f"{pending:.2f}",
             ]
             for user, count, visitor_hours, interpreter_hours, pending in rows
         ),
         f"hours-{school.code}-{start.isoformat()}-{end.isoformat()}.csv",
     )
+
+
+# The file payroll reads: machine headers that never change with the interface language.
+HOURS_HEADER = [
+    "name",
+    "email",
+    "staff_id",
+    "completed_visits",
+    "visitor_hours",
+    "interpreter_hours",
+    "exported_hours",
+    "not_exported_hours",
+]
 
 
 @bp.post("/<int:school_id>/hours/export")

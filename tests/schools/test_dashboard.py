@@ -146,3 +146,77 @@ def test_the_dashboard_counts_its_queries_not_its_stranded_visits(db, client, lo
     add_completion(partner, date.today() - timedelta(days=5), None)
     login(coordinator)
     assert count() == one
+
+
+# ---- hours for pay ---------------------------------------------------------------------------
+
+
+def _hours(school, user, day, hours="1.00", exported=False):
+    from decimal import Decimal
+
+    from fieldapp.extensions import db
+    from fieldapp.models import HoursEntry, HoursExport, VisitStatus
+
+    visit = make_visit(
+        school, team=[user, make_user(Role.VISITOR, school)], status=VisitStatus.COMPLETED
+    )
+    export = None
+    if exported:
+        export = HoursExport(
+            school_id=school.id, period_start=day, period_end=day, exported_at=visit.created_at
+        )
+        db.session.add(export)
+        db.session.flush()
+    db.session.add(
+        HoursEntry(
+            visit=visit,
+            user_id=user.id,
+            school_id=school.id,
+            role=TeamRole.VISITOR,
+            hours=Decimal(hours),
+            earned_on=day,
+            export_id=export.id if export else None,
+        )
+    )
+    db.session.flush()
+
+
+def test_hours_default_to_the_last_completed_month_with_hours(db, client, login):
+    school = make_school(timezone="UTC")
+    grace = make_user(Role.VISITOR, school, name="Grace Kim", staff_id="E-7")
+    ben = make_user(Role.VISITOR, school, name="Ben Ortiz")
+    first = date.today().replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    two_back = (last_month - timedelta(days=1)).replace(day=1)
+    _hours(school, grace, two_back + timedelta(days=3), "1.50")
+    _hours(school, grace, two_back + timedelta(days=4), "2.00", exported=True)
+    _hours(school, ben, two_back + timedelta(days=5), "1.00")
+    login(make_user(Role.COORDINATOR, school))
+    page = client.get(f"/schools/{school.id}/hours").get_data(as_text=True)
+    # Last month had no hours: the month before it is shown, with a totals row.
+    assert f'value="{two_back.isoformat()}"' in page
+    foot = page[page.index("<tfoot>") : page.index("</tfoot>")]
+    assert ">4.50<" in foot  # visitor hours
+    assert ">2.00<" in foot  # exported to payroll
+    assert ">2.50<" in foot  # not yet exported
+    assert "staff id E-7" in page and "no staff id" in page
+    csv_text = client.get(
+        f"/schools/{school.id}/hours.csv?start={two_back}&end={last_month - timedelta(days=1)}"
+    ).get_data()
+    assert csv_text.startswith("\ufeff".encode())
+    lines = csv_text.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "name,email,staff_id,completed_visits,visitor_hours,interpreter_hours,"
+        "exported_hours,not_exported_hours"
+    )
+    assert lines[2].startswith("Grace Kim,") and ",E-7,2,3.50,0.00,2.00,1.50" in lines[2]
+
+
+def test_hours_default_to_this_month_when_nothing_was_earned_before(db, client, login):
+    school = make_school(timezone="UTC")
+    login(make_user(Role.COORDINATOR, school))
+    page = client.get(f"/schools/{school.id}/hours").get_data(as_text=True)
+    assert f'value="{date.today().replace(day=1).isoformat()}"' in page
+    assert "<tfoot>" not in page
+    bad = client.get(f"/schools/{school.id}/hours?start=2026-05-10&end=2026-05-01")
+    assert bad.status_code == 200 and 'id="end-error"' in bad.get_data(as_text=True)
