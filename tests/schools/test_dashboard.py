@@ -220,3 +220,19 @@ def test_hours_default_to_this_month_when_nothing_was_earned_before(db, client, 
     assert "<tfoot>" not in page
     bad = client.get(f"/schools/{school.id}/hours?start=2026-05-10&end=2026-05-01")
     assert bad.status_code == 200 and 'id="end-error"' in bad.get_data(as_text=True)
+
+
+def test_a_coordinator_only_account_is_not_counted_as_staff(db, client, login):
+    school = make_school()
+    coordinator = make_user(Role.COORDINATOR, school, trained=False, name="Only Coordinates")
+    visitor = make_user(Role.VISITOR, school, trained=False, name="Vera Visits")
+    rnd = make_round(school)
+    make_visit(school, round=rnd)
+    login(coordinator)
+    board = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    staff = board[board.index('id="h-staff"') :]
+    assert "Vera Visits" in staff and "Only Coordinates" not in staff
+    login(make_user(Role.TRAINER))
+    roster = client.get("/training/roster").get_data(as_text=True)
+    assert "Vera Visits" in roster and "Only Coordinates" not in roster
+    assert visitor.id
