@@ -11,13 +11,11 @@ from fieldapp.extensions import db
 from fieldapp.fields import csv_stream, parse_id
 from fieldapp.formatting import format_date
 from fieldapp.i18n import gettext as _
-from fieldapp.models import HoursMode, School, VisitStatus
+from fieldapp.models import HoursMode, School, User, Visit, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.rounds import queries as round_queries
 from fieldapp.schools import queries, services
 from fieldapp.schools.forms import HoursRangeForm, HoursSettingsForm
-from fieldapp.visits import queries as visit_queries
-from fieldapp.visits import services as visit_services
 
 bp = Blueprint("schools", __name__)
 
@@ -60,8 +58,9 @@ def dashboard(school: School):
         in_scope = {g: int(k or 0) for g, _, _, k in grades if k}
         warnings = rules.targeting_warnings(current.scope, in_scope, {g: n for g, n, _ in by_grade})
     now = clock.now()
-    teamed = db.session.scalars(visit_queries.open_team_visits(school_id=school.id)).all()
-    stranded = visit_services.stranded_teams(teamed, today)
+    stranded: dict[Visit, list[User]] = {}
+    for visit, person in db.session.execute(queries.stranded_members(school.id, today)):
+        stranded.setdefault(visit, []).append(person)
     follow_ups = db.session.scalars(queries.open_follow_ups(school.id)).all()
     return render(
         "schools/dashboard.html",
@@ -77,8 +76,10 @@ def dashboard(school: School):
         by_class=[(c, n, v, _share(v, n)) for c, n, v in by_class],
         mark=rules.COVERAGE_MARK,
         warnings=warnings,
-        needs_new_team=[(v, stranded[v.id]) for v in teamed if v.id in stranded],
-        overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now)).all(),
+        needs_new_team=list(stranded.items()),
+        overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now))
+        .unique()
+        .all(),
         follow_ups_open=len(follow_ups),
         follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
         busiest=db.session.execute(queries.busiest_people(school.id)).all(),
