@@ -96,6 +96,15 @@ def test_disable_a_visitor_with_open_visits_and_reassign_them_from_the_prompt(
         )
         is False
     )
+    # The person's page: name, staff id for payroll, roles.
+    page.get_by_label("Find a person").fill("Kai Moreno")
+    save_screenshot(page, "admin-people-390")
+    page.locator("#people").get_by_role("link", name="Kai Moreno").click()
+    page.get_by_label("Staff id").fill("E-2049")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Kai Moreno is saved.")).to_be_visible()
+    expect(page.get_by_label("Staff id")).to_have_value("E-2049")
+    save_screenshot(page, "admin-person-390")
 
 
 def test_the_coordinators_screens_on_a_phone(page, live_server, sign_in):
