@@ -23,6 +23,7 @@ from fieldapp.i18n import ngettext
 from fieldapp.models import (
     Family,
     HoursMode,
+    Round,
     RoundScope,
     School,
     TeamMember,
@@ -175,6 +176,24 @@ def paid_members(
         for m in team
         if m.role == TeamRole.INTERPRETER
         or training_status(by_user.get(m.user_id, []), on).can_visit
+    ]
+
+
+def stranded_members(
+    team: Sequence[TeamMember], on: date, completions: Iterable[TrainingCompletion]
+) -> list[User]:
+    """The visitors of a team who can no longer visit on ``on``: a disabled account or a
+    training that lapsed. A visit with any of them needs a new team (interpreters are not
+    required to be trained, so only a disabled interpreter counts)."""
+    by_user = completions_by_user(completions)
+    return [
+        m.user
+        for m in team
+        if not m.user.active
+        or (
+            m.role == TeamRole.VISITOR
+            and not training_status(by_user.get(m.user_id, []), on).can_visit
+        )
     ]
 
 
@@ -454,3 +473,19 @@ def visit_hours(school: School, minutes: int) -> Decimal:
     else:
         hours = Decimal(school.hours_per_visit)
     return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# ---- which round the coordinator's pages show first --------------------------------------------
+
+
+def default_round(rounds: Iterable[Round], today: date) -> Round | None:
+    """The round in progress on ``today`` (the school's date), else the most recent past one,
+    else the next to come: planning next term's round does not switch the pages to it."""
+    rounds = list(rounds)
+    running = [r for r in rounds if r.starts_on <= today <= r.ends_on]
+    if running:
+        return max(running, key=lambda r: (r.is_open, r.starts_on, r.id))
+    past = [r for r in rounds if r.ends_on < today]
+    if past:
+        return max(past, key=lambda r: (r.ends_on, r.id))
+    return min(rounds, key=lambda r: (r.starts_on, r.id), default=None)

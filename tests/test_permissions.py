@@ -426,6 +426,12 @@ MATRIX = [
         {"coordinator": 404, "other_coordinator": 200},
     ),
     (
+        "families.roster_csv",
+        "GET",
+        "/schools/{school_a}/roster.csv",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
         "families.new_family",
         "GET",
         "/schools/{school_a}/families/new",
@@ -568,6 +574,12 @@ MATRIX = [
     ("admin.set_active", "POST", "/admin/users/{visitor_id}/active", {"admin": 303}),
     ("admin.set_active", "POST", "/admin/users/999999/active", {"admin": 404}),
     ("admin.unlock", "POST", "/admin/users/{visitor_id}/unlock", {"admin": 303}),
+    ("admin.person", "GET", "/admin/users/{visitor_id}", {"admin": 200}),
+    ("admin.person", "GET", "/admin/users/999999", {"admin": 404}),
+    ("admin.person", "POST", "/admin/users/{visitor_id}", {"admin": 422}),
+    ("admin.disable", "GET", "/admin/users/{visitor_id}/disable", {"admin": 200}),
+    ("admin.disable", "GET", "/admin/users/999999/disable", {"admin": 404}),
+    ("admin.confirm_disable", "POST", "/admin/users/999999/disable", {"admin": 404}),
     (
         "admin.new_account",
         "GET",

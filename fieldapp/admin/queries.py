@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.models import School, Student, User
@@ -16,8 +16,14 @@ def schools_with_counts() -> Select:
     return select(School, students.label("students")).order_by(School.name)
 
 
-def users(limit: int = 200) -> Select:
-    return select(User).options(selectinload(User.roles)).order_by(User.name).limit(limit)
+def users(q: str | None = None, limit: int = 200) -> Select:
+    """People by name, those whose name or email contains ``q`` when it is given."""
+    query = select(User).options(selectinload(User.roles)).order_by(User.name, User.id)
+    if q:
+        query = query.where(
+            or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
+        )
+    return query.limit(limit)
 
 
 def schools(ids: set[int] | None = None) -> Select:

@@ -4,8 +4,9 @@ from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from fieldapp import clock, policy
-from fieldapp.admin import queries
+from fieldapp import clock, policy, rules
+from fieldapp.admin import queries, services
+from fieldapp.admin.forms import PeopleSearchForm, PersonForm
 from fieldapp.auth import services as auth_services
 from fieldapp.auth.forms import NewAccountForm
 from fieldapp.auth.services import AccountError, create_account
@@ -13,8 +14,10 @@ from fieldapp.extensions import db
 from fieldapp.fields import parse_id
 from fieldapp.formatting import ROLE_LABELS
 from fieldapp.i18n import gettext as _
-from fieldapp.models import Role, School, User
+from fieldapp.i18n import ngettext
+from fieldapp.models import Role, RoleAssignment, School, User, Visit
 from fieldapp.rendering import redirect_after_post, render
+from fieldapp.visits import queries as visit_queries
 
 bp = Blueprint("admin", __name__)
 
@@ -22,10 +25,16 @@ bp = Blueprint("admin", __name__)
 @bp.get("/")
 @policy.requires(policy.administer)
 def home():
+    search = PeopleSearchForm(request.args)
+    q = (search.q.data or "").strip() if search.validate() else ""
     return render(
         "admin/home.html",
+        block="people",
+        search=search,
+        q=q,
         schools=db.session.execute(queries.schools_with_counts()).all(),
-        users=db.session.scalars(queries.users()).all(),
+        users=db.session.scalars(queries.users(q or None)).all(),
+        status=200 if not search.errors else 422,
     )
 
 
@@ -70,6 +79,9 @@ def new_account():
 @policy.requires(policy.administer, person=User)
 def set_active(person: User):
     active = request.form.get("active") == "1"
+    if not active and person.id != current_user.id:
+        # Disabling strands the person's open visits: the prompt lists them first.
+        return redirect_after_post(url_for("admin.disable", person_id=person.id))
     if person.id == current_user.id and not active:
         flash(_("You cannot disable your own account."), "error")
     else:
@@ -88,4 +100,131 @@ def unlock(person: User):
     auth_services.unlock(person, by=current_user)
     db.session.commit()
     flash(_("%(name)s can try to sign in again.", name=person.name), "success")
+    return redirect_after_post(url_for("admin.home"))
+
+
+# ---- one person: name, staff id, roles; disabling with their open visits in view ----------
+
+
+def _person_form(person: User, form: PersonForm | None = None) -> PersonForm:
+    form = form or PersonForm(obj=person)
+    form.remove.choices = [
+        SelectChoice(a.id, _role_label(a)) for a in sorted(person.roles, key=lambda a: a.id)
+    ]
+    form.role.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(r.value, ROLE_LABELS[r]) for r in Role
+    ]
+    form.school_id.choices = [SelectChoice(0, _("— no school —"))] + [
+        SelectChoice(s.id, s.name) for s in db.session.scalars(queries.schools())
+    ]
+    return form
+
+
+def _role_label(assignment: RoleAssignment) -> str:
+    label = str(ROLE_LABELS[assignment.role])
+    return f"{label} · {assignment.school.name}" if assignment.school else label
+
+
+@bp.route("/users/<int:person_id>", methods=["GET", "POST"])
+@policy.requires(policy.administer, person=User)
+def person(person: User):
+    form = _person_form(person, PersonForm() if request.method == "POST" else None)
+    status = 200
+    if form.validate_on_submit():
+        role = Role(form.role.data) if form.role.data else None
+        school = db.session.get(School, form.school_id.data) if form.school_id.data else None
+        remove = [a for a in person.roles if a.id in (form.remove.data or [])]
+        try:
+            services.update_person(
+                person,
+                name=form.name.data.strip(),
+                staff_id=(form.staff_id.data or "").strip() or None,
+                add=(role, school) if role else None,
+                remove=remove,
+                by=current_user,
+            )
+        except rules.RuleViolation as exc:
+            db.session.rollback()
+            form = _person_form(person, form)
+            getattr(form, exc.field or "name").errors.append(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=person.name), "success")
+            return redirect_after_post(url_for("admin.person", person_id=person.id))
+    elif form.is_submitted():
+        status = 422
+    return render("admin/person.html", person=person, form=form, status=status)
+
+
+def _disable_page(person: User, status: int = 200, errors: dict[int, str] | None = None):
+    open_visits = db.session.scalars(visit_queries.open_team_visits(member_id=person.id)).all()
+    options = services.replacements_for(person, open_visits, clock.now())
+    chosen = {v.id: parse_id(request.form.get(f"replace-{v.id}")) for v in open_visits}
+    return render(
+        "admin/disable.html",
+        person=person,
+        visits=open_visits,
+        options=options,
+        chosen=chosen if request.method == "POST" else options.suggested,
+        errors=errors or {},
+        status=status,
+    )
+
+
+@bp.get("/users/<int:person_id>/disable")
+@policy.requires(policy.administer, person=User)
+def disable(person: User):
+    return _disable_page(person)
+
+
+@bp.post("/users/<int:person_id>/disable")
+@policy.requires(policy.administer, person=User)
+def confirm_disable(person: User):
+    if person.id == current_user.id:
+        flash(_("You cannot disable your own account."), "error")
+        return redirect_after_post(url_for("admin.person", person_id=person.id))
+    now = clock.now()
+    open_visits = db.session.scalars(visit_queries.open_team_visits(member_id=person.id)).all()
+    options = services.replacements_for(person, open_visits, now)
+    chosen: dict[Visit, User] = {}
+    errors: dict[int, str] = {}
+    for visit in open_visits:
+        picked = parse_id(request.form.get(f"replace-{visit.id}"))
+        if not picked:
+            continue
+        replacement = next((p for p in options.candidates[visit.id] if p.id == picked), None)
+        if replacement is None:
+            errors[visit.id] = _("Choose a trained person of this school, or nobody.")
+        else:
+            chosen[visit] = replacement
+    if errors:
+        return _disable_page(person, 422, errors)
+    try:
+        services.disable(person, chosen, by=current_user, now=now)
+    except rules.RuleViolation as exc:
+        db.session.rollback()
+        failed = parse_id((exc.field or "").removeprefix("replace-"))
+        return _disable_page(person, 422, {failed or 0: exc.message})
+    db.session.commit()
+    left = len(open_visits) - len(chosen)
+    flash(_("%(name)s is disabled and signed out.", name=person.name), "success")
+    if chosen:
+        flash(
+            ngettext(
+                "%(num)d visit has a new team member.",
+                "%(num)d visits have a new team member.",
+                len(chosen),
+            ),
+            "success",
+        )
+    if left:
+        flash(
+            ngettext(
+                "%(num)d visit still needs a new team: it is flagged on the round's board.",
+                "%(num)d visits still need a new team: they are flagged on the round's board.",
+                left,
+            ),
+            "warning",
+        )
     return redirect_after_post(url_for("admin.home"))

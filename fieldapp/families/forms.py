@@ -112,7 +112,26 @@ class RosterFilterForm(Form):
         default="",
     )
 
+    round = SelectField(_l("Round"), coerce=_optional_int)
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("name", _l("Student name")),
+            SelectChoice("family", _l("Family")),
+            SelectChoice("grade", _l("Grade")),
+            SelectChoice("student_id", _l("Student id")),
+        ],
+        default="name",
+    )
+
     FILTERS = ("q", "grade", "class_id", "language", "visited")
+    VIEW = ("round", "sort")  # what the rows show and in which order: not a filter
+
+    def set_rounds(self, rounds, default) -> None:
+        """The rounds "visited" can be about; none chosen: ``default``."""
+        self.round.choices = [SelectChoice(str(r.id), r.name) for r in rounds]
+        if self.round.data is None and default is not None:
+            self.round.data = default.id
 
     def set_classes(self, classes) -> None:
         self.class_id.choices = [SelectChoice("", _("All classes"))] + [
@@ -121,7 +140,7 @@ class RosterFilterForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for name in self.FILTERS:
+        for name in (*self.FILTERS, *self.VIEW):
             field = getattr(self, name)
             if field.errors:
                 field.data = None
@@ -136,11 +155,17 @@ class RosterFilterForm(Form):
             "class_id": self.class_id.data,
             "language": self.language.data or None,
             "visited": {"yes": True, "no": False}.get(self.visited.data or ""),
+            "sort": self.sort.data or "name",
         }
 
     def applied(self) -> dict[str, Any]:
         """The filters in use, as URL arguments: page links keep them."""
         return {n: getattr(self, n).data for n in self.FILTERS if getattr(self, n).data}
+
+    def kept(self) -> dict[str, Any]:
+        """The filters and the view chosen, as URL arguments for page and CSV links."""
+        view = {n: getattr(self, n).data for n in self.VIEW if getattr(self, n).data}
+        return {**self.applied(), **view}
 
 
 # ---- families -------------------------------------------------------------------------------

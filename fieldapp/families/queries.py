@@ -68,6 +68,21 @@ def open_follow_ups(family_id: int) -> Select:
 # ---- the coordinator's roster ---------------------------------------------------------------
 
 
+ROSTER_ORDER = {
+    "name": (Student.last_name, Student.first_name),
+    "family": (Family.name, Family.id, Student.last_name, Student.first_name),
+    "grade": (
+        # K before 1 … 12: the grade is text, so its length orders "9" before "10".
+        Student.grade != "K",
+        func.length(Student.grade),
+        Student.grade,
+        Student.last_name,
+        Student.first_name,
+    ),
+    "student_id": (Student.sis_id.is_(None), Student.sis_id),
+}
+
+
 def roster(
     school_id: int,
     *,
@@ -77,6 +92,7 @@ def roster(
     language: str | None = None,
     visited_in: int | None = None,
     visited: bool | None = None,
+    sort: str = "name",
 ) -> Select:
     """The school's active students with their family, in name order, filtered. ``visited``
     (with the round id ``visited_in``): only the students a completed visit of that round
@@ -85,8 +101,13 @@ def roster(
         select(Student)
         .outerjoin(Family, Family.id == Student.family_id)
         .where(Student.school_id == school_id, Student.active.is_(True))
-        .options(contains_eager(Student.family), selectinload(Student.classes))
-        .order_by(Student.last_name, Student.first_name, Student.id)
+        .options(
+            # The guardians and the siblings tell apart families with the same name.
+            contains_eager(Student.family).selectinload(Family.guardians),
+            contains_eager(Student.family).selectinload(Family.students),
+            selectinload(Student.classes),
+        )
+        .order_by(*ROSTER_ORDER.get(sort, ROSTER_ORDER["name"]), Student.id)
     )
     for term in search.split():
         query = query.where(
@@ -94,6 +115,7 @@ def roster(
                 Student.first_name.icontains(term, autoescape=True),
                 Student.last_name.icontains(term, autoescape=True),
                 Family.name.icontains(term, autoescape=True),
+                Student.sis_id == term,
             )
         )
     if grade:
@@ -120,13 +142,12 @@ def visited_students(round_id: int, student_ids: Iterable[int] | None = None) ->
     return query
 
 
-def open_round(school_id: int) -> Select:
-    """The school's latest round that is not closed: the one "visited this round" is about."""
+def school_rounds(school_id: int) -> Select:
+    """The school's rounds, latest first: the roster's "visited" is about one of them."""
     return (
         select(Round)
-        .where(Round.school_id == school_id, Round.closed_at.is_(None))
+        .where(Round.school_id == school_id)
         .order_by(Round.starts_on.desc(), Round.id.desc())
-        .limit(1)
     )
 
 

@@ -17,6 +17,7 @@ from fieldapp.models import (
     ContactMethod,
     Family,
     Guardian,
+    Round,
     School,
     SchoolClass,
     Student,
@@ -254,3 +255,47 @@ def family_by_guardian(contact: GuardianContact) -> Family:
         )
         raise RuleViolation(message, field="family_contact")
     return families[0]
+
+
+# ---- the roster's rows ------------------------------------------------------------------------
+
+
+def siblings(student: Student) -> list[Student]:
+    """The student's brothers and sisters at the same school (active), by first name."""
+    family = student.family
+    if family is None:
+        return []
+    return sorted(
+        (
+            s
+            for s in family.students
+            if s.id != student.id and s.active and s.school_id == student.school_id
+        ),
+        key=lambda s: (s.first_name, s.id),
+    )
+
+
+def first_guardian(family: Family | None) -> Guardian | None:
+    return min(family.guardians, key=lambda g: (g.position, g.id), default=None) if family else None
+
+
+def roster_row(student: Student, visited: set[int] | None, round_: Round | None) -> list:
+    """One student as the roster's CSV has it (``ROSTER_HEADER``): codes and 1/0, no words."""
+    family = student.family
+    guardian = first_guardian(family)
+    return [
+        student.sis_id or "",
+        student.last_name,
+        student.first_name,
+        student.grade,
+        "; ".join(c.name for c in student.classes if c.active),
+        family.name if family else "",
+        guardian.name if guardian else "",
+        guardian.phone or "" if guardian else "",
+        family.home_language if family else "",
+        int(bool(family and family.interpreter_needed)),
+        int(bool(family and family.do_not_contact)),
+        len(siblings(student)),
+        round_.name if round_ else "",
+        "" if visited is None else int(student.id in visited),
+    ]

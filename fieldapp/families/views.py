@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
-from fieldapp import audit, clock, policy, receipts
+from fieldapp import audit, clock, policy, receipts, rules
 from fieldapp.extensions import db
 from fieldapp.families import queries
 from fieldapp.families import services as family_services
@@ -14,9 +14,10 @@ from fieldapp.families.forms import (
     RosterFilterForm,
     StudentForm,
 )
+from fieldapp.fields import csv_stream
 from fieldapp.formatting import format_phone, zone
 from fieldapp.i18n import gettext as _
-from fieldapp.models import Family, FollowUp, Role, School, SchoolClass, Student
+from fieldapp.models import Family, FollowUp, Role, Round, School, SchoolClass, Student
 from fieldapp.paging import page_number
 from fieldapp.rendering import answered, is_partial_request, redirect_after_post, render
 from fieldapp.rules import RuleViolation
@@ -101,13 +102,7 @@ def roster(school: School):
     # Committed first, so that the rows loaded below are not expired by the commit.
     audit.record("roster.view", actor=current_user, obj=school, school_id=school.id)
     db.session.commit()
-    round_ = db.session.scalar(queries.open_round(school.id))
-    classes = db.session.scalars(queries.school_classes(school.id)).all()
-    filters = RosterFilterForm(request.args)
-    filters.set_classes(classes)
-    filters.validate()
-    if round_ is None:
-        filters.visited.data = ""  # nothing to have been visited in: the filter is hidden
+    filters, round_ = _roster_filters(school)
     page = db.paginate(
         queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria()),
         page=page_number(),
@@ -126,8 +121,66 @@ def roster(school: School):
         round=round_,
         filters=filters,
         applied=filters.applied(),
+        kept=filters.kept(),
         page=page,
         visited=visited,
+        siblings={s.id: family_services.siblings(s) for s in page.items},
+        guardians={s.id: family_services.first_guardian(s.family) for s in page.items},
+    )
+
+
+def _roster_filters(school: School) -> tuple[RosterFilterForm, Round | None]:
+    """The roster's filters, and the round "visited" is about: the one chosen, else the round
+    in progress by the school's date (a round planned for next term does not take over)."""
+    rounds = db.session.scalars(queries.school_rounds(school.id)).all()
+    classes = db.session.scalars(queries.school_classes(school.id)).all()
+    filters = RosterFilterForm(request.args)
+    filters.set_classes(classes)
+    default = rules.default_round(rounds, clock.today(zone(school.timezone)))
+    filters.set_rounds(rounds, default)
+    filters.validate()
+    if filters.round.data is None and default is not None:
+        filters.round.data = default.id  # a stale choice: said beside the field, default shown
+    round_ = next((r for r in rounds if r.id == filters.round.data), None)
+    if round_ is None:
+        filters.visited.data = ""  # nothing to have been visited in: the filter is hidden
+    return filters, round_
+
+
+ROSTER_HEADER = [
+    "student_id",
+    "last_name",
+    "first_name",
+    "grade",
+    "classes",
+    "family",
+    "guardian",
+    "guardian_phone",
+    "home_language",
+    "interpreter_needed",
+    "do_not_contact",
+    "siblings_here",
+    "round",
+    "visited_in_round",
+]
+
+
+@bp.get("/schools/<int:school_id>/roster.csv")
+@policy.requires(policy.coordinate_school, fresh=True, school=School)
+def roster_csv(school: School):
+    """The roster as filtered, for the school's own spreadsheets: machine headers, codes and
+    1/0 in the cells (no words of one language), UTF-8 with a byte order mark."""
+    filters, round_ = _roster_filters(school)
+    audit.record("roster.download", actor=current_user, obj=school, school_id=school.id)
+    db.session.commit()
+    students = db.session.scalars(
+        queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria())
+    ).all()
+    visited = set(db.session.scalars(queries.visited_students(round_.id))) if round_ else set()
+    return csv_stream(
+        ROSTER_HEADER,
+        (family_services.roster_row(s, visited if round_ else None, round_) for s in students),
+        f"roster-{school.code}.csv",
     )
 
 

@@ -198,7 +198,8 @@ def people(user_ids: Iterable[int]) -> Select:
 
 
 def school_staff(school_id: int) -> Select:
-    """People who can visit for this school: its visitors and coordinators."""
+    """People who can visit for this school: its visitors (a coordinator who also visits holds
+    the visitor role too; one who only coordinates is not staff to assign or count)."""
     return (
         select(User)
         .where(
@@ -208,7 +209,7 @@ def school_staff(school_id: int) -> Select:
             User.id.in_(
                 select(RoleAssignment.user_id).where(
                     RoleAssignment.school_id == school_id,
-                    RoleAssignment.role.in_([Role.VISITOR, Role.COORDINATOR]),
+                    RoleAssignment.role == Role.VISITOR,
                 )
             ),
         )

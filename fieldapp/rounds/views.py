@@ -18,6 +18,7 @@ from fieldapp.models import Round, RoundScope, School, User, Visit, VisitType
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rounds import queries, services
 from fieldapp.rounds.forms import RoundForm
+from fieldapp.visits import services as visit_services
 
 bp = Blueprint("rounds", __name__)
 
@@ -171,6 +172,8 @@ def _board(
         staff=staff.people,
         reasons=staff.reasons,
         open_counts=staff.open_counts,
+        # A team member disabled or with a lapsed training: the visit needs a new team.
+        needs_new_team=visit_services.stranded_teams(visits, today),
         suggestions={
             v.id: services.suggest(v, staff.assignable, staff.open_counts) for v in visits
         },

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from fieldapp.models import (
     Enrollment,
@@ -24,6 +24,8 @@ from fieldapp.models import (
     VisitStatus,
 )
 from fieldapp.rounds.queries import visited_student_ids
+from fieldapp.rules import OPEN_STATUSES, TrainingStatus
+from fieldapp.training.queries import status_on
 
 
 def coordinated_schools(user_id: int) -> Select:
@@ -88,7 +90,8 @@ def overdue_reflections(school_id: int, now: datetime) -> Select:
     """Visits whose time has passed with no reflection yet."""
     return (
         select(Visit)
-        .options(joinedload(Visit.family), selectinload(Visit.team).joinedload(TeamMember.user))
+        # The team joined in (not a second query): call .unique() on the result.
+        .options(joinedload(Visit.family), joinedload(Visit.team).joinedload(TeamMember.user))
         .where(
             Visit.school_id == school_id,
             Visit.status == VisitStatus.SCHEDULED,
@@ -131,6 +134,36 @@ def busiest_people(school_id: int, limit: int = 5) -> Select:
     )
 
 
+def stranded_members(school_id: int, on: date) -> Select:
+    """(visit, person) for the school's open visits and the team members who can no longer
+    visit on ``on``: a disabled account, or a visitor whose training is not valid (the SQL twin
+    of ``rules.stranded_members``). One query: the family comes joined with the visit."""
+    open_ = Visit.status.in_(OPEN_STATUSES)
+    members = (
+        select(TeamMember.user_id)
+        .join(Visit, Visit.id == TeamMember.visit_id)
+        .where(Visit.school_id == school_id, open_)
+    )
+    status = status_on(on, members)
+    can_visit = select(status.c.user_id).where(
+        status.c.status.in_([TrainingStatus.TRAINED.value, TrainingStatus.LAPSING_SOON.value])
+    )
+    return (
+        select(Visit, User)
+        .join(TeamMember, TeamMember.visit_id == Visit.id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            Visit.school_id == school_id,
+            open_,
+            or_(
+                User.active.is_(False),
+                and_(TeamMember.role == TeamRole.VISITOR, TeamMember.user_id.not_in(can_visit)),
+            ),
+        )
+        .order_by(Visit.id, User.name)
+    )
+
+
 def hours_by_person(school_id: int, start: date, end: date) -> Select:
     """Per person: completed visits, visitor hours, interpreter hours, and hours not yet
     exported, for hours earned between ``start`` and ``end`` (inclusive)."""
@@ -149,6 +182,13 @@ def hours_by_person(school_id: int, start: date, end: date) -> Select:
         .where(HoursEntry.school_id == school_id, HoursEntry.earned_on.between(start, end))
         .group_by(User.id)
         .order_by(User.name)
+    )
+
+
+def last_day_with_hours_before(school_id: int, day: date) -> Select:
+    """The latest day before ``day`` on which someone at the school earned hours."""
+    return select(func.max(HoursEntry.earned_on)).where(
+        HoursEntry.school_id == school_id, HoursEntry.earned_on < day
     )
 
 

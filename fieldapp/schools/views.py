@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.fields import csv_response, parse_id
+from fieldapp.fields import csv_stream, parse_id
 from fieldapp.formatting import format_date
 from fieldapp.i18n import gettext as _
-from fieldapp.models import HoursMode, School, VisitStatus
+from fieldapp.models import HoursMode, School, User, Visit, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.rounds import queries as round_queries
 from fieldapp.schools import queries, services
@@ -36,10 +36,11 @@ def _share(visited: int, total: int) -> float:
 @bp.get("/<int:school_id>/")
 @policy.requires(policy.coordinate_school, school=School)
 def dashboard(school: School):
+    today = clock.today(ZoneInfo(school.timezone))
     round_id = parse_id(request.args.get("round"))
     rounds = db.session.scalars(round_queries.rounds(school.id)).all()
     current = next((r for r in rounds if r.id == round_id), None) if round_id else None
-    current = current or next((r for r in rounds if r.is_open), rounds[0] if rounds else None)
+    current = current or rules.default_round(rounds, today)
     rid = current.id if current else None
     counts = dict(db.session.execute(queries.visits_by_status(school.id, rid)).all())
     scope = round_queries.scope_condition(current.scope, current.scope_values) if current else None
@@ -57,7 +58,9 @@ def dashboard(school: School):
         in_scope = {g: int(k or 0) for g, _, _, k in grades if k}
         warnings = rules.targeting_warnings(current.scope, in_scope, {g: n for g, n, _ in by_grade})
     now = clock.now()
-    today = clock.today(ZoneInfo(school.timezone))
+    stranded: dict[Visit, list[User]] = {}
+    for visit, person in db.session.execute(queries.stranded_members(school.id, today)):
+        stranded.setdefault(visit, []).append(person)
     follow_ups = db.session.scalars(queries.open_follow_ups(school.id)).all()
     return render(
         "schools/dashboard.html",
@@ -73,7 +76,10 @@ def dashboard(school: School):
         by_class=[(c, n, v, _share(v, n)) for c, n, v in by_class],
         mark=rules.COVERAGE_MARK,
         warnings=warnings,
-        overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now)).all(),
+        needs_new_team=list(stranded.items()),
+        overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now))
+        .unique()
+        .all(),
         follow_ups_open=len(follow_ups),
         follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
         busiest=db.session.execute(queries.busiest_people(school.id)).all(),
@@ -81,16 +87,23 @@ def dashboard(school: School):
     )
 
 
+def _month_of(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 def _period(school: School) -> tuple[date, date, HoursRangeForm]:
-    """The period asked for, or this month; a bad period keeps its message for the form."""
+    """The period asked for, else the last completed pay period (month) with hours in it, else
+    this month; a bad period keeps its message for the form."""
     form = HoursRangeForm(request.args)
     asked = "start" in request.args or "end" in request.args
     if asked and form.validate():
         if form.start.data <= form.end.data:
             return form.start.data, form.end.data, form
         form.end.errors.append(_("The period must end after it starts."))
-    start = clock.today(ZoneInfo(school.timezone)).replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    this_month = clock.today(ZoneInfo(school.timezone)).replace(day=1)
+    last = db.session.scalar(queries.last_day_with_hours_before(school.id, this_month))
+    start, end = _month_of(last or this_month)
     if not form.errors:
         form.start.data, form.end.data = start, end
     return start, end, form
@@ -103,6 +116,7 @@ def hours(school: School):
     settings = HoursSettingsForm(
         mode=school.hours_mode.value, hours_per_visit=school.hours_per_visit
     )
+    rows = db.session.execute(queries.hours_by_person(school.id, start, end)).all()
     return render(
         "schools/hours.html",
         school=school,
@@ -110,7 +124,8 @@ def hours(school: School):
         settings=settings,
         start=start,
         end=end,
-        rows=db.session.execute(queries.hours_by_person(school.id, start, end)).all(),
+        rows=rows,
+        totals=[sum(row[i] for row in rows) for i in range(1, 5)],
         exports=db.session.scalars(queries.exports(school.id)).all(),
     )
 
@@ -128,17 +143,9 @@ def hours_csv(school: School):
         end=end.isoformat(),
     )
     db.session.commit()
-    rows = db.session.execute(queries.hours_by_person(school.id, start, end))
-    return csv_response(
-        [
-            _("Name"),
-            _("Email"),
-            _("Staff id"),
-            _("Completed visits"),
-            _("Visitor hours"),
-            _("Interpreter hours"),
-            _("Not yet exported"),
-        ],
+    rows = db.session.execute(queries.hours_by_person(school.id, start, end)).all()
+    return csv_stream(
+        HOURS_HEADER,
         (
             [
                 user.name,
@@ -147,12 +154,26 @@ def hours_csv(school: School):
                 count,
                 f"{visitor_hours:.2f}",
                 f"{interpreter_hours:.2f}",
+                f"{visitor_hours + interpreter_hours - pending:.2f}",
                 f"{pending:.2f}",
             ]
             for user, count, visitor_hours, interpreter_hours, pending in rows
         ),
         f"hours-{school.code}-{start.isoformat()}-{end.isoformat()}.csv",
     )
+
+
+# The file payroll reads: machine headers that never change with the interface language.
+HOURS_HEADER = [
+    "name",
+    "email",
+    "staff_id",
+    "completed_visits",
+    "visitor_hours",
+    "interpreter_hours",
+    "exported_hours",
+    "not_exported_hours",
+]
 
 
 @bp.post("/<int:school_id>/hours/export")

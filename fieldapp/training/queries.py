@@ -21,7 +21,10 @@ from fieldapp.models import (
 )
 from fieldapp.rules import LAPSING_SOON, TrainingStatus
 
-STAFF_ROLES = (Role.VISITOR, Role.COORDINATOR)
+STAFF_ROLES = (Role.VISITOR, Role.COORDINATOR)  # who may take a training
+# Who the trained roster and the reports count as staff: the people who visit. A coordinator
+# who only coordinates is not "Not trained" staff.
+VISITING_ROLES = (Role.VISITOR,)
 
 
 def completions_of(user_ids: Iterable[int]) -> Select:
@@ -147,7 +150,7 @@ def _staff_statuses(school_ids: Iterable[int] | None, on: date) -> Select:
     """(school_id, user_id, status value, valid_until) for the active staff of the schools
     (None: every school): one row per school a person works at."""
     pairs = select(RoleAssignment.school_id, RoleAssignment.user_id).where(
-        RoleAssignment.school_id.is_not(None), RoleAssignment.role.in_(STAFF_ROLES)
+        RoleAssignment.school_id.is_not(None), RoleAssignment.role.in_(VISITING_ROLES)
     )
     if school_ids is not None:
         pairs = pairs.where(RoleAssignment.school_id.in_(list(school_ids)))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.i18n import gettext as _
 from fieldapp.models import AuditEvent, Round, TeamMember, User, Visit, VisitStatus
+from fieldapp.rules import OPEN_STATUSES
 
 
 def shown_on_my_visits():
@@ -130,3 +131,23 @@ def last_private_note_correction(visit_id: int) -> Select:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(1)
     )
+
+
+def open_team_visits(*, school_id: int | None = None, member_id: int | None = None) -> Select:
+    """Open visits that have a team, of a school or of one team member, with the team, family,
+    students and school loaded: the ones whose team may need replacing."""
+    query = (
+        select(Visit)
+        .where(Visit.status.in_(OPEN_STATUSES), Visit.team.any())
+        .options(
+            selectinload(Visit.students),
+            selectinload(Visit.team).joinedload(TeamMember.user),
+            joinedload(Visit.school),
+        )
+        .order_by(Visit.school_id, Visit.scheduled_start.is_(None), Visit.scheduled_start, Visit.id)
+    )
+    if school_id is not None:
+        query = query.where(Visit.school_id == school_id)
+    if member_id is not None:
+        query = query.where(Visit.team.any(TeamMember.user_id == member_id))
+    return query

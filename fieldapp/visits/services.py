@@ -97,6 +97,10 @@ def assign_team(
     )
     if visit.status not in rules.OPEN_STATUSES:
         raise rules.RuleViolation(_("Only an open visit can get a new team."))
+    # The old rows go first: a member who stays would otherwise be inserted again before
+    # their old row is deleted (the unique (visit, user) refuses it).
+    visit.team = []
+    db.session.flush()
     visit.team = [TeamMember(user=u, role=TeamRole.VISITOR) for u in members]
     visit.updated_at = clock.now()  # touches the visit row, so its version moves too
     if interpreter is not None:
@@ -109,6 +113,30 @@ def assign_team(
         school_id=visit.school_id,
         team=[u.id for u in everyone],
     )
+
+
+def stranded_teams(visits_: Sequence[Visit], on: date) -> dict[int, list[User]]:
+    """Visit id -> the team members who can no longer visit (disabled, or training lapsed on
+    ``on``), for the visits that need a new team; one query for everyone's training."""
+    members = {m.user_id: m.user for v in visits_ for m in v.team}
+    completions = _completions(list(members.values()))
+    stranded = {v.id: rules.stranded_members(v.team, on, completions) for v in visits_}
+    return {visit_id: people for visit_id, people in stranded.items() if people}
+
+
+def replace_member(
+    visit: Visit, leaving: User, replacement: User, *, on: date, by: User | None
+) -> None:
+    """The visit keeps its team but for ``leaving``, whose place ``replacement`` takes (a
+    leaving interpreter is replaced as the interpreter)."""
+    visitors = [m.user for m in visit.team if m.role == TeamRole.VISITOR]
+    interpreters = [m.user for m in visit.team if m.role == TeamRole.INTERPRETER]
+    if leaving in interpreters:
+        interpreter = replacement
+    else:
+        interpreter = interpreters[0] if interpreters else None
+        visitors = [replacement if u.id == leaving.id else u for u in visitors]
+    assign_team(visit, visitors, on=on, interpreter=interpreter, by=by)
 
 
 def log_contact(

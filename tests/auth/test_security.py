@@ -59,7 +59,7 @@ def test_disabling_an_account_ends_its_sessions_at_once(app, db, client, login):
     sign_in(device, person)
     assert device.get("/visits/").status_code == 200
     login(make_user(Role.ADMIN))
-    assert client.post(f"/admin/users/{person.id}/active", data={"active": "0"}).status_code == 303
+    assert client.post(f"/admin/users/{person.id}/disable").status_code == 303
     assert device.get("/visits/").status_code == 302
     assert sign_in(app.test_client(), person).status_code == 401
 

@@ -292,16 +292,18 @@ def test_the_hours_csv_matches_the_completed_visits_and_nothing_is_paid_twice(
     start, end = TODAY - timedelta(days=5), TODAY + timedelta(days=5)
     url = f"/schools/{school.id}/hours.csv?start={start}&end={end}"
     rows = {
-        r["Email"]: r for r in csv.DictReader(io.StringIO(client.get(url).get_data(as_text=True)))
+        r["email"]: r
+        for r in csv.DictReader(io.StringIO(client.get(url).get_data().decode("utf-8-sig")))
     }
     expected = {}
     for entry in db.session.scalars(select(HoursEntry)):
         count, hours = expected.get(entry.user_id, (0, Decimal(0)))
         expected[entry.user_id] = (count + 1, hours + entry.hours)
     assert {
-        (r["Email"], int(r["Completed visits"]), Decimal(r["Visitor hours"])) for r in rows.values()
+        (r["email"], int(r["completed_visits"]), Decimal(r["visitor_hours"])) for r in rows.values()
     } == {(p.email, *expected[p.id]) for p in (a, b, c)}
-    assert rows[a.email]["Completed visits"] == "3" and rows[a.email]["Visitor hours"] == "4.50"
+    assert rows[a.email]["completed_visits"] == "3" and rows[a.email]["visitor_hours"] == "4.50"
+    assert rows[a.email]["exported_hours"] == "0.00"
 
     marked = client.post(f"/schools/{school.id}/hours/export?start={start}&end={end}")
     assert marked.status_code == 303
@@ -309,8 +311,9 @@ def test_the_hours_csv_matches_the_completed_visits_and_nothing_is_paid_twice(
         f"/schools/{school.id}/hours/export?start={start}&end={end}", follow_redirects=True
     )
     assert "Nothing new to export" in again.get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(client.get(url).get_data(as_text=True))))
-    assert {r["Not yet exported"] for r in rows} == {"0.00"}
+    rows = list(csv.DictReader(io.StringIO(client.get(url).get_data().decode("utf-8-sig"))))
+    assert {r["not_exported_hours"] for r in rows} == {"0.00"}
+    assert rows[0]["exported_hours"] != "0.00"
 
 
 def test_pay_can_follow_the_minutes_recorded(db, client, school, coordinator):
