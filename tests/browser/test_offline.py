@@ -286,7 +286,7 @@ def test_a_refused_item_stays_with_its_reason_and_signing_out_asks_first(
 
     page.once("dialog", lambda d: answer(d, False))
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_timeout(300)
+    _wait(page, lambda: dialogs)  # asked after one more try to send it
     assert "1 item written on this phone was not sent" in dialogs[0]
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(status(page)).to_contain_text("1 not accepted")
