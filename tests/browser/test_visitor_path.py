@@ -138,14 +138,14 @@ def test_a_visitor_arranges_schedules_and_reflects(
 
     # The partner sees it done too.
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()  # signed out on the server's word
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()  # on the server's word
     sign_in(partner)
     done = page.locator("section", has=page.get_by_role("heading", name=re.compile("^Done")))
     expect(done.locator(f"a[href='/visits/{visit_id}']").first).to_be_visible()
 
     # The teacher of record sees the relationship card with the follow-up; not the private note.
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()  # signed out on the server's word
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()  # on the server's word
     sign_in(teacher)
     page.goto(f"{live_server.url}/families/{family_id}")
     expect(page.get_by_text("They hope she becomes a nurse like her aunt.")).to_be_visible()

@@ -81,7 +81,7 @@ def test_markup_in_a_reflection_runs_nowhere(page, live_server, sign_in):
 
     # The teacher of record opens the relationship card.
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()  # signed out on the server's word
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()  # on the server's word
     sign_in(teacher)
     page.goto(f"{live_server.url}/families/{family_id}")
     learned = page.locator("dl.learned dd")
