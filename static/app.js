@@ -256,6 +256,7 @@
     await put(itemOf(form, "draft", old ? old.id : uuid()));
     const box = $("#draft-status");
     if (box) box.textContent = T("draft_kept", { time: time(Date.now()) });
+    await show();
     send();
   }
   document.addEventListener("input", (e) => {

@@ -83,25 +83,28 @@ def _apply(item: dict, user) -> services.Result:
 @bp.get("/pages")
 @policy.requires(policy.sync_items, api=True)
 def pages():
-    """The pages the phone keeps for working with no signal, most needed first: My visits and
-    the account page; every visit on My visits (scheduled ones with their reflection form, the
-    soonest first; then those to arrange; then those done this round); the relationship card
-    of each of their families. ``MAX_PAGES`` bounds what a phone holds."""
-    urls = [url_for("visits.my_visits"), url_for("auth.account")]
-    cards: list[str] = []
-    scheduled, to_arrange, done = [], [], []
+    """The pages the phone keeps for working with no signal, most needed first, each visit with
+    its family's relationship card: My visits and the account page; the scheduled visits still
+    to happen, soonest first, with their reflection form; those waiting for a reflection, the
+    latest first; those to arrange; those done this round. ``MAX_PAGES`` bounds what a phone
+    holds."""
+    now = clock.now()
+    coming, to_reflect, to_arrange, done = [], [], [], []
     for visit in db.session.scalars(queries.my_visits(current_user)).unique():
-        detail = url_for("visits.detail", visit_id=visit.id)
+        urls = [url_for("visits.detail", visit_id=visit.id)]
         if visit.status == VisitStatus.SCHEDULED:
-            scheduled += [detail, url_for("visits.reflection", visit_id=visit.id, ahead=1)]
-        elif visit.status in OPEN_STATUSES:
-            to_arrange.append(detail)
-        else:
-            done.append(detail)
+            urls.append(url_for("visits.reflection", visit_id=visit.id, ahead=1))
         if visit.family_id is not None:
-            cards.append(url_for("families.card", family_id=visit.family_id, kept=1))
-    urls += scheduled + to_arrange + list(dict.fromkeys(cards)) + done
-    return {"user": current_user.id, "pages": urls[:MAX_PAGES]}
+            urls.append(url_for("families.card", family_id=visit.family_id, kept=1))
+        if visit.status == VisitStatus.SCHEDULED:
+            past = visit.scheduled_start is not None and visit.scheduled_start < now
+            (to_reflect if past else coming).append(urls)
+        else:
+            (to_arrange if visit.status in OPEN_STATUSES else done).append(urls)
+    ordered = [url_for("visits.my_visits"), url_for("auth.account")]
+    for group in (coming, to_reflect[::-1], to_arrange, done):
+        ordered += [url for urls in group for url in urls]
+    return {"user": current_user.id, "pages": list(dict.fromkeys(ordered))[:MAX_PAGES]}
 
 
 # ---- the app shell ---------------------------------------------------------------------------

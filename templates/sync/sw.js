@@ -79,6 +79,8 @@ async function page(e, req) {
   const ctl = new AbortController(), t = setTimeout(() => ctl.abort(), WAIT);
   const net = fetch(req, { signal: ctl.signal }).then(async (res) => {
     clearTimeout(t);
+    {# A redirect (signed in already, a session that ended): followed by the browser itself. #}
+    if (res.type === "opaqueredirect") return res;
     const who = res.headers.get("X-Fieldapp-User");
     if (who === null) throw new Error("not our server"); {# a Wi-Fi login page, say #}
     if (res.status >= 500 && hit) throw new Error("the kept copy is better");

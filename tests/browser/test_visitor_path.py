@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from fieldapp import clock
 from fieldapp.extensions import db
-from fieldapp.models import FollowUp, TeamMember, User, Visit, VisitStatus
+from fieldapp.models import FollowUp, ReflectionDraft, TeamMember, User, Visit, VisitStatus
 
 TZ = ZoneInfo("America/Los_Angeles")
 
@@ -169,7 +169,18 @@ def test_a_reflection_draft_survives_a_reload(page, live_server, sign_in):
     sign_in("visitor1@demo.test")
     page.goto(f"{live_server.url}/visits/{visit_id}/reflection")
     page.get_by_label("Their hopes and dreams for the child").fill("To play in an orchestra")
-    expect(page.locator("#draft-status")).to_contain_text("Draft saved", timeout=5000)
+    # Kept on the phone as it is typed, then sent by itself.
+    expect(page.locator("#draft-status")).to_contain_text("Draft kept on this phone", timeout=5000)
+    expect(page.locator("#sync-status")).to_have_attribute("data-waiting", "0", timeout=10000)
+    drafts = live_server.query(
+        lambda: [
+            d.data.get("hopes_and_dreams")
+            for d in db.session.scalars(
+                select(ReflectionDraft).where(ReflectionDraft.visit_id == visit_id)
+            )
+        ]
+    )
+    assert drafts == ["To play in an orchestra"]
     page.reload()
     expect(page.get_by_label("Their hopes and dreams for the child")).to_have_value(
         "To play in an orchestra"

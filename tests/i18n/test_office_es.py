@@ -115,7 +115,7 @@ def test_the_trainers_pages_are_in_spanish(db, client, login, district):  # noqa
     assert_spanish(
         client.get(f"/training/sessions/{session.id}", headers=ES),
         "Asistencia",
-        "Primero marque la asistencia.",
+        "La sesión no ha empezado: la finalización se puede registrar a partir del",
     )
     assert_spanish(
         client.get(f"/training/sessions/{session.id}/import", headers=ES),
