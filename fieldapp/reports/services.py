@@ -433,8 +433,8 @@ def hours_chart(scope: Scope) -> Chart:
     total = sum(sum(v) for v in values)
     months_n = len(buckets.starts)
     summary = ngettext(
-        "%(hours)s hours paid over %(count)s month.",
-        "%(hours)s hours paid over %(count)s months.",
+        "%(hours)s hours recorded over %(count)s month.",
+        "%(hours)s hours recorded over %(count)s months.",
         months_n,
         hours=_num(total, HOURS),
         count=_num(months_n),
@@ -448,8 +448,8 @@ def hours_chart(scope: Scope) -> Chart:
         )
     return Chart(
         key="hours",
-        title=_("Hours paid per month"),
-        summary=summary if total else _("No hours paid in this report's filters."),
+        title=_("Hours recorded per month"),
+        summary=summary if total else _("No hours recorded in this report's filters."),
         categories=[buckets.label(b) for b in buckets.starts],
         series=[Series("visitor", _("Visitors")), Series("interpreter", _("Interpreters"))],
         values=[[float(v[0]), float(v[1])] for v in values],

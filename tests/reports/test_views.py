@@ -114,7 +114,7 @@ def test_each_table_equals_its_csv(district, client, login, query):
         rows = csv_rows(client, f"/reports/data/{key}.csv?school={district.a.id}&{query}")
         if table:
             assert table == rows, key
-        else:  # an empty chart shows its summary ("No hours paid …"), its CSV only a header
+        else:  # an empty chart shows its summary ("No hours recorded …"), its CSV only a header
             assert len(rows) == 1, key
 
 
