@@ -19,21 +19,18 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from fieldapp import clock, create_app, demo
+from fieldapp import create_app, demo
 from fieldapp.extensions import db
 from fieldapp.models import (
     ContactAttempt,
     Reflection,
     ReflectionDraft,
-    Round,
-    User,
-    VisitMode,
     VisitStatus,
 )
 from tests.browser.conftest import PHONE, LiveServer, save_screenshot
 from tests.browser.liefi import FAULTS, LieFi
+from tests.browser.test_offline import new_visit
 from tests.conftest import ON_POSTGRES, base_config
-from tests.factories import make_visit
 
 pytestmark = pytest.mark.browser
 
@@ -85,31 +82,11 @@ def phone(browser, server):
     context.close()
 
 
-def _user(email):
-    return db.session.scalar(select(User).where(User.email == email))
-
-
-def new_visit(server, kind: str) -> int:
-    def make():
-        a, b = _user(A), _user(B)
-        school = next(r.school for r in a.roles if r.school_id)
-        demo_round = db.session.scalar(
-            select(Round).where(Round.school_id == school.id).order_by(Round.id)
-        )
-        if kind == "contact":
-            extra = {"status": VisitStatus.CONTACTING}
-        else:
-            extra = {
-                "status": VisitStatus.SCHEDULED,
-                "mode": VisitMode.HOME,
-                "scheduled_start": clock.now() - timedelta(hours=2),
-                "family_agreed_at": clock.now() - timedelta(days=2),
-            }
-        visit = make_visit(school, round=demo_round, team=[a, b], **extra)
-        db.session.commit()
-        return visit.id
-
-    return server.query(make)
+def visit_for(server, kind: str) -> int:
+    """A visit of the pair: one to contact, or one that happened two hours ago (to reflect)."""
+    if kind == "contact":
+        return new_visit(server, status=VisitStatus.CONTACTING)
+    return new_visit(server, hours=-2)
 
 
 def on_server(server, kind: str, visit_id: int, marker: str) -> int:
@@ -175,7 +152,7 @@ def stored_on_phone(page, timeout: float = 10.0) -> None:
 
 def one_run(server, context, page, kind: str, fault: str, action: str, n: int):
     faults = server.faults
-    visit_id = new_visit(server, kind)
+    visit_id = visit_for(server, kind)
     marker = f"run {n}: {kind} under {fault}, then {action}"
     path = f"/visits/{visit_id}" + ("" if kind == "contact" else "/reflection")
     page.goto(server.url + path)
@@ -251,7 +228,7 @@ def test_no_item_is_lost_or_doubled_on_lie_fi(phone, server, chunk):
 
 def test_a_save_that_hangs_says_sending_then_saved_on_this_phone(phone, server):
     context, page = phone
-    visit_id = new_visit(server, "contact")
+    visit_id = visit_for(server, "contact")
     page.goto(f"{server.url}/visits/{visit_id}")
     server.faults.fault("hang", FIELD_WRITES)
     form = page.locator("#contact-form")
@@ -293,26 +270,7 @@ def test_a_kept_page_shows_within_3_s_on_a_25_s_link(phone, server):
 @pytest.fixture
 def coming_visit(server):
     """A visit of the pair tomorrow, made before the phone signs in and keeps its pages."""
-
-    def make():
-        a, b = _user(A), _user(B)
-        school = next(r.school for r in a.roles if r.school_id)
-        demo_round = db.session.scalar(
-            select(Round).where(Round.school_id == school.id).order_by(Round.id)
-        )
-        visit = make_visit(
-            school,
-            round=demo_round,
-            team=[a, b],
-            status=VisitStatus.SCHEDULED,
-            mode=VisitMode.HOME,
-            scheduled_start=clock.now() + timedelta(days=1),
-            family_agreed_at=clock.now() - timedelta(days=2),
-        )
-        db.session.commit()
-        return visit.id
-
-    return server.query(make)
+    return new_visit(server, hours=24)
 
 
 def test_the_relationship_card_opens_offline(coming_visit, phone, server):
@@ -336,7 +294,7 @@ def _sign_in_page(page, server, email=A):
 
 def test_an_ended_session_loses_no_text_and_signing_in_returns_and_sends(phone, server):
     context, page = phone
-    visit_id = new_visit(server, "reflection")
+    visit_id = visit_for(server, "reflection")
     page.goto(f"{server.url}/visits/{visit_id}/reflection")
     server.app.config["CLOCK_OFFSET"] = timedelta(hours=13)  # past the 12 h a session lasts
     try:
@@ -401,7 +359,7 @@ def test_signing_out_sends_what_waits_once_more_before_asking(phone, server):
     context, page = phone
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    visit_id = new_visit(server, "contact")
+    visit_id = visit_for(server, "contact")
     page.goto(f"{server.url}/visits/{visit_id}")
     server.faults.fault("500", FIELD_WRITES)
     write(page, "contact", "Call back on Tuesday")
