@@ -4,6 +4,7 @@ counted in Python. Each builder takes a ``Scope`` (the report's filters) and ret
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -54,11 +55,12 @@ class Scope:
         return ZoneInfo(self.timezone)
 
     @property
-    def utc_offset_minutes(self) -> int:
-        """The zone's offset now: days are cut at local midnight (a DST change moves the cut by
-        an hour for part of the year, which a weekly or monthly figure does not feel)."""
-        offset = clock.now().astimezone(self.zone).utcoffset() or timedelta(0)
-        return int(offset.total_seconds() // 60)
+    def utc_offsets(self) -> tuple[tuple[datetime | None, int], ...]:
+        """The zone's offsets over the report's dates (from 2015 and up to a year ahead when
+        open-ended), so that every day is cut at its own local midnight, DST or not."""
+        first = self.start or date(2015, 1, 1)
+        last = self.end or clock.today(self.zone) + timedelta(days=366)
+        return zone_offsets(self.timezone, first, last)
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
         """[start, end] as UTC instants: local midnight of ``start``, local midnight after
@@ -72,33 +74,80 @@ class Scope:
         return lo, hi
 
 
+@functools.lru_cache(maxsize=64)
+def zone_offsets(timezone: str, first: date, last: date) -> tuple[tuple[datetime | None, int], ...]:
+    """``timezone``'s UTC offset in minutes over [first, last] as pieces ``(until, minutes)``:
+    each holds for naive-UTC instants before ``until``; the last one (``until`` None) after."""
+    zone = ZoneInfo(timezone)
+
+    def minutes(at: datetime) -> int:
+        return int(at.astimezone(zone).utcoffset().total_seconds() // 60)
+
+    at = datetime.combine(first - timedelta(days=1), time(), UTC)
+    end = datetime.combine(last + timedelta(days=2), time(), UTC)
+    pieces: list[tuple[datetime | None, int]] = []
+    current = minutes(at)
+    while at < end:
+        step = at + timedelta(days=1)
+        if minutes(step) != current:
+            lo, hi = at, step  # the change lies in (lo, hi]: found to the minute
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if minutes(mid) == current else (lo, mid)
+            pieces.append((hi.replace(tzinfo=None, second=0, microsecond=0), current))
+            current = minutes(step)
+        at = step
+    pieces.append((None, current))
+    return tuple(pieces)
+
+
 class local_date(FunctionElement):  # noqa: N801  (reads as the SQL function it is)
-    """The local calendar day of a UTC timestamp column, shifted by a fixed number of minutes."""
+    """The local calendar day of a naive-UTC timestamp column: shifted by the zone's offset at
+    that instant (a CASE over the DST changes of the report's dates)."""
 
     type = Date()
-    inherit_cache = True
+    # The offsets are written into the SQL itself (GROUP BY must repeat the SELECT's expression
+    # exactly, so no bound parameters): a statement compiled for one zone or range is never
+    # reused for another.
+    inherit_cache = False
     name = "local_date"
 
+    def __init__(self, column, pieces: tuple[tuple[datetime | None, int], ...]):
+        self.pieces = pieces
+        super().__init__(column)
 
-def _minutes(element) -> int:
-    return int(element.clauses.clauses[1].value)
+
+def _shift(element, column: str, instant, offset) -> str:
+    *changes, (_, last) = element.pieces
+    if not changes:
+        return offset(last)
+    whens = " ".join(f"WHEN {column} < {instant(until)} THEN {offset(m)}" for until, m in changes)
+    return f"CASE {whens} ELSE {offset(last)} END"
 
 
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element, compiler, **kw):
     column = compiler.process(element.clauses.clauses[0], **kw)
-    # Inline, never a bound parameter: GROUP BY must repeat the SELECT's expression exactly.
-    return f"date({column}, '{_minutes(element):+d} minutes')"
+    shift = _shift(
+        element, column, lambda u: f"'{u:%Y-%m-%d %H:%M:%S}'", lambda m: f"'{m:+d} minutes'"
+    )
+    return f"date({column}, {shift})"
 
 
 @compiles(local_date)
 def _local_date_default(element, compiler, **kw):
     column = compiler.process(element.clauses.clauses[0], **kw)
-    return f"CAST(({column} + INTERVAL '{_minutes(element):d} minutes') AS DATE)"
+    shift = _shift(
+        element,
+        column,
+        lambda u: f"TIMESTAMP '{u:%Y-%m-%d %H:%M:%S}'",
+        lambda m: f"INTERVAL '{m:d} minutes'",
+    )
+    return f"CAST(({column} + {shift}) AS DATE)"
 
 
 def _day(column, scope: Scope):
-    return local_date(column, scope.utc_offset_minutes)
+    return local_date(column, scope.utc_offsets)
 
 
 def _in_range(column, scope: Scope) -> list:

@@ -1,0 +1,60 @@
+"""Reports cut days at each day's own local midnight: a visit late in the evening or just after
+midnight, on either side of a DST change, counts on the day the school's clocks showed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from fieldapp import clock
+from fieldapp.models import VisitStatus
+from fieldapp.reports import queries
+from tests.factories import make_school, make_visit
+
+INSTANTS = [  # UTC: in Los Angeles, the evening before / the first minutes of a day
+    datetime(2026, 3, 8, 7, 30, tzinfo=UTC),  # Sat 7 Mar 23:30 PST
+    datetime(2026, 3, 8, 8, 30, tzinfo=UTC),  # Sun 8 Mar 00:30 PST (DST starts at 2:00)
+    datetime(2026, 3, 9, 6, 30, tzinfo=UTC),  # Sun 8 Mar 23:30 PDT
+    datetime(2026, 3, 9, 7, 30, tzinfo=UTC),  # Mon 9 Mar 00:30 PDT
+    datetime(2026, 7, 1, 6, 59, tzinfo=UTC),  # Tue 30 Jun 23:59 PDT
+    datetime(2026, 7, 1, 7, 1, tzinfo=UTC),  # Wed 1 Jul 00:01 PDT
+    datetime(2026, 11, 1, 6, 59, tzinfo=UTC),  # Sat 31 Oct 23:59 PDT
+    datetime(2026, 11, 1, 7, 1, tzinfo=UTC),  # Sun 1 Nov 00:01 PDT (DST ends at 2:00)
+    datetime(2026, 11, 2, 7, 59, tzinfo=UTC),  # Sun 1 Nov 23:59 PST
+    datetime(2026, 11, 2, 8, 1, tzinfo=UTC),  # Mon 2 Nov 00:01 PST
+]
+
+
+@pytest.mark.parametrize("timezone", ["America/Los_Angeles", "Australia/Brisbane"])
+def test_visits_count_on_the_school_s_own_day(db, timezone):
+    school = make_school(timezone=timezone)
+    for at in INSTANTS:
+        make_visit(school, status=VisitStatus.COMPLETED, completed_at=at, scheduled_start=at)
+    db.session.flush()
+    scope = queries.Scope(
+        school_ids=(school.id,), start=date(2026, 1, 1), end=date(2026, 12, 31), timezone=timezone
+    )
+    counted = {
+        day: n for day, _status, n in db.session.execute(queries.visits_by_day_and_status(scope))
+    }
+    zone = scope.zone
+    expected: dict[date, int] = {}
+    for at in INSTANTS:
+        expected[clock.local_date(at, zone)] = expected.get(clock.local_date(at, zone), 0) + 1
+    assert {date.fromisoformat(str(d)[:10]): n for d, n in counted.items()} == expected
+    if timezone == "America/Los_Angeles":  # both sides of each midnight, DST or not
+        assert date(2026, 10, 31) in expected and date(2026, 3, 7) in expected
+        assert all(n == 2 for d, n in expected.items() if d.month in (3, 11) and d.day in (1, 8))
+
+
+def test_the_offsets_follow_the_dst_changes():
+    pieces = queries.zone_offsets("America/Los_Angeles", date(2026, 1, 1), date(2026, 12, 31))
+    assert pieces == (
+        (datetime(2026, 3, 8, 10, 0), -480),
+        (datetime(2026, 11, 1, 9, 0), -420),
+        (None, -480),
+    )
+    assert queries.zone_offsets("Australia/Brisbane", date(2026, 1, 1), date(2026, 12, 31)) == (
+        (None, 600),
+    )
