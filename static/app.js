@@ -248,14 +248,6 @@
       if (id && pending.has(id)) savedHere(id);
     });
 
-  // A form with no action posts to the page it is on, as it does without the script (htmx
-  // reads the address when the form arrives, which can still be the page before).
-  document.addEventListener("htmx:configRequest", (e) => {
-    const form = e.detail.elt, by = e.detail.triggeringEvent && e.detail.triggeringEvent.submitter;
-    if (form instanceof HTMLFormElement && !form.getAttribute("action") && e.detail.verb !== "get" &&
-        !(by && by.hasAttribute("formaction"))) e.detail.path = location.pathname + location.search;
-  });
-
   // ---- drafts of a reflection: kept on the phone as the team types, sent when they can ----
   let draftTimer = 0;
   async function keepDraft(form) {

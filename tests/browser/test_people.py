@@ -4,6 +4,7 @@ coordinator's screens this work changed, on a phone."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
@@ -98,6 +99,7 @@ def test_disable_a_visitor_with_open_visits_and_reassign_them_from_the_prompt(
     )
     # The person's page: name, staff id for payroll, roles.
     page.get_by_label("Find a person").fill("Kai Moreno")
+    expect(page).to_have_url(re.compile(r"q=Kai"))  # the search answered (a late one moves the URL)
     save_screenshot(page, "admin-people-390")
     page.locator("#people").get_by_role("link", name="Kai Moreno").click()
     page.get_by_label("Staff id").fill("E-2049")
