@@ -58,7 +58,11 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, migrated_db):
     folder = tmp_path_factory.mktemp("live")
-    app = create_app(base_config(migrated_db.fresh(folder), folder / "instance"))
+    config = base_config(migrated_db.fresh(folder), folder / "instance")
+    # Every browser test signs in from 127.0.0.1 against this one server: more than the real
+    # limit of 30 a minute on a busy worker. The limit itself is tested in tests/auth.
+    config["LOGIN_RATE_LIMIT"] = "600 per minute"
+    app = create_app(config)
     with app.app_context():
         demo.seed()
         db.session.remove()
