@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := fieldapp
 
-.PHONY: install run test lint format system-deps bench clean translations i18n-extract i18n-update
+.PHONY: install install-test run test lint format system-deps bench clean translations i18n-extract i18n-update
 
+# The app's own packages (requirements.lock): what a production install needs, no test tools.
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -14,6 +15,13 @@ $(BIN)/.installed: requirements.lock
 	touch $@
 
 install: $(BIN)/.installed
+
+# The test tools on top (requirements-test.lock: pytest, Playwright, ruff, schemathesis…).
+$(BIN)/.installed-test: requirements-test.lock $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.lock
+	touch $@
+
+install-test: $(BIN)/.installed-test
 
 # Test tools from npm (axe-core for the accessibility tests), as package-lock.json pins them.
 node_modules/.installed: package-lock.json
@@ -29,7 +37,7 @@ run: install translations
 
 ## Everything CI runs: Debian packages (as root), lint, format check, then the whole test suite
 ## on SQLite and again on a throwaway PostgreSQL server.
-test: install system-deps node_modules/.installed translations
+test: install-test system-deps node_modules/.installed translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2
@@ -53,7 +61,7 @@ i18n-update: i18n-extract
 translations: install
 	$(BIN)/pybabel compile -d fieldapp/translations --statistics
 
-lint:
+lint: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
