@@ -38,10 +38,12 @@ run: install translations
 ## Everything CI runs: Debian packages (as root), lint, format check, then the whole test suite
 ## on SQLite and again on a throwaway PostgreSQL server.
 test: install-test system-deps node_modules/.installed translations
+	@date +%s > $(VENV)/.test-started
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n 2
-	bash scripts/with-postgres.sh $(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=20
+	bash scripts/with-postgres.sh $(BIN)/pytest -n 2 --durations=20
+	@echo "make test: lint and both runs took $$(( $$(date +%s) - $$(cat $(VENV)/.test-started) )) s"
 
 system-deps:
 	bash scripts/system-deps.sh
