@@ -6,18 +6,21 @@ record of deletions is kept ``tombstones.KEEP_DAYS`` days, then purged."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from fieldapp import tombstones
 from fieldapp.api import tokens
 from fieldapp.extensions import db as _db
-from fieldapp.models import ApiResource, ApiTombstone, FollowUp, Reflection
+from fieldapp.models import ApiResource, ApiTombstone, FollowUp, Reflection, Role, School, Student
 from fieldapp.privacy import services as privacy
+from fieldapp.roster import services as roster
+from fieldapp.roster.parse import read_folder
 from tests.api.conftest import complete_visit
 from tests.api.test_api import pull_all
-from tests.factories import make_school, make_student
+from tests.factories import make_school, make_student, make_user
 from tests.test_query_counts import count_queries
 
 
@@ -225,3 +228,79 @@ def test_a_page_costs_the_same_queries_for_few_deletions_or_many(data, api, db, 
         )
     many = statements()
     assert many == few <= 9
+
+
+# ---- the roster moves what the API lists ------------------------------------------------------
+
+ROSTERS = Path(__file__).resolve().parents[1] / "roster" / "data"
+
+
+def import_roster(db, folder: str) -> None:
+    plan = roster.run(read_folder(ROSTERS / folder), school=None, dry_run=False, by=None)
+    assert plan.errors == []
+    db.session.commit()
+
+
+def test_a_roster_import_sends_follow_ups_again_and_ends_those_a_school_no_longer_lists(db, api):
+    import_roster(db, "oneroster-1.1")
+    admin = make_user(Role.ADMIN)
+    schools = {s.sourced_id: s for s in db.session.scalars(select(School))}
+    lincoln = tokens.create_token(schools["ORG-LIN"], "Lincoln SIS", by=admin)[1]
+    washington = tokens.create_token(schools["ORG-WAS"], "Washington SIS", by=admin)[1]
+    students = {s.sourced_id: s for s in db.session.scalars(select(Student))}
+    lopez = FollowUp(family_id=students["S1"].family_id, description="Library", due_on=date.today())
+    park = FollowUp(family_id=students["S5"].family_id, description="Call", due_on=date.today())
+    db.session.add_all([lopez, park])
+    db.session.commit()
+    first, lincoln_cursor = pull_all(api, "/follow-ups", lincoln)
+    assert [len(f["students"]) for f in first] == [2]  # Ana and Luis
+    _, washington_cursor = pull_all(api, "/follow-ups", washington)
+    _, cards_cursor = pull_all(api, "/relationship-cards", lincoln)
+
+    # Mia joins the Lopez family at Lincoln; Lena Park leaves Washington.
+    import_roster(db, "oneroster-1.1-changed")
+
+    changed, _ = pull_all(api, "/follow-ups", lincoln, cursor=lincoln_cursor)
+    assert [(f["id"], f["deleted_at"]) for f in changed] == [(lopez.id, None)]
+    assert len(changed[0]["students"]) == 3
+    ended, _ = pull_all(api, "/follow-ups", washington, cursor=washington_cursor)
+    assert [(f["id"], f["deleted_at"] is not None) for f in ended] == [(park.id, True)]
+    assert api("/follow-ups", washington).json["data"][-1]["id"] == park.id  # only as deleted
+    cards, _ = pull_all(api, "/relationship-cards", lincoln, cursor=cards_cursor)
+    by_sourced_id = {c["student"]["sourced_id"]: c for c in cards}
+    assert by_sourced_id["S3"]["student"]["grade"] == "4"  # Minh's new grade
+    assert {"S1", "S2", "S6"} <= set(by_sourced_id)  # the Lopez cards: a new follow-up student
+
+
+def test_a_student_moving_school_leaves_the_old_schools_cards(data, api, db):
+    _, cursor = pull_all(api, "/relationship-cards", data.secret)
+    _, other_cursor = pull_all(api, "/relationship-cards", data.other_secret)
+    sibling_id, other_school = data.sibling.id, data.other_visit.school_id
+    changing = tombstones.StudentsChanging([{"id": sibling_id, "school_id": other_school}])
+    db.session.execute(
+        update(Student).where(Student.id == sibling_id).values(school_id=other_school)
+    )
+    changing.written(new_families=[], at=datetime.now(UTC))
+    db.session.commit()
+
+    left, _ = pull_all(api, "/relationship-cards", data.secret, cursor=cursor)
+    # (The brother's card comes again too: the family's follow-up changed, its students did.)
+    assert [c["id"] for c in left if c["deleted_at"]] == [sibling_id]
+    assert sibling_id not in [c["id"] for c in left if not c["deleted_at"]]
+    arrived, _ = pull_all(api, "/relationship-cards", data.other_secret, cursor=other_cursor)
+    assert [(c["id"], c["deleted_at"]) for c in arrived] == [(sibling_id, None)]
+    # The family now has an active student at the other school: its follow-up is listed there.
+    follow_ups = api("/follow-ups", data.other_secret).json["data"]
+    assert [f["id"] for f in follow_ups] == [data.follow_up.id]
+
+
+def test_a_new_sis_id_sends_the_students_visits_again(data, api, db):
+    _, cursor = pull_all(api, "/visits", data.secret)
+    changing = tombstones.StudentsChanging([{"id": data.student.id, "sis_id": "SIS-1b"}])
+    data.student.sis_id = "SIS-1b"
+    db.session.flush()
+    changing.written(new_families=[], at=datetime.now(UTC))
+    db.session.commit()
+    changed, _ = pull_all(api, "/visits", data.secret, cursor=cursor)
+    assert [v["id"] for v in changed] == [data.visit.id]
+    assert "SIS-1b" in {s["sis_id"] for s in changed[0]["students"]}
