@@ -13,6 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from fieldapp.models import (
+    ApiResource,
+    ApiTombstone,
     Family,
     FollowUp,
     Reflection,
@@ -65,6 +67,22 @@ def visits(school_id: int, pull: Pull) -> Select:
         .where(Visit.school_id == school_id, *_after(Visit.updated_at, Visit.id, pull))
         .options(selectinload(Visit.students))
         .order_by(Visit.updated_at, Visit.id)
+        .limit(pull.limit + 1)
+    )
+
+
+def deletions(school_id: int, resource: ApiResource, pull: Pull) -> Select:
+    """A page of the school's tombstones of one list, in the list's own order (deleted_at is
+    the record's last change): merged with the page of live records, a deletion comes once,
+    at its place in the stream, with the cursor the list already has."""
+    return (
+        select(ApiTombstone)
+        .where(
+            ApiTombstone.school_id == school_id,
+            ApiTombstone.resource == resource,
+            *_after(ApiTombstone.deleted_at, ApiTombstone.resource_id, pull),
+        )
+        .order_by(ApiTombstone.deleted_at, ApiTombstone.resource_id)
         .limit(pull.limit + 1)
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldapp.exports.services import SHARED_REFLECTION, Card, visit_day
-from fieldapp.models import FollowUp, Student, Visit, VisitStatus
+from fieldapp.models import ApiTombstone, FollowUp, Student, Visit, VisitStatus
 
 
 def _time(value: datetime | None) -> str | None:
@@ -37,6 +37,7 @@ def visit(v: Visit, zone: ZoneInfo) -> dict[str, Any]:
         "students": [student_ref(s) for s in sorted(v.students, key=lambda s: s.id)],
         "created_at": _time(v.created_at),
         "updated_at": _time(v.updated_at),
+        "deleted_at": None,
     }
 
 
@@ -52,6 +53,7 @@ def follow_up(f: FollowUp, school_id: int) -> dict[str, Any]:
         "students": [student_ref(s) for s in sorted(students, key=lambda s: s.id)],
         "created_at": _time(f.created_at),
         "updated_at": _time(f.updated_at),
+        "deleted_at": None,
     }
 
 
@@ -89,4 +91,14 @@ def card(c: Card, updated_at: datetime, zone: ZoneInfo) -> dict[str, Any]:
             for f in c.follow_ups
         ],
         "updated_at": _time(updated_at),
+        "deleted_at": None,
+    }
+
+
+def deletion(t: ApiTombstone) -> dict[str, Any]:
+    """A record deleted: its id and when, nothing else (the content is what was deleted)."""
+    return {
+        "id": t.resource_id,
+        "updated_at": _time(t.deleted_at),
+        "deleted_at": _time(t.deleted_at),
     }

@@ -23,6 +23,7 @@ from fieldapp.models.security import (
     UserSession,
 )
 from fieldapp.models.sync import SyncReceipt
+from fieldapp.models.tombstones import ApiResource, ApiTombstone
 from fieldapp.models.training import (
     Attendance,
     Setting,
@@ -53,7 +54,9 @@ from fieldapp.models.visits import (
 )
 
 __all__ = [
+    "ApiResource",
     "ApiToken",
+    "ApiTombstone",
     "Attendance",
     "AuditEvent",
     "CalendarFeed",

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from fieldapp import clock
+from fieldapp import clock, tombstones
 from fieldapp.extensions import db
 from fieldapp.privacy import services
 
@@ -22,7 +22,8 @@ def _when(moment) -> str:
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
 @with_appcontext
 def purge(dry_run: bool):
-    """Delete reflections and audit events older than the district keeps them."""
+    """Delete reflections and audit events older than the district keeps them, and the API's
+    record of deletions older than a client may lag."""
     report = services.purge(now=clock.now(), dry_run=dry_run)
     db.session.commit()
     verb = "Would delete" if dry_run else "Deleted"
@@ -40,6 +41,10 @@ def purge(dry_run: bool):
             f"Audit events before {_when(report.audit_before)}: {verb.lower()} "
             f"{report.audit_events}."
         )
+    click.echo(
+        f"API deletions listed before {_when(report.api_tombstones_before)} (kept "
+        f"{tombstones.KEEP_DAYS} days): {verb.lower()} {report.api_tombstones}."
+    )
     if dry_run:
         click.echo("Dry run: nothing was deleted.")
 

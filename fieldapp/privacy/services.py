@@ -16,7 +16,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
 
-from fieldapp import audit
+from fieldapp import audit, tombstones
 from fieldapp.extensions import db
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES, MODES, OUTCOMES, VISIT_TYPES
 from fieldapp.i18n import gettext as _
@@ -111,18 +111,27 @@ class PurgeReport:
     private_notes: int
     audit_before: datetime | None
     audit_events: int
+    api_tombstones_before: datetime  # the API lists a deletion tombstones.KEEP_DAYS days
+    api_tombstones: int
     dry_run: bool
 
 
 def purge(*, now: datetime, dry_run: bool = False) -> PurgeReport:
     """Delete what is older than the district keeps: reflections (with their private notes) by
-    the day they were submitted, and audit events. ``dry_run`` only counts."""
+    the day they were submitted, and audit events; and the API's record of deletions older than
+    a client may lag. The cards that held a purged reflection change (the API sends them again,
+    without it). ``dry_run`` only counts."""
     keep = retention()
     reflections_before = years_before(now, keep.reflection_years) if keep.reflection_years else None
     audit_before = now - timedelta(days=keep.audit_days) if keep.audit_days else None
     counts = {"reflections": 0, "private_notes": 0, "audit_events": 0}
     if reflections_before is not None:
         old = select(Reflection.id).where(Reflection.submitted_at < reflections_before)
+        if not dry_run:  # the cards that showed these reflections are sent again, without them
+            tombstones.cards_changed(
+                select(Reflection.visit_id).where(Reflection.submitted_at < reflections_before),
+                at=now,
+            )
         targets = {
             "private_notes": (PrivateNote, PrivateNote.reflection_id.in_(old)),
             "reflections": (Reflection, Reflection.submitted_at < reflections_before),
@@ -131,12 +140,14 @@ def purge(*, now: datetime, dry_run: bool = False) -> PurgeReport:
             counts[name] = _remove(model, where, dry_run)
     if audit_before is not None:
         counts["audit_events"] = _remove(AuditEvent, AuditEvent.at < audit_before, dry_run)
+    tombstones_before, counts["api_tombstones"] = tombstones.prune(now=now, dry_run=dry_run)
     if not dry_run:
         audit.record("privacy.purge", **counts)
         db.session.flush()
     return PurgeReport(
         reflections_before=reflections_before,
         audit_before=audit_before,
+        api_tombstones_before=tombstones_before,
         dry_run=dry_run,
         **counts,
     )
@@ -381,31 +392,41 @@ def erasure_preview(family: Family) -> ErasureCounts:
     return ErasureCounts(**{name: _count(m, where) for name, (m, where) in targets.items()})
 
 
-def erase_family(family: Family, *, reason: str, by: User | None) -> ErasureCounts:
+def erase_family(family: Family, *, reason: str, by: User | None, now: datetime) -> ErasureCounts:
     """Erase a family on its request. Its contacts, reflections with their private notes,
     drafts, follow-ups, guardians and the family itself are deleted. Its visits stay, without
     the family, so that counts, coverage and hours stay true; the place and the status reason
     (which can hold an address or a personal detail) are cleared, and a visit still open is
     cancelled, since nobody can arrange it any more. Its students stay on the roster (they come
     from the school's system) without the family. The audit event holds the reason and the
-    counts, nothing personal."""
+    counts, nothing personal. The API hears of it: each deleted follow-up is listed once more,
+    as deleted (a tombstone), and the family's visits and its students' cards are sent again."""
     family_id = family.id
     # On PostgreSQL the family's visits are locked until the commit: a change to one of them
     # made at this moment waits, then fails on the visit's version instead of undoing this.
     db.session.execute(select(Visit.id).where(Visit.family_id == family_id).with_for_update())
-    counts = {name: _remove(m, where, False) for name, (m, where) in _erased(family_id).items()}
+    erased = _erased(family_id)
+    tombstones.follow_ups_deleted(erased["follow_ups"][1], at=now)
+    tombstones.cards_changed(select(Visit.id).where(Visit.family_id == family_id), at=now)
+    counts = {name: _remove(m, where, False) for name, (m, where) in erased.items()}
     counts["visits_cancelled"] = _update(
         update(Visit)
         .where(Visit.family_id == family_id, Visit.status.in_(OPEN_STATUSES))
-        .values(status=VisitStatus.CANCELLED)
+        .values(status=VisitStatus.CANCELLED, updated_at=now)
     )
     counts["visits_kept"] = _update(
         update(Visit)
         .where(Visit.family_id == family_id)
-        .values(family_id=None, place=None, status_reason=None, version=Visit.version + 1)
+        .values(
+            family_id=None,
+            place=None,
+            status_reason=None,
+            version=Visit.version + 1,
+            updated_at=now,
+        )
     )
     counts["students_kept"] = _update(
-        update(Student).where(Student.family_id == family_id).values(family_id=None)
+        update(Student).where(Student.family_id == family_id).values(family_id=None, updated_at=now)
     )
     result = ErasureCounts(**counts)
     audit.record("family.erase", actor=by, obj=family, reason=reason, **result.as_dict())

@@ -151,7 +151,7 @@ def erase(family: Family):
     form = EraseForm(family_name=family.name)
     status = 200
     if form.validate_on_submit():
-        services.erase_family(family, reason=form.reason.data, by=current_user)
+        services.erase_family(family, reason=form.reason.data, by=current_user, now=clock.now())
         db.session.commit()
         flash(
             _("The family’s record is erased. Its visits stay in the counts, without the family."),

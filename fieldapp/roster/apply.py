@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_, update
 
+from fieldapp import clock, tombstones
 from fieldapp.extensions import db
 from fieldapp.models import (
     ClassTeacher,
@@ -112,9 +113,12 @@ def apply_plan(plan: Plan) -> None:
     _insert(Guardian, refs.resolve(ins["guardians"], "family_id"))
     _update(Guardian, upd["guardians"])
 
+    students = refs.resolve(upd["students"], "school_id", "family_id")
+    changing = tombstones.StudentsChanging(students)  # what the API lists moves with them
     _insert(Student, refs.resolve(ins["students"], "school_id", "family_id"))
     refs.load("student", ins["students"])
-    _update(Student, refs.resolve(upd["students"], "school_id", "family_id"))
+    _update(Student, students)
+    changing.written(new_families=[r.get("family_id") for r in ins["students"]], at=clock.now())
     for batch in chunks(dels["enrollments"]):
         db.session.execute(
             delete(Enrollment).where(tuple_(Enrollment.student_id, Enrollment.class_id).in_(batch))

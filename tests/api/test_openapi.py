@@ -14,6 +14,7 @@ from schemathesis import checks
 
 from fieldapp.api import tokens
 from fieldapp.fields import parse_id
+from fieldapp.models import ApiResource, ApiTombstone
 from tests.api.conftest import PRIVATE
 
 DESCRIPTION = Path(__file__).resolve().parents[2] / "fieldapp" / "api" / "openapi.json"
@@ -52,9 +53,19 @@ def bad_token(request, data, db) -> dict:
     return {"Authorization": f"Bearer {secret}"}
 
 
+@pytest.fixture
+def deletions(data, db) -> None:
+    """A deletion in every list, so that the answers checked hold the Deletion shape too."""
+    db.session.add_all(
+        ApiTombstone(resource=resource, resource_id=999, school_id=data.school.id)
+        for resource in ApiResource
+    )
+    db.session.commit()
+
+
 @schema.parametrize()
 @EXAMPLES
-def test_with_a_valid_token(case, app, data):
+def test_with_a_valid_token(case, app, data, deletions):
     # A cursor is opaque: only those the API gave are valid, and no schema can say which, so
     # a generated one may rightly be refused (its 400 is still checked against the schema).
     excluded = [checks.positive_data_acceptance] if "cursor" in (case.query or {}) else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -308,7 +309,7 @@ def test_erasure_is_all_or_nothing(db, admin, world, monkeypatch):
 
     monkeypatch.setattr(services.audit, "record", fail)  # the last step before the family goes
     with pytest.raises(RuntimeError):
-        services.erase_family(world.family, reason="Request", by=admin)
+        services.erase_family(world.family, reason="Request", by=admin, now=datetime.now(UTC))
     db.session.rollback()
     assert _snapshot(db) == before
     family = db.session.get(Family, world.family.id)

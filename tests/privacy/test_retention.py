@@ -122,7 +122,12 @@ def test_purge_deletes_what_is_older_than_kept(db, runner, aged):
         select(func.count()).select_from(Visit).where(Visit.status == VisitStatus.COMPLETED)
     )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "privacy.purge"))
-    assert event.detail == {"reflections": 2, "private_notes": 2, "audit_events": 1}
+    assert event.detail == {
+        "reflections": 2,
+        "private_notes": 2,
+        "audit_events": 1,
+        "api_tombstones": 0,
+    }
     again = runner.invoke(args=["purge"])
     assert "deleted 0, with 0 private note(s)" in again.output
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -132,7 +133,7 @@ def test_a_family_with_merged_versions_can_still_be_erased(db, client, login):
     )
     db.session.expire_all()
     family = db.session.get(Visit, visit.id).family
-    counts = privacy.erase_family(family, reason="The family asked", by=None)
+    counts = privacy.erase_family(family, reason="The family asked", by=None, now=datetime.now(UTC))
     db.session.commit()
     assert counts.reflections == 3 and counts.private_notes == 2  # the merge kept none
     assert db.session.scalar(select(func.count()).select_from(Reflection)) == 0
