@@ -74,6 +74,8 @@ class MaskTokens(logging.Filter):
         return True
 
 
+MASK = MaskTokens()
+
 # The optional fields of a JSON line, and the record attribute each comes from.
 JSON_FIELDS = {
     "request_id": "request_id",
@@ -136,9 +138,12 @@ def configure(kind: str, handler: logging.Handler | None = None) -> logging.Hand
     handler = handler or _Stderr()
     handler.fieldapp = True
     handler.addFilter(RequestFields())
-    handler.addFilter(MaskTokens())
+    handler.addFilter(MASK)
     handler.setFormatter(formatter(kind))
     root.addHandler(handler)
+    # Werkzeug gives its logger a handler of its own when it logs before any is configured.
+    for own in logging.getLogger("werkzeug").handlers:
+        own.addFilter(MASK)
     if root.getEffectiveLevel() > logging.INFO:
         root.setLevel(logging.INFO)
     return handler
@@ -156,7 +161,7 @@ class GunicornLogger(_GunicornBaseLogger):
         self.json = os.environ.get("FIELDAPP_LOG_FORMAT", "text").strip().lower() == "json"
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
-                handler.addFilter(MaskTokens())
+                handler.addFilter(MASK)
                 if self.json:
                     handler.setFormatter(JsonFormatter())
 
