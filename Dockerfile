@@ -28,7 +28,7 @@ COPY templates ./templates
 COPY static ./static
 COPY migrations ./migrations
 COPY scripts/serve.sh scripts/container-start.sh ./scripts/
-COPY wsgi.py pyproject.toml ./
+COPY wsgi.py gunicorn.conf.py pyproject.toml ./
 RUN pybabel compile -d fieldapp/translations \
     && useradd --system --uid 10001 --home-dir /app fieldapp \
     && mkdir -p instance && chown fieldapp instance

@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(app.instance_path, given=config))
     app.config.update(config)
     app.url_map.converters["int"] = IdConverter  # ids the database can hold; others are 404
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -37,16 +38,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def register_proxies(app: Flask) -> None:
+    """Behind FIELDAPP_TRUSTED_PROXIES proxies, the client's address and scheme are the ones they
+    forwarded (for rate limits, the audit trail, Secure cookies); else those headers are ignored.
+    X-Forwarded-Host is never taken: links in emails use the Host header the proxy passes."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def register_extensions(app: Flask) -> None:
     from fieldapp import (
         assets,
         i18n,
+        logs,
         models,  # noqa: F401  (the schema must be known to Alembic)
+        ratelimit_storage,  # noqa: F401  (registers RATELIMIT_STORAGE_URI's "database://")
         rendering,
     )
     from fieldapp.auth.sessions import load_user
     from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

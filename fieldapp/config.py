@@ -33,6 +33,25 @@ def load_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies(value: str) -> int:
+    """A count of proxy hops, 0 when unset; anything else stops the app at start."""
+    value = value.strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(
+            f"FIELDAPP_TRUSTED_PROXIES must be a number of proxies (1: one nginx), not {value!r}"
+        )
+    return int(value)
+
+
+def log_format(value: str) -> str:
+    value = value.strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ValueError(f"FIELDAPP_LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
 def from_environment(instance_path: str, given: dict | None = None) -> dict:
     """Settings from the environment; a secret key is made only when none is given."""
     given = given or {}
@@ -53,7 +72,9 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(env("FIELDAPP_IDLE_MINUTES", "30")),
         "SESSION_IDLE_MINUTES_VISITOR": int(env("FIELDAPP_IDLE_MINUTES_VISITOR", "480")),
         "SESSION_ABSOLUTE_HOURS": 12,
-        "RATELIMIT_STORAGE_URI": env("FIELDAPP_REDIS_URL") or "memory://",
+        # Counted once for all workers and servers: in Redis when there is one, else in the
+        # app's own database (fieldapp.ratelimit_storage), never in one worker's memory.
+        "RATELIMIT_STORAGE_URI": env("FIELDAPP_REDIS_URL") or "database://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "REDIS_URL": env("FIELDAPP_REDIS_URL"),
         # Compress responses here (Brotli/gzip); 0 when a front server does it.
@@ -81,6 +102,11 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "SMTP_USER": env("FIELDAPP_SMTP_USER"),
         "SMTP_PASSWORD": env("FIELDAPP_SMTP_PASSWORD"),
         "SMTP_STARTTLS": env("FIELDAPP_SMTP_STARTTLS", "") == "1",
+        # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (nginx
+        # doing TLS: 1). Unset, those headers are never believed: anyone can send them.
+        "TRUSTED_PROXIES": trusted_proxies(env("FIELDAPP_TRUSTED_PROXIES", "")),
+        # "text" (the default) or "json": one JSON object per line, for a log collector.
+        "LOG_FORMAT": log_format(env("FIELDAPP_LOG_FORMAT", "text")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # A sensitive action asks for the password again after this many minutes.
         "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),

@@ -31,7 +31,8 @@ db = SQLAlchemy(
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Per-address limits; storage is memory:// on one machine, Redis when FIELDAPP_REDIS_URL is set.
+# Per-address limits, counted in the app's database (fieldapp.ratelimit_storage) or in Redis when
+# FIELDAPP_REDIS_URL is set: never per worker.
 limiter = Limiter(key_func=get_remote_address)
 
 

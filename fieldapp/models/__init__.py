@@ -14,6 +14,7 @@ from fieldapp.models.people import (
     SchoolClass,
     User,
 )
+from fieldapp.models.ratelimits import RateLimitCounter
 from fieldapp.models.roster import ImportStatus, RosterImport
 from fieldapp.models.security import (
     ApiToken,
@@ -79,6 +80,7 @@ __all__ = [
     "OfferedSlot",
     "PasswordResetToken",
     "PrivateNote",
+    "RateLimitCounter",
     "Reflection",
     "ReminderSent",
     "ReflectionDraft",
