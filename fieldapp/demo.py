@@ -235,7 +235,7 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
             surname = rng.choice(SURNAMES[lang])
             number += 1
             family = Family(
-                name=f"{surname} family",
+                name=surname,
                 address_line1=f"{rng.randint(100, 4999)} {rng.choice(STREETS)}",
                 city="Oakland",
                 postal_code=rng.choice(["94601", "94603", "94605", "94621"]),

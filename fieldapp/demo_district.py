@@ -627,7 +627,7 @@ class _Generator:
             interpreter = lang != "en" and self.rng.random() < 0.6
             fid = self.out.add(
                 Family,
-                name=f"{surname} family",
+                name=surname,
                 address_line1=f"{self.rng.randint(100, 9999)} {self.rng.choice(STREETS)}",
                 address_line2=None,
                 city="Oakland",

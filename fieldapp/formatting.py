@@ -11,7 +11,7 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from fieldapp import rules
-from fieldapp.i18n import current_locale
+from fieldapp.i18n import current_locale, family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitType
@@ -156,6 +156,7 @@ def register(app: Flask) -> None:
         outcome=lambda o: OUTCOMES[o],
         role=lambda r: ROLE_LABELS[r],
         phone=format_phone,
+        family=family_label,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items, current_nav=current_nav, htmx_version="2.0.11", Role=Role

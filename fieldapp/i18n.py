@@ -107,6 +107,15 @@ def pgettext(context: str, string: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def family_label(name: str | None) -> str:
+    """A household as people are told of it, in the reader's language: "Nguyen family",
+    "Familia Nguyen". The data holds only the household's own name (``Family.name``); the word
+    "family" comes from the catalogue here, never from the data (the ``family`` filter)."""
+    if not name:
+        return gettext("a family")
+    return gettext("%(name)s family", name=name)
+
+
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Translated when used (labels made at import time), with ``gettext`` above."""
     return LazyString(gettext, string, **variables)

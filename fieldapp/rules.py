@@ -17,9 +17,9 @@ from babel.dates import format_date
 from flask_babel import get_locale
 
 from fieldapp import clock
+from fieldapp.i18n import family_label, ngettext
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.i18n import ngettext
 from fieldapp.models import (
     Family,
     HoursMode,
@@ -415,7 +415,7 @@ def check_no_overlap(visit: Visit, start: datetime, others: Iterable[Visit]) -> 
         if overlaps(start, visit.planned_minutes, other.scheduled_start, other.planned_minutes):
             who = {m.user_id for m in other.team} & {m.user_id for m in visit.team}
             names = ", ".join(m.user.name for m in visit.team if m.user_id in who)
-            family = other.family.name if other.family else None
+            family = family_label(other.family.name) if other.family else None
             raise RuleViolation(
                 _(
                     "%(names)s already has a visit at that time (the %(family)s).",

@@ -89,7 +89,7 @@ def make_family(**kw) -> Family:
     n = next(_n)
     family = Family(
         **{
-            "name": f"Family {n}",
+            "name": f"Rivera{n}",
             "address_line1": f"{n} Main St",
             "city": "Oakland",
             "home_language": "es",

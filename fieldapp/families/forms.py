@@ -30,9 +30,11 @@ from fieldapp.families.services import (
     GuardianContact,
     GuardianDetails,
     StudentDetails,
+    household_name,
 )
 from fieldapp.fields import SafeListForm, parse_id
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES
+from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod
@@ -254,9 +256,12 @@ class FirstStudentEntry(Form):
 
 class FamilyForm(SafeListForm):
     name = StringField(
-        _l("Household name"),
-        validators=[DataRequired(_l("Enter how the household is named.")), Length(max=200)],
-        description=_l("How the school names the family, e.g. “Nguyen family”."),
+        _l("Family name (surname)"),
+        validators=[DataRequired(_l("Enter the family's name.")), Length(max=200)],
+        description=_l(
+            "The name alone, as the family writes it, e.g. “Nguyen” or “Martínez García”: "
+            "the app says “Nguyen family” or “Familia Nguyen” in each reader's language."
+        ),
     )
     address_line1 = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     address_line2 = StringField(
@@ -289,6 +294,10 @@ class FamilyForm(SafeListForm):
             "them again. Uncheck it only when the family asks to be contacted again."
         ),
     )
+
+    def validate_name(self, field) -> None:
+        if field.data and field.data.strip() and not household_name(field.data):
+            raise ValidationError(_("Enter the family's name, e.g. “Nguyen”."))
 
     def validate_do_not_contact_reason(self, field) -> None:
         if self.do_not_contact.data and not _clean(field.data):
@@ -329,7 +338,7 @@ class FamilyForm(SafeListForm):
     def details(self) -> FamilyDetails:
         method = self.preferred_contact_method.data
         return FamilyDetails(
-            name=self.name.data.strip(),
+            name=household_name(self.name.data),
             address_line1=_clean(self.address_line1.data),
             address_line2=_clean(self.address_line2.data),
             city=_clean(self.city.data),
@@ -357,7 +366,8 @@ class NewFamilyForm(FamilyForm):
 def _family_label(family) -> str:
     """Two households can share a name: their children tell them apart."""
     children = ", ".join(s.first_name for s in family.students if s.active)
-    return f"{family.name} ({children})" if children else family.name
+    label = family_label(family.name)
+    return f"{label} ({children})" if children else label
 
 
 def _class_choices(classes) -> list[SelectChoice]:

@@ -6,6 +6,7 @@ the caller commits. Phone numbers arrive in E.164 and emails lower-cased (the fo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 
 from fieldapp import audit
@@ -85,9 +86,28 @@ class GuardianContact:
 
 # ---- families -------------------------------------------------------------------------------
 
+# The word people write around a household's name, in the interface's languages: "the Nguyen
+# family", "Nguyen Family", "Familia Martínez", "la familia Martínez". The data keeps the name
+# alone; the word comes from the catalogue when the family is shown (formatting.family_label).
+_FAMILY_WORD = re.compile(
+    r"^(?:(?:the|la)\s+)?(?:family|familia)\s+(?P<after>\S.*)$"
+    r"|^(?:the\s+)?(?P<before>.*\S)\s+(?:family|familia)$",
+    re.IGNORECASE,
+)
+
+
+def household_name(text: str) -> str:
+    """The household's own name as typed, without the word "family" around it ("" if that
+    word was all there was)."""
+    text = " ".join(text.split())
+    found = _FAMILY_WORD.match(text)
+    if found:
+        text = found["after"] or found["before"]
+    return "" if text.casefold() in {"family", "familia", "the family", "la familia"} else text
+
 
 def create_family(details: FamilyDetails, *, by: User | None, school: School) -> Family:
-    family = Family(name=details.name)
+    family = Family(name=household_name(details.name))
     db.session.add(family)
     db.session.flush()
     audit.record("family.create", actor=by, obj=family, school_id=school.id)
@@ -106,6 +126,8 @@ def _apply(family: Family, details: FamilyDetails, *, by: User | None) -> list[s
     changed = []
     for name in _PLAIN:
         value = getattr(details, name)
+        if name == "name":
+            value = household_name(value)
         if getattr(family, name) != value:
             setattr(family, name, value)
             changed.append(name)

@@ -16,6 +16,7 @@ from fieldapp.families.forms import (
 )
 from fieldapp.fields import csv_stream
 from fieldapp.formatting import format_phone, zone
+from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Family, FollowUp, Role, Round, School, SchoolClass, Student
 from fieldapp.paging import page_number
@@ -153,7 +154,7 @@ ROSTER_HEADER = [
     "first_name",
     "grade",
     "classes",
-    "family",
+    "family_name",
     "guardian",
     "guardian_phone",
     "home_language",
@@ -213,7 +214,7 @@ def new_family(school: School):
     flash(
         _(
             "Added the %(family)s and %(student)s.",
-            family=family.name,
+            family=family_label(family.name),
             student=student.first_name.data.strip(),
         ),
         "success",
@@ -318,7 +319,11 @@ def new_student(school: School):
     if page is not None:
         return page
     flash(
-        _("Added %(student)s to the %(family)s.", student=added[0].full_name, family=family.name),
+        _(
+            "Added %(student)s to the %(family)s.",
+            student=added[0].full_name,
+            family=family_label(family.name),
+        ),
         "success",
     )
     return redirect_after_post(url_for("families.card", family_id=family.id))

@@ -21,7 +21,7 @@ from babel.lists import format_list
 from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import LANGUAGES, WHEN_PATTERNS, local
-from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
+from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, family_label, in_language
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.messages import queries
@@ -41,7 +41,10 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # What a text may use, with what each becomes (shown to coordinators beside the editor).
 PLACEHOLDERS = {
-    "family": _l("the family's name, as in the roster"),
+    "family": _l(
+        "the family, named in the text's language: “Garcia family” in English, "
+        "“Familia Garcia” in Spanish"
+    ),
     "students": _l("the first names of the students the visit is about"),
     "visitors": _l("the first names of the visitors"),
     "time": _l(
@@ -168,7 +171,7 @@ def values_for(visit: Visit, sender: User | None, code: str) -> dict[str, str]:
     phone = sender.phone if sender is not None and sender.phone else None
     phone = phone or next((m.user.phone for m in visit.team if m.user.phone), "")
     return {
-        "family": visit.family.name if visit.family else "",
+        "family": family_label(visit.family.name) if visit.family else "",
         "students": names_list((s.first_name for s in visit.students), code),
         "visitors": names_list(visitors, code),
         "time": time_phrase(visit.scheduled_start, tz, code),
@@ -183,7 +186,7 @@ def sample_values(school: School, code: str) -> dict[str, str]:
     here = local(utcnow(), school.timezone) + timedelta(days=7)
     start = here.replace(hour=16, minute=30, second=0, microsecond=0)
     return {
-        "family": _("Garcia family"),
+        "family": family_label("Garcia"),
         "students": names_list(["Sofia", "Mateo"], code),
         "visitors": names_list(["Ana", "Luis"], code),
         "time": time_phrase(start, school.timezone, code),

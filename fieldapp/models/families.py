@@ -25,7 +25,9 @@ class Family(db.Model):
     __tablename__ = "families"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))  # how the household is named: "Nguyen family"
+    # The household's own name as people write it ("Nguyen", "Martínez García"), never the word
+    # "family": that comes from the catalogue in the reader's language (i18n.family_label).
+    name: Mapped[str] = mapped_column(String(200))
     address_line1: Mapped[str | None] = mapped_column(String(200))
     address_line2: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(100))

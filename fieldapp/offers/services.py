@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
-from fieldapp.i18n import current_locale, in_language
+from fieldapp.i18n import current_locale, family_label, in_language
 from fieldapp.i18n import gettext as _
 from fieldapp.messages.services import day_and_time
 from fieldapp.models import (
@@ -265,7 +265,7 @@ def team_mails(
         if not person.email or not person.active:
             continue
         with in_language(person.locale) as code:
-            family = visit.family.name if visit.family else _("a family")
+            family = family_label(visit.family.name if visit.family else None)
             when = day_and_time(visit.scheduled_start, visit.school.timezone, code)
             subject, body = write(family, when)
         mails.append((person.email, subject, body))

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
+from fieldapp.i18n import family_label, ngettext
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.i18n import ngettext
 from fieldapp.models import (
     ClassTeacher,
     Enrollment,
@@ -780,7 +780,7 @@ class Planner:
                 self.ops.inserts["families"].append(
                     {
                         "key": family,
-                        "name": f"{first.family} family",
+                        "name": first.family,
                         "placeholder": not gids,
                         "home_language": household.get("home_language", "en"),
                         **{k: v for k, v in household.items() if k != "home_language"},
@@ -789,7 +789,7 @@ class Planner:
                 self.plan.add(
                     "families",
                     "created",
-                    f"{first.family} family",
+                    family_label(first.family),
                     _("placeholder: to complete")
                     if not gids
                     else ngettext("%(num)d student", "%(num)d students", len(members)),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from icalendar import Calendar, Event, vDuration
 
 from fieldapp.formatting import MODES
+from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Visit
 
@@ -20,7 +21,7 @@ def visit_event(visit: Visit, host: str) -> Event:
     event.add("dtstamp", visit.updated_at)
     event.add("dtstart", visit.scheduled_start)
     event.add("dtend", visit.scheduled_start + timedelta(minutes=visit.planned_minutes))
-    family = visit.family.name if visit.family else _("a family")
+    family = family_label(visit.family.name if visit.family else None)
     event.add("summary", _("Home visit: %(family)s", family=family))
     if visit.place:
         event.add("location", visit.place)

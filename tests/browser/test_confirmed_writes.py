@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from fieldapp import clock
 from fieldapp.extensions import db
+from fieldapp.i18n import family_label
 from fieldapp.models import FollowUp, SyncReceipt, TeamMember, User, Visit, VisitStatus
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -34,7 +35,7 @@ def _agreed_visit():
     visit.status = VisitStatus.CONTACTING
     visit.family_agreed_at = datetime.now(UTC) - timedelta(hours=2)
     db.session.commit()
-    return visit.id, visit.family.name
+    return visit.id, family_label(visit.family.name)
 
 
 def _follow_up_of_visitor():

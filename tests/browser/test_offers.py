@@ -28,7 +28,7 @@ def _world() -> dict:
     school = make_school(name="Garfield Elementary", timezone="America/Los_Angeles")
     ana = make_user(Role.VISITOR, school, name="Ana Lopez", password=demo.DEMO_PASSWORD)
     luis = make_user(Role.VISITOR, school, name="Luis Park", password=demo.DEMO_PASSWORD)
-    family = make_family(name="Reyes family", address_line1="77 Secret Lane", home_language="es")
+    family = make_family(name="Reyes", address_line1="77 Secret Lane", home_language="es")
     visit = make_visit(school, team=[ana, luis], family=family)
     make_student(school, family, first_name="Sofia", last_name="Reyes")
     db.session.commit()

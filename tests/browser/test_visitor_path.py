@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fieldapp import clock
 from fieldapp.extensions import db
+from fieldapp.i18n import family_label
 from fieldapp.models import FollowUp, ReflectionDraft, TeamMember, User, Visit, VisitStatus
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -31,7 +32,13 @@ def _visit_to_arrange():
         ]
         if teachers:
             partner = next(m.user for m in visit.team if m.user_id != v1.id)
-            return visit.id, visit.family.name, visit.family_id, partner.email, teachers[0].email
+            return (
+                visit.id,
+                family_label(visit.family.name),
+                visit.family_id,
+                partner.email,
+                teachers[0].email,
+            )
     raise AssertionError("the demo has no such visit")
 
 

@@ -24,7 +24,7 @@ def offered(db):
     school = make_school(name="Garfield Elementary")
     ana = make_user(Role.VISITOR, school, name="Ana Lopez", email="ana@test.example")
     luis = make_user(Role.VISITOR, school, name="Luis Park", email="luis@test.example", locale="es")
-    family = make_family(name="Reyes family", address_line1="77 Secret Lane", home_language="es")
+    family = make_family(name="Reyes", address_line1="77 Secret Lane", home_language="es")
     family.guardians[0].name = "Marta Reyes"
     family.guardians[0].email = "marta@family.example"
     visit = make_visit(school, team=[ana, luis], family=family)

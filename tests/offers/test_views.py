@@ -202,7 +202,7 @@ def test_the_team_is_emailed_through_smtp(db, client, offered, smtp_sink):
     ana, luis = smtp_sink.to("ana@test.example"), smtp_sink.to("luis@test.example")
     assert len(ana) == 1 and len(luis) == 1
     assert ana[0]["Subject"].startswith("Visit scheduled: Reyes family")
-    assert luis[0]["Subject"].startswith("Visita programada: Reyes family")
+    assert luis[0]["Subject"].startswith("Visita programada: Familia Reyes")
     assert "Mis visitas" in luis[0].get_content()
 
 

@@ -91,7 +91,7 @@ def school(db):
 
 @pytest.fixture
 def world(db, school) -> FamilyWorld:
-    family = make_family(name="Flores family")
+    family = make_family(name="Flores")
     family.guardians.append(
         Guardian(
             name="Marisol Flores",
@@ -139,7 +139,7 @@ def world(db, school) -> FamilyWorld:
             visit_id=open_visit.id, user_id=teacher.id, data={"hopes_and_dreams": "Half"}
         )
     )
-    other = make_family(name="Other family")
+    other = make_family(name="Other")
     other_visit = make_visit(school, family=other)
     _complete(db, other_visit, hopes="To read in two languages", note="Other private note")
     db.session.add(

@@ -71,7 +71,7 @@ def district(db) -> District:
 
     # Families: (language, interpreter needed). K2 and G3-1 are siblings (one family).
     def family(lang: str, interpreter: bool) -> Family:
-        f = Family(name=f"{lang} family", home_language=lang, interpreter_needed=interpreter)
+        f = Family(name=f"{lang}", home_language=lang, interpreter_needed=interpreter)
         db.session.add(f)
         db.session.flush()
         return f

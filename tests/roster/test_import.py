@@ -66,7 +66,7 @@ def test_a_first_import_creates_the_roster(db, version):
     # Siblings share a guardian: one family, with that guardian.
     assert ana.family_id == luis.family_id
     assert [g.name for g in ana.family.guardians] == ["Rosa Lopez"]
-    assert ana.family.name == "Lopez family" and not ana.family.placeholder
+    assert ana.family.name == "Lopez" and not ana.family.placeholder
     assert sorted(g.relationship_to_student for g in minh.family.guardians) == [
         "guardian",
         "relative",
