@@ -84,6 +84,7 @@ def dashboard(school: School):
         follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
         busiest=db.session.execute(queries.busiest_people(school.id)).all(),
         visitors=db.session.scalar(queries.staff(school.id)),
+        language_unknown=db.session.scalar(queries.families_language_unknown(school.id)),
     )
 
 
