@@ -10,6 +10,7 @@ from sqlalchemy import select
 from fieldapp.models import Family, Role, RoleAssignment, SchoolClass, Student, User
 from fieldapp.roster import services
 from fieldapp.roster.parse import language_code
+from tests.factories import make_user
 
 ORGS = """sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId
 D1,active,,Oak Valley Unified,district,OVU,
@@ -223,3 +224,50 @@ def test_the_command_line_lists_warnings_apart_from_errors(runner, db, tmp_path)
     assert "classes.csv, line 3: Skipped: District choir belongs to Oak Valley Unified" in warnings
     assert "users.csv, line 7: The student has no grade" in warnings
     assert "Families whose home language the files do not give: 2" in result.output
+
+
+def test_the_result_page_lists_warnings_apart_and_links_the_unknown_languages(db, client, login):
+    import io
+    import zipfile
+
+    from fieldapp.models import RosterImport
+
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
+    login(admin)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in _set_11().items():
+            z.writestr(name, text)
+    form = {"file": (io.BytesIO(out.getvalue()), "vendor.zip"), "school_id": "0"}
+    response = client.post("/roster-imports/", data=form, content_type="multipart/form-data")
+    assert response.status_code == 303
+    job = db.session.scalar(select(RosterImport).order_by(RosterImport.id.desc()))
+    html = client.get(f"/roster-imports/{job.id}").get_data(as_text=True)
+    assert "Imported" in html and "Problems, by file and line" not in html
+    assert "Warnings: rows left out or read as less, by file and line" in html
+    assert "Line 3: Skipped: District choir belongs to Oak Valley Unified" in html
+    assert "2 new families have no home language in the files" in html
+    school = db.session.scalar(select(Student).where(Student.sourced_id == "S1")).school
+    link = f'href="/schools/{school.id}/roster?language=unknown"'
+    assert link not in html  # an admin does not coordinate the school: no link it would refuse
+    # A coordinator's import into their school links to the school's list.
+    from tests.factories import make_school
+
+    mine = make_school(code="WAS", name="Washington")
+    coordinator = make_user(Role.COORDINATOR, mine)
+    login(coordinator)
+    files = {
+        k: v.replace("LIN", "WAS").replace("Lincoln", "Washington") for k, v in _set_11().items()
+    }
+    files = {k: v.replace("S5,", "S6,").replace("1005", "2005") for k, v in files.items()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    form = {"file": (io.BytesIO(out.getvalue()), "vendor.zip"), "school_id": str(mine.id)}
+    client.post("/roster-imports/", data=form, content_type="multipart/form-data")
+    job = db.session.scalar(select(RosterImport).order_by(RosterImport.id.desc()))
+    html = client.get(f"/roster-imports/{job.id}").get_data(as_text=True)
+    assert job.status.value == "applied", html
+    assert f'href="/schools/{mine.id}/roster?language=unknown"' in html
