@@ -216,3 +216,11 @@ def families_language_unknown(school_id: int) -> Select:
         Family.home_language.is_(None),
         Family.students.any(and_(Student.school_id == school_id, Student.active.is_(True))),
     )
+
+
+def staff_and_unknown_languages(school_id: int) -> Select:
+    """(visitors, families whose language is not known) in one statement for the dashboard."""
+    return select(
+        staff(school_id).scalar_subquery(),
+        families_language_unknown(school_id).scalar_subquery(),
+    )
