@@ -148,7 +148,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=format_when,
         day=format_date,
-        language=lambda code: LANGUAGES.get(code or "", code or ""),
+        # None: the family's language is not known (a roster that did not say), never English.
+        language=lambda code: LANGUAGES.get(code, code) if code else _("Not known"),
         status=lambda s: rules.STATUS_LABELS[s],
         visit_type=lambda t: VISIT_TYPES[t],
         mode=lambda m: MODES.get(m, ""),

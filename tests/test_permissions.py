@@ -462,6 +462,18 @@ MATRIX = [
         {"coordinator": 404, "other_coordinator": 200},
     ),
     (
+        "families.set_language",
+        "GET",
+        "/families/{family_a}/language",
+        {"coordinator": 200, "other_coordinator": 404},
+    ),
+    (
+        "families.set_language",
+        "POST",
+        "/families/{family_a}/language",
+        {"coordinator": 422, "other_coordinator": 404},
+    ),
+    (
         "families.new_student",
         "GET",
         "/schools/{school_a}/students/new",

@@ -85,6 +85,10 @@ def _grade_choices(prompt: str) -> list[SelectChoice]:
     ]
 
 
+# The roster's filter value for families whose home language is not known (None).
+UNKNOWN_LANGUAGE = "unknown"
+
+
 def _language_choices() -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in LANGUAGES.items()]
 
@@ -101,7 +105,11 @@ class RosterFilterForm(Form):
     class_id = SelectField(_l("Class"), coerce=_optional_int)
     language = SelectField(
         _l("Home language"),
-        choices=[SelectChoice("", _l("All languages")), *_language_choices()],
+        choices=[
+            SelectChoice("", _l("All languages")),
+            SelectChoice(UNKNOWN_LANGUAGE, _l("Not known")),
+            *_language_choices(),
+        ],
         default="",
     )
     visited = SelectField(
@@ -269,7 +277,12 @@ class FamilyForm(SafeListForm):
     )
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     postal_code = StringField(_l("ZIP code"), validators=[Optional(), Length(max=20)])
-    home_language = SelectField(_l("Home language"), choices=_language_choices(), default="en")
+    home_language = SelectField(
+        _l("Home language"),
+        choices=[SelectChoice("", _l("Not known")), *_language_choices()],
+        default="en",
+        description=_l("“Not known”: nobody is messaged in a guessed language."),
+    )
     interpreter_needed = BooleanField(_l("An interpreter is needed"))
     preferred_contact_method = SelectField(
         _l("Preferred way to reach them"),
@@ -325,7 +338,7 @@ class FamilyForm(SafeListForm):
     def keep_language(self, code: str | None) -> None:
         """A language a roster import brought that is not in the list stays choosable."""
         if code and code not in LANGUAGES:
-            self.home_language.choices = [*_language_choices(), SelectChoice(code, code)]
+            self.home_language.choices = [*self.home_language.choices, SelectChoice(code, code)]
 
     def add_guardian_row(self) -> None:
         if len(self.guardians) < MAX_GUARDIANS:
@@ -343,7 +356,7 @@ class FamilyForm(SafeListForm):
             address_line2=_clean(self.address_line2.data),
             city=_clean(self.city.data),
             postal_code=_clean(self.postal_code.data),
-            home_language=self.home_language.data,
+            home_language=self.home_language.data or None,
             interpreter_needed=bool(self.interpreter_needed.data),
             preferred_contact_method=ContactMethod(method) if method else None,
             preferred_contact_times=_clean(self.preferred_contact_times.data),
@@ -372,6 +385,16 @@ def _family_label(family) -> str:
 
 def _class_choices(classes) -> list[SelectChoice]:
     return [SelectChoice("", _("No class"))] + [SelectChoice(str(c.id), c.name) for c in classes]
+
+
+class HomeLanguageForm(FlaskForm):
+    """Setting a family's home language in one step (from the list of those not known)."""
+
+    home_language = SelectField(
+        _l("Home language"),
+        choices=[SelectChoice("", _l("Choose the language")), *_language_choices()],
+        validators=[DataRequired(_l("Choose the family's language."))],
+    )
 
 
 class StudentForm(FlaskForm):

@@ -122,7 +122,9 @@ def roster(
         query = query.where(Student.grade == grade)
     if class_id is not None:
         query = query.where(Student.classes.any(SchoolClass.id == class_id))
-    if language:
+    if language == "unknown":
+        query = query.where(Family.home_language.is_(None))
+    elif language:
         query = query.where(Family.home_language == language)
     if visited is not None and visited_in is not None:
         covered = Student.id.in_(visited_students(visited_in))

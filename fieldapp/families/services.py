@@ -44,7 +44,7 @@ class FamilyDetails:
     address_line2: str | None = None
     city: str | None = None
     postal_code: str | None = None
-    home_language: str = "en"
+    home_language: str | None = "en"  # None: not known
     interpreter_needed: bool = False
     preferred_contact_method: ContactMethod | None = None
     preferred_contact_times: str | None = None
@@ -120,6 +120,20 @@ def update_family(family: Family, details: FamilyDetails, *, by: User | None) ->
     changed = _apply(family, details, by=by)
     audit.record("family.update", actor=by, obj=family, changed=changed)
     return changed
+
+
+def set_home_language(family: Family, code: str, *, by: User | None) -> None:
+    """The family's home language, set by a coordinator (a re-import never replaces it)."""
+    if family.home_language != code:
+        audit.record(
+            "family.update",
+            actor=by,
+            obj=family,
+            changed=["home_language"],
+            was=family.home_language,
+        )
+        family.home_language = code
+        db.session.flush()
 
 
 def _apply(family: Family, details: FamilyDetails, *, by: User | None) -> list[str]:

@@ -8,14 +8,16 @@ from fieldapp.extensions import db
 from fieldapp.families import queries
 from fieldapp.families import services as family_services
 from fieldapp.families.forms import (
+    UNKNOWN_LANGUAGE,
     EditStudentForm,
     FamilyForm,
+    HomeLanguageForm,
     NewFamilyForm,
     RosterFilterForm,
     StudentForm,
 )
 from fieldapp.fields import csv_stream
-from fieldapp.formatting import format_phone, zone
+from fieldapp.formatting import LANGUAGES, format_phone, zone
 from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Family, FollowUp, Role, Round, School, SchoolClass, Student
@@ -127,6 +129,7 @@ def roster(school: School):
         visited=visited,
         siblings={s.id: family_services.siblings(s) for s in page.items},
         guardians={s.id: family_services.first_guardian(s.family) for s in page.items},
+        languages=LANGUAGES,
     )
 
 
@@ -253,6 +256,37 @@ def edit_family(family: Family):
     else:
         flash(_("Saved."), "success")
     return redirect_after_post(url_for("families.card", family_id=family.id))
+
+
+@bp.route("/families/<int:family_id>/language", methods=["GET", "POST"])
+@policy.requires(policy.coordinate_family, family=Family)
+def set_language(family: Family):
+    """The quick way to set a family's home language (from the roster's "Not known" list)."""
+    school = _coordinated_school(family)
+    form = HomeLanguageForm(data={"home_language": family.home_language or ""})
+    if request.method == "POST":
+        form = HomeLanguageForm()
+        if form.validate():
+            family_services.set_home_language(family, form.home_language.data, by=current_user)
+            db.session.commit()
+            flash(
+                _(
+                    "%(family)s: home language set to %(language)s.",
+                    family=family.name,
+                    language=LANGUAGES[form.home_language.data],
+                ),
+                "success",
+            )
+            return redirect_after_post(
+                url_for("families.roster", school_id=school.id, language=UNKNOWN_LANGUAGE)
+            )
+    return render(
+        "families/language.html",
+        status=422 if form.errors else 200,
+        form=form,
+        family=family,
+        school=school,
+    )
 
 
 def _coordinated_school(family: Family) -> School:

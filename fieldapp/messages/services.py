@@ -262,6 +262,9 @@ class Invitation:
     refused: str | None  # why no invitation may be sent (the family's wish, a closed visit)
     recipients: list[Recipient]
     languages: list[str]  # the languages a text exists in, for the switch
+    # The family's language is not known and none was chosen on the page: the text shown is
+    # the English one, and the page asks for a language before offering to send it.
+    language_unknown: bool = False
 
     @property
     def fell_back(self) -> bool:
@@ -301,12 +304,16 @@ def invitation(
     audit_as: User | None = None,
     kind: MessageKind = MessageKind.INVITATION,
     extra: Mapping[str, str] | None = None,
+    ask_language: bool = True,
 ) -> Invitation:
     """The invitation (or another ``kind`` of text, with ``extra`` values such as the link of
     an offer of times) for ``visit`` in ``language`` (default: the family's home language); the
-    English text, said so, when there is none in it. Leaves an audit event for ``audit_as``
+    English text, said so, when there is none in it. When the family's language is not known
+    and none is asked for, no send links are offered (``ask_language``) unless the text cannot be
+    shown again (an offer's link). Leaves an audit event for ``audit_as``
     (the page shows the family's phone numbers)."""
     family = visit.family
+    unknown = language is None and family is not None and family.home_language is None
     wanted = language or (family.home_language if family else None) or DEFAULT_LOCALE
     body, stored = current_text(visit.school_id, kind, wanted)
     used = wanted
@@ -318,7 +325,7 @@ def invitation(
         subject = str(EMAIL_SUBJECTS[kind]) % {"school": visit.school.name}
     refused = refusal(visit)
     recipients = []
-    if refused is None and family is not None:
+    if refused is None and family is not None and not (unknown and ask_language):
         for g in family.guardians:
             sms = sms_link(g.phone, text) if g.phone else None
             mail = mail_link(g.email, subject, text) if g.email else None
@@ -341,6 +348,7 @@ def invitation(
         refused=refused,
         recipients=recipients,
         languages=languages_with_text(visit.school_id, kind),
+        language_unknown=unknown,
     )
 
 

@@ -26,7 +26,14 @@ def invitation(visit: Visit):
         wanted = None
     result = services.invitation(visit, current_user, wanted, audit_as=current_user, kind=kind)
     db.session.commit()
-    return render("messages/invitation.html", visit=visit, invitation=result, kind=kind)
+    return render(
+        "messages/invitation.html",
+        visit=visit,
+        invitation=result,
+        kind=kind,
+        may_set_language=visit.family is not None
+        and policy.coordinate_family.allows(current_user, visit.family),
+    )
 
 
 @bp.get("/schools/<int:school_id>/messages")

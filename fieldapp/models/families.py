@@ -32,7 +32,8 @@ class Family(db.Model):
     address_line2: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(100))
     postal_code: Mapped[str | None] = mapped_column(String(20))
-    home_language: Mapped[str] = mapped_column(String(10), default="en")  # ISO 639-1 code
+    # ISO 639-1 code; None: unknown (a roster rarely says), so nobody is messaged in a guess
+    home_language: Mapped[str | None] = mapped_column(String(10))
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(str_enum(ContactMethod))
     preferred_contact_times: Mapped[str | None] = mapped_column(String(200))

@@ -189,6 +189,7 @@ def offer(visit: Visit):
                 audit_as=current_user,
                 kind=MessageKind.SLOT_OFFER,
                 extra={"link": link},
+                ask_language=False,  # the link is shown once: the page warns instead
             )
             db.session.commit()
             return render(

@@ -197,7 +197,9 @@ def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
             "id": family.id,
             "name": family.name,
             "address": family.address or None,
-            "home_language": LANGUAGES.get(family.home_language, family.home_language),
+            "home_language": LANGUAGES.get(family.home_language, family.home_language)
+            if family.home_language
+            else _("Not known"),
             "interpreter_needed": family.interpreter_needed,
             "preferred_contact_method": CONTACT_METHODS.get(family.preferred_contact_method),
             "preferred_contact_times": family.preferred_contact_times,

@@ -32,6 +32,8 @@ HOURS = "#,##0.00"  # hours for people: two decimals, grouped, in the reader's l
 
 
 def grade_label(grade: str) -> str:
+    if not grade:
+        return _("Grade not given")  # a roster import without one (optional in OneRoster 1.1)
     return _("Kindergarten") if grade == "K" else _("Grade %(grade)s", grade=grade)
 
 
@@ -389,7 +391,7 @@ def families_chart(scope: Scope) -> Chart:
     def name(code: str) -> str:
         return str(LANGUAGES.get(code, code or _("Not recorded")))
 
-    others = [c for c in order if c != "en"]
+    others = [c for c in order if c not in ("en", "")]  # "": not known
     summary = ngettext(
         "%(count)s family; %(interpreter)s need an interpreter.",
         "%(count)s families; %(interpreter)s need an interpreter.",

@@ -37,6 +37,7 @@ def import_roster(path: Path, school_id: int | None, dry_run: bool):
         where = f"{e.file}, line {e.line}" if e.line else e.file
         click.echo(f"Error: {where}: {e.message}", err=True)
     if plan.errors:
+        _warnings(plan)
         db.session.rollback()
         raise click.ClickException(
             f"{len(plan.errors)} error(s) in the files: nothing was imported."
@@ -53,6 +54,19 @@ def import_roster(path: Path, school_id: int | None, dry_run: bool):
     click.echo(f"Refused: {len(plan.refused)}")
     for r in plan.refused:
         click.echo(f"  {r.file}, line {r.line}: {r.reason}")
+    _warnings(plan)
+    if plan.unknown_language:
+        click.echo(
+            f"Families whose home language the files do not give: {plan.unknown_language} "
+            "(set it on the school's students and families page, language “Not known”)."
+        )
+
+
+def _warnings(plan) -> None:
+    """Apart from the errors: rows left out, or read as less than they said (the import goes on)."""
+    click.echo(f"Warnings: {len(plan.warnings)}")
+    for w in sorted(plan.warnings, key=lambda w: (w.file, w.line)):
+        click.echo(f"  {w.file}, line {w.line}: {w.message}")
 
 
 def register(app: Flask) -> None:

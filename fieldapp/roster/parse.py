@@ -11,6 +11,17 @@ OneRoster in short (1EdTech's CSV binding): ``manifest.csv`` names the version a
 ``orgSourcedIds`` in 1.1, while 1.2 moves roles to ``roles.csv`` (one row per user, role and
 org); guardians are users with role guardian/parent/relative, linked to students by
 ``agentSourcedIds``. ``classes.csv`` and ``enrollments.csv`` give classes and who is in them.
+
+What other vendors' sets hold, and what is done with it:
+- grades are optional in 1.1: a student without one is imported with the grade "not given" (the
+  empty string) and a warning on its line;
+- staff come as teacher, aide, counselor, administrator, principal, proctor, site/district/system
+  administrator (1.1 and 1.2 role vocabularies): all are imported as staff who can be trained
+  (the app's visitor role at their schools), never as app admins;
+- OneRoster has no home language (1.1 and 1.2 ``demographics.csv`` carry birth, sex, race and
+  residence only); vendors add one as a ``metadata.*`` column (see ``LANGUAGE_COLUMNS``) on
+  ``users.csv`` or ``demographics.csv``. Without one the family's language stays unknown.
+Rows left out are warnings (file, line, why), kept apart from the errors that stop an import.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import ngettext
@@ -31,7 +43,43 @@ from fieldapp.i18n import ngettext
 MAX_UNZIPPED = 200 * 1024 * 1024  # 30,000 students make 5 MB of CSV; far more is no roster
 MAX_FILES = 50
 GUARDIAN_ROLES = {"guardian", "parent", "relative"}
-TEACHER_ROLES = {"teacher"}
+# Staff of a school in OneRoster 1.1 (administrator, aide, proctor, teacher) and 1.2 (aide,
+# counselor, districtAdministrator, principal, proctor, siteAdministrator, systemAdministrator,
+# teacher), lower-cased: all may visit families once trained.
+STAFF_ROLES = {
+    "teacher",
+    "aide",
+    "counselor",
+    "administrator",
+    "principal",
+    "proctor",
+    "siteadministrator",
+    "districtadministrator",
+    "systemadministrator",
+}
+# Where vendors put a home language (lower-cased column names), first found wins.
+LANGUAGE_COLUMNS = (
+    "metadata.homelanguage",
+    "metadata.home_language",
+    "metadata.primarylanguage",
+    "metadata.primary_language",
+    "metadata.language",
+    "metadata.languagecode",
+    "metadata.language_code",
+    "metadata.spokenlanguage",
+    "metadata.preferredlanguage",
+)
+# ISO 639-2 (bibliographic and terminology) codes of the languages schools meet most, to 639-1.
+_ISO_639_2 = {
+    "eng": "en", "spa": "es", "vie": "vi", "som": "so", "zho": "zh", "chi": "zh", "ara": "ar",
+    "tgl": "tl", "fil": "tl", "hat": "ht", "por": "pt", "fra": "fr", "fre": "fr", "rus": "ru",
+    "kor": "ko", "jpn": "ja", "hin": "hi", "urd": "ur", "ben": "bn", "pan": "pa", "fas": "fa",
+    "per": "fa", "prs": "fa", "pus": "ps", "amh": "am", "tir": "ti", "swa": "sw", "ukr": "uk",
+    "pol": "pl", "deu": "de", "ger": "de", "ita": "it", "khm": "km", "lao": "lo", "tha": "th",
+    "mya": "my", "bur": "my", "nep": "ne", "guj": "gu", "tel": "te", "tam": "ta", "mar": "mr",
+    "yor": "yo", "ibo": "ig", "hau": "ha", "orm": "om", "kin": "rw", "run": "rn", "ell": "el",
+    "gre": "el", "heb": "he", "tur": "tr", "ron": "ro", "rum": "ro", "hye": "hy", "arm": "hy",
+}  # fmt: skip
 KINDS = ("schools", "teachers", "classes", "students", "guardians", "enrollments")
 TEMPLATE_NAME = "roster-template.csv"
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -144,6 +192,8 @@ class Roster:
     # "sourced_id" (OneRoster: schools by their sourcedId) or "code" (the template).
     school_key: str = "sourced_id"
     schools: dict[str, OrgRow] = field(default_factory=dict)
+    # Orgs that are not schools (districts, departments…), by sourcedId: (type, name).
+    other_orgs: dict[str, tuple[str, str]] = field(default_factory=dict)
     students: dict[str, PersonRow] = field(default_factory=dict)
     teachers: dict[str, PersonRow] = field(default_factory=dict)
     guardians: dict[str, PersonRow] = field(default_factory=dict)
@@ -152,11 +202,17 @@ class Roster:
     errors: list[LineError] = field(default_factory=list)
     rows: int = 0
 
+    # What was left out or read as less than it said; the import goes on.
+    warnings: list[LineError] = field(default_factory=list)
+
     def error(self, where: Where | str, message: str, line: int | None = None) -> None:
         if isinstance(where, Where):
             self.errors.append(LineError(where.file, where.line, message))
         else:
             self.errors.append(LineError(where, line or 0, message))
+
+    def warn(self, where: Where, message: str) -> None:
+        self.warnings.append(LineError(where.file, where.line, message))
 
 
 # ---- reading the upload -----------------------------------------------------------------------
@@ -407,7 +463,9 @@ def _records(table: Table, roster: Roster) -> Iterator[tuple[Where, dict[str, st
 def _read_orgs(table: Table, roster: Roster) -> None:
     for where, row, sid, deleted in _records(table, roster):
         if row["type"].lower() != "school":
-            continue  # districts, departments…: not places where visits happen
+            # Districts, departments…: not places where visits happen, but named in messages.
+            roster.other_orgs[sid] = (row["type"], row["name"])
+            continue
         name = row["name"]
         if not name:
             roster.error(where, _("%(column)s is empty.", column="name"))
@@ -443,11 +501,71 @@ def _read_roles(table: Table, roster: Roster) -> dict[str, tuple[str, list[str]]
 def _kind(role: str) -> str | None:
     if role == "student":
         return "student"
-    if role in TEACHER_ROLES:
-        return "teacher"
+    if role in STAFF_ROLES:
+        return "teacher"  # the roster's word for staff who can be trained to visit
     if role in GUARDIAN_ROLES:
         return "guardian"
-    return None  # administrators, aides…: not part of the home-visit roster
+    return None
+
+
+_LANGUAGE_NAMES: dict[str, str] = {}
+
+
+def _language_names() -> dict[str, str]:
+    """Language names to codes: English names and each language's own ("Spanish", "español")."""
+    if not _LANGUAGE_NAMES:
+        english = Locale("en").languages
+        for code, name in english.items():
+            if "_" not in code:
+                _LANGUAGE_NAMES.setdefault(name.lower(), code)
+        for code in [c for c in english if len(c) == 2]:
+            try:
+                own = Locale(code).get_display_name(code)
+            except (UnknownLocaleError, ValueError):
+                continue
+            if own:
+                _LANGUAGE_NAMES.setdefault(own.lower(), code)
+    return _LANGUAGE_NAMES
+
+
+def language_code(value: str) -> str | None:
+    """An ISO 639-1 code for what a roster wrote ("es", "es-MX", "spa", "Spanish", "español"),
+    or a known three-letter code for a language that has no two-letter one (Hmong: "hmn");
+    None when the value is not a language we recognise."""
+    value = value.strip().lower().replace("_", "-")
+    if not value:
+        return None
+    known = Locale("en").languages
+    base = value.split("-")[0]
+    if len(base) == 2 and base.isalpha() and base in known:
+        return base
+    if len(base) == 3 and base.isalpha():
+        if base in _ISO_639_2:
+            return _ISO_639_2[base]
+        if base in known:
+            return base
+    name = value.split(",")[0].split("(")[0].strip()
+    code = _language_names().get(name)
+    return code if code and len(code) <= 3 else None
+
+
+def _row_language(row: dict[str, str], roster: Roster, where: Where) -> str | None:
+    """The home language a vendor's ``metadata.*`` column gives; an unreadable one is unknown,
+    with a warning on the line."""
+    column = next((c for c in LANGUAGE_COLUMNS if row.get(c)), None)
+    if column is None:
+        return None
+    code = language_code(row[column])
+    if code is None:
+        roster.warn(
+            where,
+            _(
+                "%(column)s: “%(value)s” is no language we know; the language stays unknown.",
+                column=column,
+                value=row[column][:40],
+            ),
+        )
+    return code
 
 
 def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
@@ -470,6 +588,11 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
         if kind is None:
             if not role:
                 roster.error(where, _("The user has no role."))
+            else:
+                roster.warn(
+                    where,
+                    _("Skipped: the role “%(role)s” is not one this app imports.", role=role),
+                )
             continue
         given, family = row["givenname"], row["familyname"]
         if kind != "guardian" and not (given and family):
@@ -524,6 +647,11 @@ def _read_users(table: Table, roster: Roster, roles: dict | None) -> None:
             agent_ids=_ids(row.get("agentsourcedids", "")),
             deleted=deleted,
         )
+        if kind != "teacher":
+            language = _row_language(row, roster, where)
+            if language and kind == "student":
+                person.household["home_language"] = language
+            person.language = language
         if kind == "student" and person.identifier and len(person.identifier) > 64:
             roster.error(
                 where,
@@ -551,6 +679,25 @@ def _read_classes(table: Table, roster: Roster) -> None:
         roster.classes[sid] = ClassRow(
             sid, title, _grade(row.get("grades", "")), school, where, deleted
         )
+
+
+def _read_demographics(table: Table, roster: Roster) -> None:
+    """Only a vendor's language column is read: the spec's columns (birth, sex, race…) are not
+    the home-visit program's business."""
+    if not any(c in table.header for c in LANGUAGE_COLUMNS):
+        return
+    for line, row in table.rows:
+        where = Where(table.name, line)
+        person = roster.students.get(row.get("sourcedid", "")) or roster.guardians.get(
+            row.get("sourcedid", "")
+        )
+        if person is None or person.language:
+            continue  # a person not imported, or a language users.csv already gave
+        language = _row_language(row, roster, where)
+        if language:
+            person.language = language
+            if person.role == "student":
+                person.household["home_language"] = language
 
 
 def _read_enrollments(table: Table, roster: Roster) -> None:
@@ -598,6 +745,10 @@ def _one_roster(files: dict[str, str], roster: Roster, progress: Callable) -> No
         _read_classes(tables["classes.csv"], roster)
     if "enrollments.csv" in tables:
         _read_enrollments(tables["enrollments.csv"], roster)
+    if "demographics.csv" in files:
+        table = _table("demographics.csv", files["demographics.csv"], roster, ["sourcedId"])
+        if table is not None:
+            _read_demographics(table, roster)
     for kind, present in (
         ("schools", "orgs.csv"),
         ("classes", "classes.csv"),
@@ -613,9 +764,14 @@ def _one_roster(files: dict[str, str], roster: Roster, progress: Callable) -> No
             student.grade = class_grades[e.class_id]
     for student in roster.students.values():
         if student.grade is None and not student.deleted:
-            roster.error(
+            # Optional in 1.1: imported as "grade not given", for the coordinator to fill in.
+            student.grade = ""
+            roster.warn(
                 student.where,
-                _("The student has no grade (grades column, or a class with grades)."),
+                _(
+                    "The student has no grade (grades column, or a class with grades): "
+                    "imported as “grade not given”."
+                ),
             )
 
 
@@ -675,12 +831,19 @@ def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
                 if row.get(k)
             },
         )
-        language = row.get("home_language", "").lower()
-        if language:
-            if len(language) > 10:
-                roster.error(where, _("home_language: use a short code such as es or vi."))
-                continue
-            student.household["home_language"] = language
+        if row.get("home_language"):
+            language = language_code(row["home_language"])
+            if language is None:
+                roster.warn(
+                    where,
+                    _(
+                        "home_language: “%(value)s” is no language we know; the language "
+                        "stays unknown.",
+                        value=row["home_language"][:40],
+                    ),
+                )
+            else:
+                student.household["home_language"] = language
         if len(student.household.get("postal_code", "")) > 20:
             roster.error(
                 where,
@@ -723,7 +886,7 @@ def _template(name: str, text: str, roster: Roster, progress: Callable) -> None:
                     relationship=g["relationship"][:50] or None,
                     email=email,
                     phone=phone,
-                    language=g["language"].lower()[:10] or None,
+                    language=language_code(g["language"]),
                 )
             guardian.agent_ids.append(sid)
             student.agent_ids.append(key)

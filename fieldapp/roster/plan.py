@@ -45,7 +45,7 @@ from fieldapp.roster.parse import LineError, PersonRow, Roster, Where
 CHUNK = 5000  # ids per IN (…): well under SQLite's 32,766 bound parameters
 KIND_LABELS = {
     "schools": _l("Schools"),
-    "teachers": _l("Teachers"),
+    "teachers": _l("Teachers and other staff"),
     "classes": _l("Classes"),
     "teachers_of_record": _l("Teachers of record"),
     "students": _l("Students"),
@@ -116,6 +116,7 @@ class Plan:
     )
     refused: list[Refusal] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
+    warnings: list[LineError] = field(default_factory=list)  # left out or read as less; goes on
     ops: Ops = field(default_factory=Ops)
     rows: int = 0
 
@@ -127,6 +128,9 @@ class Plan:
 
     def error(self, where: Where, message: str) -> None:
         self.errors.append(LineError(where.file, where.line, message))
+
+    def warn(self, where: Where, message: str) -> None:
+        self.warnings.append(LineError(where.file, where.line, message))
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {k: {a: len(v) for a, v in acts.items()} for k, acts in self.changes.items()}
@@ -149,7 +153,15 @@ class Plan:
             "refused": [r.as_dict() for r in self.refused[:200]],
             "errors": [e.as_dict() for e in sorted(self.errors, key=_by_place)[:500]],
             "errors_total": len(self.errors),
+            "warnings": [w.as_dict() for w in sorted(self.warnings, key=_by_place)[:500]],
+            "warnings_total": len(self.warnings),
+            "unknown_language": self.unknown_language,
         }
+
+    @property
+    def unknown_language(self) -> int:
+        """New families whose language the files did not give."""
+        return sum(1 for f in self.ops.inserts["families"] if f.get("home_language") is None)
 
 
 def _by_place(e: LineError) -> tuple:
@@ -273,6 +285,19 @@ class Planner:
                 self.plan.refuse(where, _("%(name)s: not at your school.", name=what))
             return ref
         match = self.by_key.get(key)
+        if match is None and key in self.roster.other_orgs:
+            kind, name = self.roster.other_orgs[key]
+            self.plan.warn(
+                where,
+                _(
+                    "Skipped: %(name)s belongs to %(org)s, which orgs.csv lists as a %(type)s, "
+                    "not a school.",
+                    name=what,
+                    org=name or key,
+                    type=kind,
+                ),
+            )
+            return None
         if match is None:
             self.plan.error(
                 where,
@@ -296,6 +321,8 @@ class Planner:
         if self.roster.school_key == "code":
             return self.school_of(person.org_ids[0], person.where, person.name)
         known = [o for o in person.org_ids if o in self.roster.schools or o in self.by_key]
+        if not known and person.org_ids and person.org_ids[0] in self.roster.other_orgs:
+            return self.school_of(person.org_ids[0], person.where, person.name)
         if not known:
             self.plan.error(
                 person.where,
@@ -338,7 +365,20 @@ class Planner:
             if not schools:
                 if not t.org_ids:
                     self.plan.error(
-                        t.where, _("The teacher belongs to no school (orgSourcedIds is empty).")
+                        t.where,
+                        _("The staff member belongs to no school (orgSourcedIds is empty)."),
+                    )
+                elif all(o in self.roster.other_orgs for o in t.org_ids):
+                    kind, name = self.roster.other_orgs[t.org_ids[0]]
+                    self.plan.warn(
+                        t.where,
+                        _(
+                            "Skipped: %(name)s belongs to %(org)s, which orgs.csv lists as a "
+                            "%(type)s, not a school.",
+                            name=t.name,
+                            org=name or t.org_ids[0],
+                            type=kind,
+                        ),
                     )
                 continue
             match = by_sid.get(t.sourced_id)
@@ -571,6 +611,10 @@ class Planner:
                         "grade %(grade)s · %(school)s",
                         grade=s.grade,
                         school=self.school_names.get(school, ""),
+                    )
+                    if s.grade
+                    else _(
+                        "grade not given · %(school)s", school=self.school_names.get(school, "")
                     ),
                 )
                 continue
@@ -782,7 +826,9 @@ class Planner:
                         "key": family,
                         "name": first.family,
                         "placeholder": not gids,
-                        "home_language": household.get("home_language", "en"),
+                        # None: unknown, for the coordinator to set (never a guessed English)
+                        "home_language": household.get("home_language")
+                        or self.guardian_language(gids),
                         **{k: v for k, v in household.items() if k != "home_language"},
                     }
                 )
@@ -794,9 +840,17 @@ class Planner:
                     if not gids
                     else ngettext("%(num)d student", "%(num)d students", len(members)),
                 )
-            elif first.household and family in family_rows:
+            elif family in family_rows and (
+                first.household or (family_rows[family].home_language is None and gids)
+            ):
                 current = family_rows[family]._asdict()
-                changes = _diff(current, first.household)
+                wanted = dict(first.household)
+                if current["home_language"] is None and "home_language" not in wanted:
+                    wanted["home_language"] = self.guardian_language(gids)
+                # A language the files do not give never replaces one (set by hand or before).
+                if wanted.get("home_language") is None:
+                    wanted.pop("home_language", None)
+                changes = _diff(current, wanted)
                 if changes:
                     self.ops.updates["families"].append({"id": family, **changes})
                     self.plan.add(
@@ -854,6 +908,13 @@ class Planner:
                     g.where, _("%(name)s: none of their students is in this import.", name=g.name)
                 )
 
+    def guardian_language(self, gids: list[str]) -> str | None:
+        """The family's language when only a guardian's row gave one."""
+        guardians = self.roster.guardians
+        return next(
+            (guardians[g].language for g in gids if g in guardians and guardians[g].language), None
+        )
+
     def run(self) -> Plan:
         self.progress(30, _("Comparing schools and teachers"))
         self.schools()
@@ -880,4 +941,5 @@ def make_plan(
     planner = Planner(roster, allowed, progress or (lambda pct, stage: None))
     plan = planner.run()
     plan.errors[:0] = roster.errors
+    plan.warnings[:0] = roster.warnings
     return plan

@@ -103,6 +103,14 @@ def index():
 @policy.requires(policy.view_roster_import, job=RosterImport)
 def detail(job: RosterImport):
     result = job.result or {}
+    schools = []
+    if result.get("unknown_language") and job.status == ImportStatus.APPLIED:
+        ids = {job.school_id} if job.school_id else None
+        schools = [
+            s
+            for s in db.session.scalars(queries.schools_with_unknown_language(ids))
+            if policy.coordinate_school.allows(current_user, s)
+        ]
     return render(
         "roster/detail.html",
         block="status",
@@ -112,6 +120,7 @@ def detail(job: RosterImport):
         actions=ACTIONS,
         action_labels=ACTION_LABELS,
         can_apply=job.status == ImportStatus.PLANNED and job.dry_run,
+        unknown_language_schools=schools,
     )
 
 

@@ -197,7 +197,11 @@ def _coverage(school: School, plan: RoundPlan, in_scope: Counter, scope: RoundSc
     covered_by_grade = Counter(s.grade for s in covered)
     plan.by_grade = [
         Coverage(
-            "K" if grade == "K" else _("Grade %(grade)s", grade=grade),
+            "K"
+            if grade == "K"
+            else _("Grade %(grade)s", grade=grade)
+            if grade
+            else _("Grade not given"),
             covered_by_grade.get(grade, 0),
             total,
         )
@@ -470,12 +474,12 @@ def suggest(visit: Visit, candidates: Sequence[User], open_counts: dict[int, int
     """Two people for a visit: the student's own teacher first, then a speaker of the family's
     language, then whoever has the fewest open visits. ``candidates`` are assignable people."""
     teachers = {t.id for s in visit.students for c in s.classes for t in c.teachers}
-    language = visit.family.home_language if visit.family else "en"
+    language = visit.family.home_language if visit.family else None
 
     def score(person: User) -> tuple:
         return (
             person.id not in teachers,
-            language not in person.spoken_languages,
+            language is None or language not in person.spoken_languages,
             open_counts.get(person.id, 0),
             person.name,
         )
@@ -486,7 +490,7 @@ def suggest(visit: Visit, candidates: Sequence[User], open_counts: dict[int, int
         why = []
         if person.id in teachers:
             why.append(_("teacher"))
-        if language != "en" and language in person.spoken_languages:
+        if language not in (None, "en") and language in person.spoken_languages:
             why.append(_("speaks the family's language"))
         why.append(_("%(num)d open", num=open_counts.get(person.id, 0)))
         reasons.append(f"{person.first_name} ({', '.join(why)})")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldapp.models import (
     Enrollment,
+    Family,
     FollowUp,
     HoursEntry,
     HoursExport,
@@ -206,4 +207,20 @@ def exports(school_id: int) -> Select:
         .where(HoursExport.school_id == school_id)
         .order_by(HoursExport.exported_at.desc())
         .limit(12)
+    )
+
+
+def families_language_unknown(school_id: int) -> Select:
+    """How many families of the school's active students have no known home language."""
+    return select(func.count(func.distinct(Family.id))).where(
+        Family.home_language.is_(None),
+        Family.students.any(and_(Student.school_id == school_id, Student.active.is_(True))),
+    )
+
+
+def staff_and_unknown_languages(school_id: int) -> Select:
+    """(visitors, families whose language is not known) in one statement for the dashboard."""
+    return select(
+        staff(school_id).scalar_subquery(),
+        families_language_unknown(school_id).scalar_subquery(),
     )

@@ -62,6 +62,9 @@ def dashboard(school: School):
     for visit, person in db.session.execute(queries.stranded_members(school.id, today)):
         stranded.setdefault(visit, []).append(person)
     follow_ups = db.session.scalars(queries.open_follow_ups(school.id)).all()
+    visitors, language_unknown = db.session.execute(
+        queries.staff_and_unknown_languages(school.id)
+    ).one()
     return render(
         "schools/dashboard.html",
         school=school,
@@ -83,7 +86,8 @@ def dashboard(school: School):
         follow_ups_open=len(follow_ups),
         follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
         busiest=db.session.execute(queries.busiest_people(school.id)).all(),
-        visitors=db.session.scalar(queries.staff(school.id)),
+        visitors=visitors,
+        language_unknown=language_unknown,
     )
 
 

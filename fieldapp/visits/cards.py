@@ -33,7 +33,7 @@ from fieldapp.visits.queries import shown_on_my_visits
 @dataclass(slots=True, frozen=True)
 class CardFamily:
     name: str
-    home_language: str
+    home_language: str | None  # None: not known
     interpreter_needed: bool
 
 

@@ -8,7 +8,7 @@ Upgrade strips a trailing " family" (any case) and a leading "Familia " from exi
 downgrade appends " family" to every name, as the app before this revision wrote them.
 
 Revision ID: 0013_family_names
-Revises: 0010_receipts
+Revises: 0012_limits
 Create Date: 2026-12-04 19:20:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_family_names'
-down_revision = '0010_receipts'
+down_revision = '0012_limits'
 branch_labels = None
 depends_on = None
 

@@ -98,3 +98,26 @@ def test_the_messages_pages_have_no_serious_accessibility_problem(browser, live_
                     problems[f"{url} at {size['width']}px"] = found
         context.close()
     assert not problems, problems
+
+
+def test_a_family_of_unknown_language_is_not_texted_in_a_guess(page, live_server, sign_in):
+    from fieldapp import demo
+    from fieldapp.models import Role
+    from tests.factories import make_family, make_school, make_user, make_visit
+
+    def world():
+        school = make_school(code="ULS", name="Unknown Language School")
+        team = [make_user(Role.VISITOR, school, password=demo.DEMO_PASSWORD) for _ in range(2)]
+        visit = make_visit(school, team=team, family=make_family(home_language=None))
+        db.session.commit()
+        return visit.id, team[0].email
+
+    visit_id, email = live_server.query(world)
+    sign_in(email)
+    page.goto(f"{live_server.url}/visits/{visit_id}/invitation")
+    expect(page.get_by_role("alert")).to_contain_text("home language is not known")
+    expect(page.get_by_role("link", name=re.compile("Send as a text message"))).to_have_count(0)
+    save_screenshot(page, "invitation-unknown-language-390")
+    page.get_by_role("link", name="Spanish").click()
+    expect(page.get_by_role("link", name=re.compile("Send as a text message"))).to_be_visible()
+    expect(page.locator("#invitation-text")).to_have_attribute("lang", "es")

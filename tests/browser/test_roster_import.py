@@ -127,3 +127,52 @@ def test_the_progress_bar_follows_a_background_import(page, live_server, sign_in
     expect(page.get_by_role("heading", name="Dry run: what this import would do")).to_be_visible()
     expect(page.get_by_role("button", name="Apply this import")).to_be_visible()
     expect(page.locator("#import-status[hx-trigger]")).to_have_count(0)  # polling stopped
+
+
+def test_a_coordinator_sets_the_languages_the_roster_did_not_give(
+    page, live_server, sign_in, tmp_path
+):
+    def school_and_coordinator():
+        school = make_school(code="RTL", name="Language Test School")
+        user = make_user(Role.COORDINATOR, school, password=demo.DEMO_PASSWORD)
+        db.session.commit()
+        return school.id, user.email
+
+    school_id, email = live_server.query(school_and_coordinator)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "student_id,first_name,last_name,grade,school_code,home_language,"
+        "guardian1_name,guardian1_relationship,guardian1_phone\n"
+        "601,Ana,Lopez,3,RTL,Spanish,Rosa Lopez,mother,(510) 555-0177\n"
+        "602,Sam,Okafor,K,RTL,,Ngozi Okafor,mother,(510) 555-0199\n"
+    )
+    sign_in(email)
+    page.goto(f"{live_server.url}/roster-imports/")
+    page.get_by_label("Roster file").set_input_files(roster)
+    page.get_by_label("Dry run").uncheck()
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    banner = page.locator("#unknown-language")
+    expect(banner).to_contain_text("1 new family has no home language in the files")
+    save_screenshot(page, "roster-import-unknown-language-390")
+
+    banner.get_by_role("link", name="Set them at Language Test School").click()
+    expect(page.get_by_label("Home language", exact=True)).to_have_value("unknown")
+    rows = page.locator("table.roster tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Okafor")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    save_screenshot(page, "roster-unknown-languages-390")
+
+    rows.first.get_by_role("combobox").select_option("so")
+    rows.first.get_by_role("button", name="Set").click()
+    expect(page.get_by_text("home language set to Somali")).to_be_visible()
+    expect(page.locator("table.roster tbody tr")).to_have_count(0)
+    language = live_server.query(
+        lambda: (
+            db.session.scalar(
+                select(Student).where(Student.school_id == school_id, Student.sis_id == "602")
+            ).family.home_language
+        )
+    )
+    assert language == "so"
