@@ -4,6 +4,7 @@ answer; a mail server that is down is tried again later."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import socket
 import statistics
@@ -94,31 +95,46 @@ def test_the_request_does_the_same_work_for_every_address(app, db, clean_queue):
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
-    clean_queue.immediate = False
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    pair = [("known", "known@school.example"), ("unknown", "nobody@school.example")]
+    sent = itertools.count()
+
+    def measure() -> tuple[float, float]:
+        """Medians of 40 requests each, interleaved, each first in turn: a busy machine slows
+        both alike."""
         times: dict[str, list[float]] = {"known": [], "unknown": []}
-        work: dict[str, list[str]] = {}
-        pair = [("known", "known@school.example"), ("unknown", "nobody@school.example")]
-        for i in range(40):  # interleaved, each first in turn: a busy machine slows both alike
+        for i in range(40):
             for kind, email in pair if i % 2 else pair[::-1]:
                 statements.clear()
                 started = time.perf_counter()
-                response = ask(app, email, f"10.1.{i}.{len(kind)}")
+                n = next(sent)  # each request from its own address: the rate limit counts per one
+                response = ask(app, email, f"10.{n // 250}.{n % 250}.1")
                 times[kind].append(time.perf_counter() - started)
                 assert response.status_code == 303
-                work[kind] = list(statements)
-        assert work["known"] == work["unknown"]
-        assert len(clean_queue) == 80  # one task each, nothing sent in the request
+                work[kind].add(tuple(statements))
+        return statistics.median(times["known"]), statistics.median(times["unknown"])
+
+    work: dict[str, set] = {"known": set(), "unknown": set()}
+    clean_queue.immediate = False
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        # Another process on these 2 shared cores can stall one side of a round: up to three
+        # rounds. A request that sent the email itself (milliseconds of SMTP for a known
+        # address only) fails every round.
+        for _round in range(3):
+            known, unknown = measure()
+            print(
+                f"\nmedian POST /password/forgot: known {known * 1000:.2f} ms, "
+                f"unknown {unknown * 1000:.2f} ms"
+            )
+            if 0.5 < known / unknown < 2:
+                break
+        else:
+            pytest.fail(f"known {known * 1000:.2f} ms, unknown {unknown * 1000:.2f} ms")
+        assert work["known"] == work["unknown"] and len(work["known"]) == 1
+        assert len(clean_queue) == 80 * (_round + 1)  # one task each, nothing sent here
     finally:
         event.remove(_db.engine, "before_cursor_execute", count)
         clean_queue.immediate = True
-    known, unknown = statistics.median(times["known"]), statistics.median(times["unknown"])
-    print(
-        f"\nmedian POST /password/forgot: known {known * 1000:.2f} ms, unknown "
-        f"{unknown * 1000:.2f} ms"
-    )
-    assert 0.5 < known / unknown < 2
 
 
 def test_a_person_who_chose_spanish_gets_the_link_in_spanish(app, db, client):
