@@ -12,8 +12,9 @@ import os
 from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,15 @@ def _consumer_app() -> Flask:
 def app_context():
     """The caller's app context (a web request, a test), else the consumer's own app."""
     return nullcontext() if has_app_context() else _consumer_app().app_context()
+
+
+def external_url(base_url: str, endpoint: str, **values) -> str:
+    """A full link to this site from outside a request (a task, a command), at ``base_url``."""
+    parts = urlsplit(base_url)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def run_purge() -> dict[str, int]:
@@ -119,7 +129,9 @@ def run_visit_scheduled_mail(visit_id: int) -> int:
         visit = db.session.get(Visit, visit_id)
         if visit is None:
             return 0
-        mails = services.scheduled_mails(visit)
+        base_url = current_app.config.get("BASE_URL")
+        visit_url = external_url(base_url, "visits.detail", visit_id=visit.id) if base_url else None
+        mails = services.scheduled_mails(visit, visit_url)
         for to, subject, body in mails:
             mail.send(to, subject, body)
         return len(mails)
@@ -131,8 +143,6 @@ visit_scheduled_mail = huey.task()(run_visit_scheduled_mail)
 def run_reminders() -> int:
     """Day-before reminders to the teams (``fieldapp.offers.reminders``). Returns the emails
     sent. Each visit's reminder is claimed and committed before its emails go: never twice."""
-    from flask import current_app, url_for
-
     from fieldapp import clock, mail
     from fieldapp.extensions import db
     from fieldapp.offers import reminders
@@ -145,13 +155,13 @@ def run_reminders() -> int:
             if not reminders.claim(visit, now):
                 db.session.rollback()
                 continue
-            text_url = None
+            text_url = visit_url = None
             if base_url:
-                with current_app.test_request_context(base_url=base_url):
-                    text_url = url_for(
-                        "messages.invitation", visit_id=visit.id, kind="reminder", _external=True
-                    )
-            outgoing = reminders.mails(visit, text_url, now)
+                text_url = external_url(
+                    base_url, "messages.invitation", visit_id=visit.id, kind="reminder"
+                )
+                visit_url = external_url(base_url, "visits.detail", visit_id=visit.id)
+            outgoing = reminders.mails(visit, text_url, now, visit_url)
             db.session.commit()
             for to, subject, body in outgoing:
                 mail.send(to, subject, body)
@@ -165,3 +175,35 @@ send_reminders = huey.task()(run_reminders)
 @huey.periodic_task(crontab(minute="5"))  # every hour
 def hourly_reminders() -> None:
     run_reminders()
+
+
+def run_sign_in_link_mail(email: str, kind: str, locale: str, base_url: str) -> str:
+    """A link to choose a password, for the account with this email if there is one. Runs off
+    the request, so ``POST /password/forgot`` does the same work (one enqueue) for every address
+    and a mail server that is down shows nowhere. The token is kept only once its email went: a
+    retry makes a new one. ``locale``: the asker's language, for a person who chose none."""
+    from fieldapp import clock, i18n, mail
+    from fieldapp.auth import mails, services
+    from fieldapp.extensions import db
+
+    with app_context():
+        valid = services.INVITATION_VALID if kind == mails.INVITATION else services.RESET_VALID
+        try:
+            started = services.start_reset(email, now=clock.now(), valid=valid)
+            if started is None:
+                db.session.commit()  # the refused request's audit row
+                return "no account"
+            user, token = started
+            link = external_url(base_url, "auth.reset_password", token=token)
+            with i18n.in_language(user.locale or locale):
+                subject, body = mails.sign_in_link(user, link, kind)
+            mail.send(user.email, subject, body)
+        except Exception:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return "sent"
+
+
+# A mail server that is down is tried again after 1, 2, 4, 8 and 16 minutes.
+sign_in_link_mail = huey.task(retries=5, retry_delay=60, retry_backoff=2)(run_sign_in_link_mail)

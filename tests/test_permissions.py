@@ -586,6 +586,8 @@ MATRIX = [
     ("admin.set_active", "POST", "/admin/users/{visitor_id}/active", {"admin": 303}),
     ("admin.set_active", "POST", "/admin/users/999999/active", {"admin": 404}),
     ("admin.unlock", "POST", "/admin/users/{visitor_id}/unlock", {"admin": 303}),
+    ("admin.send_sign_in_link", "POST", "/admin/users/{visitor_id}/sign-in-link", {"admin": 303}),
+    ("admin.send_sign_in_link", "POST", "/admin/users/999999/sign-in-link", {"admin": 404}),
     ("admin.person", "GET", "/admin/users/{visitor_id}", {"admin": 200}),
     ("admin.person", "GET", "/admin/users/999999", {"admin": 404}),
     ("admin.person", "POST", "/admin/users/{visitor_id}", {"admin": 422}),

@@ -58,7 +58,7 @@ def disable(
     person: User,
     replacements: dict[Visit, User],
     *,
-    by: User,
+    by: User | None,
     now: datetime,
 ) -> None:
     """Give each chosen visit its replacement, then disable the account. The visits left

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from fieldapp import clock, policy, rules
+from fieldapp import clock, i18n, mail, policy, rules, tasks
 from fieldapp.admin import queries, services
 from fieldapp.admin.forms import PeopleSearchForm, PersonForm
 from fieldapp.auth import services as auth_services
 from fieldapp.auth.forms import NewAccountForm
+from fieldapp.auth.mails import INVITATION
 from fieldapp.auth.services import AccountError, create_account
 from fieldapp.extensions import db
 from fieldapp.fields import parse_id
@@ -55,6 +58,7 @@ def new_account():
         school = db.session.get(School, school_id) if school_id else None
         if school is not None and school_ids is not None and school.id not in school_ids:
             school = None  # a crafted id for a school this coordinator does not run
+        show_password = bool(form.show_password.data)
         try:
             user, password = create_account(
                 name=form.name.data,
@@ -63,13 +67,25 @@ def new_account():
                 school=school,
                 by=current_user,
                 languages=form.languages.data or "en",
+                # By default nobody ever sees the first password: the person chooses their own
+                # through the emailed link.
+                password=None if show_password else secrets.token_urlsafe(32),
             )
+            if not show_password:
+                kind = auth_services.offer_sign_in_link(user, by=current_user)
         except AccountError as exc:
             getattr(form, exc.field).errors.append(exc.message)
             status = 422
         else:
             db.session.commit()
-            return render("admin/account_created.html", user=user, password=password, status=201)
+            if not show_password:
+                _queue_sign_in_link(user, kind)
+            return render(
+                "admin/account_created.html",
+                user=user,
+                password=password if show_password else None,
+                status=201,
+            )
     elif form.is_submitted():
         status = 422
     return render("admin/new_account.html", form=form, status=status)
@@ -92,6 +108,38 @@ def set_active(person: User):
         else:
             flash(_("%(name)s is disabled and signed out.", name=person.name), "success")
     return redirect_after_post(url_for("admin.home"))
+
+
+def _queue_sign_in_link(person: User, kind: str) -> None:
+    """After the commit: the task finds the account (and its audit row) in the database."""
+    tasks.sign_in_link_mail(
+        person.email, kind, person.locale or i18n.current_locale(), mail.link_base_url()
+    )
+
+
+@bp.post("/users/<int:person_id>/sign-in-link")
+@policy.requires(policy.administer, person=User)
+def send_sign_in_link(person: User):
+    """An invitation for someone who has never signed in, a reset link otherwise: the admin
+    never sees nor sets the person's password."""
+    try:
+        kind = auth_services.offer_sign_in_link(person, by=current_user)
+    except AccountError as exc:
+        flash(exc.message, "error")
+        return redirect_after_post(url_for("admin.person", person_id=person.id))
+    db.session.commit()
+    _queue_sign_in_link(person, kind)
+    if kind == INVITATION:
+        flash(
+            _("An invitation to sign in is on its way to %(email)s.", email=person.email),
+            "success",
+        )
+    else:
+        flash(
+            _("A link to choose a new password is on its way to %(email)s.", email=person.email),
+            "success",
+        )
+    return redirect_after_post(url_for("admin.person", person_id=person.id))
 
 
 @bp.post("/users/<int:person_id>/unlock")

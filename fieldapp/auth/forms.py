@@ -85,6 +85,12 @@ class NewAccountForm(FlaskForm):
         validators=[Length(max=100)],
         description=_l("Language codes separated by spaces, e.g. “en es”."),
     )
+    show_password = BooleanField(
+        _l("Show me a first password to hand over instead"),
+        description=_l(
+            "Otherwise they get an email with a link to choose their own password, valid 7 days."
+        ),
+    )
 
 
 class ForgotPasswordForm(FlaskForm):

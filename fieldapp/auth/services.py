@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from fieldapp import audit
 from fieldapp.auth import sessions, throttle
+from fieldapp.auth.mails import INVITATION, RESET
 from fieldapp.auth.passwords import hash_password, needs_rehash, verify_password
 from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
@@ -90,7 +91,7 @@ def unlock(user: User, *, by: User) -> None:
     audit.record("auth.unlock", actor=by, obj=user)
 
 
-def set_active(user: User, active: bool, *, by: User, now: datetime) -> None:
+def set_active(user: User, active: bool, *, by: User | None, now: datetime) -> None:
     user.active = active
     if not active:
         sessions.end_all(user, now=now)
@@ -100,13 +101,16 @@ def set_active(user: User, active: bool, *, by: User, now: datetime) -> None:
 # ---- password reset by an emailed one-time link ----------------------------------------------
 
 RESET_VALID = timedelta(hours=1)
+INVITATION_VALID = timedelta(days=7)  # a new person may not read their mail the same hour
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_reset(email: str, *, now: datetime) -> tuple[User, str] | None:
+def start_reset(
+    email: str, *, now: datetime, valid: timedelta = RESET_VALID
+) -> tuple[User, str] | None:
     """A one-time reset token for the account with this email (None when there is none; the
     caller answers the same either way)."""
     user = find_user(email)
@@ -119,7 +123,7 @@ def start_reset(email: str, *, now: datetime) -> tuple[User, str] | None:
             token_hash=_token_hash(token),
             user_id=user.id,
             created_at=now,
-            expires_at=now + RESET_VALID,
+            expires_at=now + valid,
         )
     )
     audit.record("auth.reset_request", actor=user, obj=user)
@@ -202,3 +206,19 @@ def grant_role(user: User, role: Role, school: School | None = None) -> None:
     school_id = school.id if role.is_school_role and school is not None else None
     if not any(a.role == role and a.school_id == school_id for a in user.roles):
         user.roles.append(RoleAssignment(role=role, school_id=school_id))
+
+
+def sign_in_link_kind(user: User) -> str:
+    """An invitation for someone who has never signed in, a reset for everyone else."""
+    return INVITATION if user.last_login_at is None else RESET
+
+
+def offer_sign_in_link(user: User, *, by: User | None) -> str:
+    """An admin (or ``flask users send-reset``) sends this person a link to choose a password,
+    instead of handing over one. Audited here; the email itself goes through the task queue.
+    Returns the kind of link."""
+    if not user.active:
+        raise AccountError(_("Enable this account first."), field="email")
+    kind = sign_in_link_kind(user)
+    audit.record("user.sign_in_link", actor=by, obj=user, kind=kind)
+    return kind

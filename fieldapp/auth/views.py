@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from fieldapp import audit, clock, i18n, mail, policy
+from fieldapp import audit, clock, i18n, mail, policy, tasks
 from fieldapp.auth import sessions
 from fieldapp.auth.forms import (
     ChangePasswordForm,
@@ -16,6 +16,7 @@ from fieldapp.auth.forms import (
     ReauthForm,
     ResetPasswordForm,
 )
+from fieldapp.auth.mails import RESET
 from fieldapp.auth.passwords import verify_password
 from fieldapp.auth.services import (
     AccountError,
@@ -23,7 +24,6 @@ from fieldapp.auth.services import (
     change_password,
     finish_reset,
     reset_token_user,
-    start_reset,
 )
 from fieldapp.auth.throttle import SignInRefused
 from fieldapp.extensions import db, limiter
@@ -188,24 +188,9 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        started = start_reset(form.email.data, now=clock.now())
-        db.session.commit()
-        if started is not None:
-            user, token = started
-            link = url_for("auth.reset_password", token=token, _external=True)
-            # In the language the person chose, else the one this page is in.
-            with i18n.in_language(user.locale or i18n.current_locale()):
-                mail.send(
-                    user.email,
-                    _("Reset your fieldapp password"),
-                    _(
-                        "Hello %(name)s,\n\nTo choose a new password, open this link within an "
-                        "hour:\n\n%(link)s\n\nIf you did not ask for it, ignore this message: "
-                        "your password stays as it is.\n",
-                        name=user.first_name,
-                        link=link,
-                    ),
-                )
+        # Only an enqueue here, the same for every address: whether the email has an account,
+        # and whether the mail server is up, is the task's business (no account enumeration).
+        tasks.sign_in_link_mail(form.email.data, RESET, i18n.current_locale(), mail.link_base_url())
         # The same answer whether or not the email has an account.
         flash(
             _("If an account has this email, a link to reset the password is on its way."), "info"

@@ -62,10 +62,14 @@ def claim(visit: Visit, now: datetime) -> bool:
     return True
 
 
-def mails(visit: Visit, text_url: str | None, now: datetime) -> list[tuple[str, str, str]]:
+def mails(
+    visit: Visit, text_url: str | None, now: datetime, visit_url: str | None = None
+) -> list[tuple[str, str, str]]:
     """The reminder email to each team member, saying "today", "tomorrow" or the weekday by the
     school's calendar (a visit 20 hours ahead may be later today). ``text_url``: the page with
-    the family's reminder text (None when the app does not know its own address)."""
+    the family's reminder text, ``visit_url`` the visit's page (None when the app does not know
+    its own address). No family name in the subject, no address in the body: the visit's page
+    has it (README: "What an email may carry")."""
     tz = ZoneInfo(visit.school.timezone)
     days = clock.days_from_today(visit.scheduled_start, tz, now)
     weekday = clock.local_date(visit.scheduled_start, tz)
@@ -73,7 +77,7 @@ def mails(visit: Visit, text_url: str | None, now: datetime) -> list[tuple[str, 
     def write(family: str, when: str) -> tuple[str, str]:
         place = MODES.get(visit.mode, "")
         if days <= 0:
-            subject = _("Reminder: visit today, %(family)s, %(when)s", family=family, when=when)
+            subject = _("Reminder: visit today, %(when)s", when=when)
             line = _(
                 "Your visit with %(family)s is today: %(when)s (%(place)s).",
                 family=family,
@@ -81,7 +85,7 @@ def mails(visit: Visit, text_url: str | None, now: datetime) -> list[tuple[str, 
                 place=place,
             )
         elif days == 1:
-            subject = _("Reminder: visit tomorrow, %(family)s, %(when)s", family=family, when=when)
+            subject = _("Reminder: visit tomorrow, %(when)s", when=when)
             line = _(
                 "Your visit with %(family)s is tomorrow: %(when)s (%(place)s).",
                 family=family,
@@ -90,12 +94,7 @@ def mails(visit: Visit, text_url: str | None, now: datetime) -> list[tuple[str, 
             )
         else:
             day = format_date(weekday, "EEEE", locale=current_locale())
-            subject = _(
-                "Reminder: visit on %(day)s, %(family)s, %(when)s",
-                day=day,
-                family=family,
-                when=when,
-            )
+            subject = _("Reminder: visit on %(day)s, %(when)s", day=day, when=when)
             line = _(
                 "Your visit with %(family)s is on %(day)s: %(when)s (%(place)s).",
                 family=family,
@@ -104,8 +103,8 @@ def mails(visit: Visit, text_url: str | None, now: datetime) -> list[tuple[str, 
                 place=place,
             )
         lines = [line]
-        if visit.place:
-            lines.append(visit.place)
+        if visit_url:
+            lines.append(_("The visit, with its address: %(url)s", url=visit_url))
         if text_url:
             lines.append(
                 _("A reminder for the family, ready to send from your phone: %(url)s", url=text_url)

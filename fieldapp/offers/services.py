@@ -272,12 +272,13 @@ def team_mails(
     return mails
 
 
-def scheduled_mails(visit: Visit) -> list[tuple[str, str, str]]:
-    """The family chose a time: the team is told. The family's note stays in the app (the
-    contact log), not in an email."""
+def scheduled_mails(visit: Visit, visit_url: str | None = None) -> list[tuple[str, str, str]]:
+    """The family chose a time: the team is told. The subject names no family and no body
+    quotes an address or the family's note: those stay in the app, behind ``visit_url`` (None
+    when the app does not know its own address). README: "What an email may carry"."""
 
     def write(family: str, when: str) -> tuple[str, str]:
-        subject = _("Visit scheduled: %(family)s, %(when)s", family=family, when=when)
+        subject = _("Visit scheduled: %(when)s", when=when)
         body = _(
             "%(family)s chose a time for their visit: %(when)s (%(place)s).\n\n"
             "It is on My visits and in your calendar feed. Any note from the family is in "
@@ -286,6 +287,8 @@ def scheduled_mails(visit: Visit) -> list[tuple[str, str, str]]:
             when=when,
             place=MODES[visit.mode],
         )
+        if visit_url:
+            body += "\n\n" + _("The visit: %(url)s", url=visit_url)
         return subject, body
 
     return team_mails(visit, write)

@@ -201,6 +201,7 @@ def test_admin_creates_an_account_that_can_sign_in(app, db, client, login):
             "role": "visitor",
             "school_id": school.id,
             "languages": "en  es",
+            "show_password": "y",  # the default is an emailed link (tests/admin/test_sign_in_links)
         },
     )
     assert response.status_code == 201

@@ -36,6 +36,10 @@ def test_the_team_is_reminded_the_day_before_once(app, db):
     assert len(sink.messages) == 2
     body = sink.messages[0].get_content()
     assert f"https://visits.example.org/visits/{tomorrow.id}/invitation?kind=reminder" in body
+    # The visit's page, not its address; no family name in the subject.
+    assert f"https://visits.example.org/visits/{tomorrow.id}\r\n" in body
+    assert "12 Elm St" not in body
+    assert tomorrow.family.name not in sink.messages[0]["Subject"]
     assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 1
 
 
