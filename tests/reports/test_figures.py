@@ -229,8 +229,7 @@ def test_families_by_language_and_interpreter(district, db, client, login):
     for f in db.session.scalars(select(Family).where(Family.id.in_(families))):
         by_language[(f.home_language, f.interpreter_needed)] += 1
     computed = {
-        lang: [by_language[(lang, True)], by_language[(lang, False)]]
-        for lang, _ in by_language
+        lang: [by_language[(lang, True)], by_language[(lang, False)]] for lang, _ in by_language
     }
     assert {r[0]: r[1:3] for r in rows} == computed
     grade_k = as_ints(csv_rows(client, f"/reports/data/families.csv?school={a.id}&grade=K")[1:])
