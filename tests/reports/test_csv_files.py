@@ -65,9 +65,9 @@ def test_every_csv_has_a_bom_and_the_documented_header(district, db, client, log
         person.locale = language
     db.session.commit()
     headers = {"Accept-Language": "es-MX,es;q=0.9"} if language else {}
-    for name, (role, url) in FETCHES.items():
+    for name, (role, address) in FETCHES.items():
         login(getattr(district, role))
-        url = url.format(a=district.a.id, r=district.round_a.id)
+        url = address.format(a=district.a.id, r=district.round_a.id)
         response = client.get(url, headers=headers)
         assert response.status_code == 200, (name, response.status_code)
         assert response.mimetype == "text/csv", name
