@@ -12,8 +12,8 @@ from fieldapp.exports import queries
 from fieldapp.extensions import db
 from fieldapp.models import FollowUp, Reflection, School, Student, Visit
 
-# The shared part of a reflection, field by field (the private note is never among them). The
-# labels are the CSV's column headings: English on purpose, not marked for translation.
+# The shared part of a reflection, field by field (the private note is never among them): the
+# name is the CSV's column and the API's key; the label says it in English.
 SHARED_REFLECTION = (
     ("hopes_and_dreams", "Hopes and dreams"),
     ("strengths", "Strengths and knowledge"),
@@ -73,25 +73,23 @@ def utc_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dateti
     return lo, hi
 
 
-# The CSV's column headings stay in English whatever the interface's language: school systems
-# read the file by these names (a mapping set up once), and a heading that changed with the
-# person who downloaded the file would break their import. People read the same file in a
-# spreadsheet; the export page says the headings are in English. Cell values are data as stored
-# (codes such as "first", "text", "yes"/"no"), English for the same reason.
+# The CSV's columns (docs/csv.md): machine names that never change with the interface's
+# language, because school systems read the file by them (a mapping set up once). Cells are
+# data as stored: codes ("first", "text", "vi"), ISO dates, 1/0.
 EXPORT_HEADER = [
-    "SIS id",
-    "Sourced id",
-    "First name",
-    "Last name",
-    "Grade",
-    "Last completed visit",
-    "Visit type",
-    *(label for _, label in SHARED_REFLECTION),
-    "Preferred contact method",
-    "Preferred contact times",
-    "Home language",
-    "Interpreter needed",
-    "Open follow-ups",
+    "student_sis_id",
+    "student_sourced_id",
+    "first_name",
+    "last_name",
+    "grade",
+    "last_completed_visit_on",
+    "visit_type",
+    *(name for name, _label in SHARED_REFLECTION),
+    "preferred_contact_method",
+    "preferred_contact_times",
+    "home_language",
+    "interpreter_needed",
+    "open_follow_ups",
 ]
 
 
@@ -126,6 +124,7 @@ def _row(card: Card, zone: ZoneInfo) -> list:
         else None,
         family.preferred_contact_times if family else None,
         family.home_language if family else None,
-        ("yes" if family.interpreter_needed else "no") if family else None,
-        "; ".join(f"{f.description} (due {f.due_on.isoformat()})" for f in card.follow_ups),
+        bool(family.interpreter_needed) if family else None,
+        # Each as "due date description", no words of one language: "2026-11-02 Send the form".
+        "; ".join(f"{f.due_on.isoformat()} {f.description}" for f in card.follow_ups),
     ]

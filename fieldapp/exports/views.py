@@ -12,7 +12,7 @@ from fieldapp import audit, clock, policy
 from fieldapp.exports import services
 from fieldapp.exports.forms import ExportForm
 from fieldapp.extensions import db
-from fieldapp.fields import csv_stream
+from fieldapp.fields import csv_response
 from fieldapp.models import School
 from fieldapp.rendering import render
 
@@ -51,8 +51,9 @@ def relationships_csv(school: School):
         end=end.isoformat(),
     )
     db.session.commit()
-    return csv_stream(
+    return csv_response(
         services.EXPORT_HEADER,
         services.export_rows(school, start, end),
         f"relationships-{school.code}-{start.isoformat()}-{end.isoformat()}.csv",
+        stream=True,
     )

@@ -16,7 +16,7 @@ from fieldapp.families.forms import (
     RosterFilterForm,
     StudentForm,
 )
-from fieldapp.fields import csv_stream
+from fieldapp.fields import csv_response
 from fieldapp.formatting import LANGUAGES, format_phone, zone
 from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
@@ -181,10 +181,11 @@ def roster_csv(school: School):
         queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria())
     ).all()
     visited = set(db.session.scalars(queries.visited_students(round_.id))) if round_ else set()
-    return csv_stream(
+    return csv_response(
         ROSTER_HEADER,
         (family_services.roster_row(s, visited if round_ else None, round_) for s in students),
         f"roster-{school.code}.csv",
+        stream=True,
     )
 
 

@@ -62,8 +62,9 @@ def audit_trail():
     )
 
 
-CSV_HEADER = ["at (UTC)", "action", "actor", "object type", "object id", "school id", "success"]
-CSV_HEADER += ["ip", "detail"]
+# Machine names (docs/csv.md); the time is ISO 8601 in UTC, success 1/0, detail JSON.
+CSV_HEADER = ["at_utc", "action", "actor_email", "object_type", "object_id", "school_id"]
+CSV_HEADER += ["success", "ip", "detail"]
 
 
 def _audit_rows(query) -> Iterator[list]:
@@ -75,7 +76,7 @@ def _audit_rows(query) -> Iterator[list]:
             event.object_type,
             event.object_id,
             event.school_id,
-            "yes" if event.success else "no",
+            event.success,
             event.ip,
             json.dumps(event.detail or {}, sort_keys=True, ensure_ascii=False),
         ]

@@ -44,6 +44,10 @@ class Chart:
     value_labels: list[str] = field(default_factory=list)
     note: str = ""
     unit: str = ""
+    # Its CSV (docs/csv.md): machine column names and rows of data (codes, ISO dates, plain
+    # numbers), the same in every language; ``header`` and ``rows`` are the table for people.
+    columns: list[str] = field(default_factory=list)
+    data: list[list] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:

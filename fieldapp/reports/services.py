@@ -167,6 +167,8 @@ def visits_chart(scope: Scope) -> Chart:
         values=values,
         header=[buckets.heading, *[str(s.label) for s, _statuses in STATUS_GROUPS], _("Total")],
         rows=[[b.isoformat(), *counts[b], sum(counts[b])] for b in buckets.starts],
+        columns=["period", "period_start", *[s.key for s, _statuses in STATUS_GROUPS], "total"],
+        data=[[buckets.by, b, *counts[b], sum(counts[b])] for b in buckets.starts],
         note=_(
             "Each visit is counted once, in the week it was completed, else of its "
             "appointment, else of its last change. Being arranged: to arrange or contacting."
@@ -213,7 +215,26 @@ def coverage_rows(scope: Scope, by: Sequence[str]) -> dict[str, list[Coverage]]:
     return found
 
 
-def coverage_chart(grouping: str, rows: list[Coverage]) -> Chart:
+# The CSV's columns naming what a coverage row is about, by grouping.
+COVERAGE_KEYS = {
+    "school": ["school_code", "school_name"],
+    "grade": ["grade"],
+    "class": ["class_id", "class_name"],
+}
+
+
+def _coverage_key(grouping: str, row: Coverage, codes: dict[int, str]) -> list:
+    if grouping == "school":
+        return [codes.get(row.key, ""), row.label]
+    if grouping == "grade":
+        return [row.code]  # "K", "3": the grade's code, not its name in one language
+    return [row.key, row.label]
+
+
+def coverage_chart(
+    grouping: str, rows: list[Coverage], codes: dict[int, str] | None = None
+) -> Chart:
+    """``codes``: the schools' codes by id, for the CSV of coverage by school."""
     mark = rules.COVERAGE_MARK
     students = sum(r.students for r in rows)
     visited = sum(r.visited for r in rows)
@@ -265,6 +286,12 @@ def coverage_chart(grouping: str, rows: list[Coverage]) -> Chart:
         mark=mark,
         header=[heading, _("Students"), _("Visited"), _("Coverage (%)")],
         rows=[[r.label, r.students, r.visited, f"{r.share * 100:.1f}"] for r in rows],
+        columns=[*COVERAGE_KEYS[grouping], "students", "students_visited", "coverage_percent"],
+        data=[
+            [*_coverage_key(grouping, r, codes or {}), r.students, r.visited]
+            + [f"{r.share * 100:.1f}"]
+            for r in rows
+        ],
         note=_(
             "Share of students whose family had a completed visit. The dashed line is the "
             "%(mark)s mark research found made a difference.",
@@ -307,6 +334,8 @@ def follow_ups_chart(scope: Scope) -> Chart:
         stacked=False,
         header=[buckets.heading, _("Follow-ups opened"), _("Follow-ups closed")],
         rows=[[b.isoformat(), *counts[b]] for b in buckets.starts],
+        columns=["period", "period_start", "opened", "closed"],
+        data=[[buckets.by, b, *counts[b]] for b in buckets.starts],
         note=_("Commitments made at visits, by the day they were made and the day they were done."),
     )
 
@@ -370,6 +399,11 @@ def training_chart(schools: Sequence[School], counts: dict[int, dict]) -> Chart:
         values=[[c[s] for s in TRAINING_ORDER] for _s, c in per_school],
         header=[_("School"), *[labels[s] for s in TRAINING_ORDER], _("Staff")],
         rows=[[s.name, *[c[t] for t in TRAINING_ORDER], sum(c.values())] for s, c in per_school],
+        columns=["school_code", "school_name", *[t.value for t in TRAINING_ORDER], "staff"],
+        data=[
+            [s.code, s.name, *[c[t] for t in TRAINING_ORDER], sum(c.values())]
+            for s, c in per_school
+        ],
         note=_(
             "Active visitors and coordinators today. Lapsing soon: within 30 days. Someone "
             "on the staff of two schools counts at each."
@@ -417,6 +451,13 @@ def families_chart(scope: Scope) -> Chart:
         values=[by_language[c] for c in order],
         header=[_("Home language"), _("Interpreter needed"), _("No interpreter"), _("Families")],
         rows=[[name(c), *by_language[c], sum(by_language[c])] for c in order],
+        columns=[
+            "home_language",
+            "families_interpreter_needed",
+            "families_no_interpreter",
+            "families",
+        ],
+        data=[[c, *by_language[c], sum(by_language[c])] for c in order],  # "" not recorded
         note=_("Families with a current student in the report's schools and grade."),
     )
 
@@ -448,6 +489,10 @@ def hours_chart(scope: Scope) -> Chart:
             month=buckets.label(best),
             hours=_num(sum(months[best]), HOURS),
         )
+    table = [
+        [b.strftime("%Y-%m"), f"{v[0]:.2f}", f"{v[1]:.2f}", f"{sum(v):.2f}"]
+        for b, v in zip(buckets.starts, values, strict=True)
+    ]
     return Chart(
         key="hours",
         title=_("Hours recorded per month"),
@@ -457,10 +502,9 @@ def hours_chart(scope: Scope) -> Chart:
         values=[[float(v[0]), float(v[1])] for v in values],
         value_labels=[_("%(hours)s h", hours=_num(sum(v), HOURS)) for v in values],
         header=[_("Month"), _("Visitor hours"), _("Interpreter hours"), _("Total hours")],
-        rows=[
-            [b.strftime("%Y-%m"), f"{v[0]:.2f}", f"{v[1]:.2f}", f"{sum(v):.2f}"]
-            for b, v in zip(buckets.starts, values, strict=True)
-        ],
+        rows=table,
+        columns=["month", "visitor_hours", "interpreter_hours", "total_hours"],
+        data=table,  # the table's own: ISO months and plain numbers
         note=_("Hours earned by team members for completed visits, by the day they were earned."),
     )
 
@@ -493,7 +537,8 @@ def report_charts(
     asked = tuple(g for g in groupings if f"coverage-{g}" in wanted)
     if asked:
         rows = coverage_rows(scope, asked)
-        charts += [coverage_chart(g, rows[g]) for g in asked]
+        codes = {s.id: s.code for s in schools}
+        charts += [coverage_chart(g, rows[g], codes) for g in asked]
     if "follow-ups" in wanted:
         charts.append(follow_ups_chart(scope))
     if "training" in wanted:
@@ -562,11 +607,16 @@ def district_rows(
     return rows, coverage, training
 
 
-def district_table(rows: Sequence[DistrictRow]) -> tuple[list[str], list[list]]:
-    header = [_("School"), _("Students"), _("Students visited"), _("Coverage (%)")]
-    header += [_("Completed visits"), _("Trained staff"), _("Staff")]
-    return header, [
+# The district's CSV (docs/csv.md): machine names, the same in every language.
+DISTRICT_CSV_HEADER = ["school_code", "school_name", "students", "students_visited"]
+DISTRICT_CSV_HEADER += ["coverage_percent", "completed_visits", "trained_staff", "staff"]
+
+
+def district_table(rows: Sequence[DistrictRow]) -> list[list]:
+    """The district's CSV rows, in ``DISTRICT_CSV_HEADER``'s order."""
+    return [
         [
+            r.school.code,
             r.school.name,
             r.students,
             r.visited,

@@ -182,7 +182,7 @@ def chart_csv(name: str):
     charts = services.report_charts(filters.scope, filters.in_scope, _today(filters), only=name)
     if not charts:
         abort(404)  # e.g. coverage by class of the whole district: not a chart of this report
-    return _csv(charts[0].header, charts[0].rows, name, filters)
+    return _csv(charts[0].columns, charts[0].data, name, filters)
 
 
 def _csv(header, rows, name: str, filters: Filters):
@@ -209,7 +209,6 @@ def district():
     rows, coverage, training = services.district_rows(
         filters.schools, filters.scope, _today(filters), sort, descending
     )
-    header, table = services.district_table(rows)
     charts = [
         services.coverage_chart("school", coverage["school"]),
         services.training_chart(filters.schools, training),
@@ -242,8 +241,7 @@ def district_csv():
     rows, _coverage, _training = services.district_rows(
         filters.schools, filters.scope, _today(filters), sort, descending
     )
-    header, table = services.district_table(rows)
-    return _csv(header, table, "district", filters)
+    return _csv(services.DISTRICT_CSV_HEADER, services.district_table(rows), "district", filters)
 
 
 # ---- training ---------------------------------------------------------------------------------
@@ -275,4 +273,4 @@ def training():
 def training_csv():
     filters = _filters(None)
     chart = _training(filters)
-    return _csv(chart.header, chart.rows, "training", filters)
+    return _csv(chart.columns, chart.data, "training", filters)

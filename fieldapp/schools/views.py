@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
-from fieldapp.fields import csv_stream, parse_id
+from fieldapp.fields import csv_response, parse_id
 from fieldapp.formatting import format_date
 from fieldapp.i18n import gettext as _
 from fieldapp.models import HoursMode, School, User, Visit, VisitStatus
@@ -148,7 +148,7 @@ def hours_csv(school: School):
     )
     db.session.commit()
     rows = db.session.execute(queries.hours_by_person(school.id, start, end)).all()
-    return csv_stream(
+    return csv_response(
         HOURS_HEADER,
         (
             [
@@ -164,6 +164,7 @@ def hours_csv(school: School):
             for user, count, visitor_hours, interpreter_hours, pending in rows
         ),
         f"hours-{school.code}-{start.isoformat()}-{end.isoformat()}.csv",
+        stream=True,
     )
 
 

@@ -354,20 +354,33 @@ def roster_csv():
     audit.record("training.roster_download", actor=current_user, rows=len(rows))
     db.session.commit()
     return csv_response(
-        [_("School"), _("Name"), _("Email"), _("Staff id"), _("Training status"), _("Valid until")],
+        ROSTER_CSV_HEADER,
         (
             [
+                school.code,
                 school.name,
                 person.name,
                 person.email,
                 person.staff_id or "",
-                status.label,
-                until.isoformat() if until else "",
+                status.value,
+                until,
             ]
             for school, person, status, until in rows
         ),
         "trained-staff.csv",
     )
+
+
+# Machine names, the same in every language (docs/csv.md); the status is its code.
+ROSTER_CSV_HEADER = [
+    "school_code",
+    "school_name",
+    "person_name",
+    "email",
+    "staff_id",
+    "training_status",
+    "valid_until",
+]
 
 
 def _their_today(person: User) -> date:

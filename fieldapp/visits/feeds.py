@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import joinedload
 
 from fieldapp import audit
 from fieldapp.extensions import db
-from fieldapp.models import CalendarFeed, User
+from fieldapp.models import CalendarFeed, TeamMember, User, Visit
 
 # What the feed holds: scheduled visits from a week ago on (what just happened stays visible
 # while the reflection is written), and how often calendar apps are asked to fetch it again.
@@ -22,6 +23,9 @@ DAYS_BACK = 7
 REFRESH = timedelta(hours=1)
 # last_fetched_at is written at most this often: a calendar app polling is not a write each time.
 FETCH_NOTED_EVERY = timedelta(minutes=5)
+# Part of every ETag: raise it when the feed's text changes for the same data (a new field), so
+# that calendars fetch the new text instead of being told theirs is current.
+FORMAT = 1
 
 
 def _hash(token: str) -> str:
@@ -84,3 +88,36 @@ def note_fetch(feed: CalendarFeed, *, now: datetime) -> bool:
         return False
     feed.last_fetched_at = now
     return True
+
+
+@dataclass(frozen=True)
+class Version:
+    """What a calendar app compares to know it holds the current feed (ETag, Last-Modified)."""
+
+    etag: str
+    last_modified: datetime
+
+
+def version(feed: CalendarFeed, visits: list[Visit], language: str) -> Version:
+    """The feed's version from what it shows, without writing the calendar: each visit's id and
+    version (bumped by every change of the visit), its family's last change, its team's names,
+    and the language its words are in. Last-Modified is the newest change among them, or of any
+    visit of the person's teams (a cancelled visit leaves the feed: a change it must announce),
+    or the link's making; people's names carry no time, so only the ETag sees a renamed partner.
+    """
+    digest = hashlib.sha256(f"{FORMAT}|{language}".encode())
+    newest = feed.created_at
+    for visit in visits:
+        family = visit.family
+        names = ",".join(f"{m.user_id}:{m.user.name}" for m in visit.team)
+        family_changed = family.updated_at.isoformat() if family else ""
+        digest.update(f"|{visit.id}.{visit.version}.{family_changed}.{names}".encode())
+        newest = max(newest, visit.updated_at, family.updated_at if family else newest)
+    touched = db.session.scalar(
+        select(func.max(Visit.updated_at))
+        .join(TeamMember, TeamMember.visit_id == Visit.id)
+        .where(TeamMember.user_id == feed.user_id)
+    )
+    if touched is not None:
+        newest = max(newest, touched)
+    return Version(etag=digest.hexdigest()[:32], last_modified=newest)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.http import is_resource_modified
 from wtforms import SelectChoice
 
 from fieldapp import audit, clock, policy, receipts, rules
@@ -13,6 +14,7 @@ from fieldapp.extensions import db, limiter
 from fieldapp.fields import parse_ids
 from fieldapp.formatting import format_when
 from fieldapp.i18n import gettext as _
+from fieldapp.i18n import in_language
 from fieldapp.models import (
     ContactMethod,
     ContactOutcome,
@@ -253,7 +255,7 @@ def calendar(visit: Visit):
         abort(404)
     audit.record("visit.calendar", actor=current_user, obj=visit, school_id=visit.school_id)
     db.session.commit()
-    body = visit_calendar([visit], request.host.split(":")[0])
+    body = visit_calendar([visit])
     return Response(
         body,
         mimetype="text/calendar",
@@ -552,10 +554,23 @@ def feed(token: str):
     ).all()
     if feeds.note_fetch(row, now=now):
         db.session.commit()
-    body = visit_calendar(
-        visits, request.host.split(":")[0], name="Home visits", refresh=feeds.REFRESH
-    )
-    response = Response(body, mimetype="text/calendar")
+    # In its owner's language: the calendar app's Accept-Language is the phone's, not theirs.
+    with in_language(person.locale) as language:
+        version = feeds.version(row, visits, language)
+        if is_resource_modified(
+            request.environ, etag=version.etag, last_modified=version.last_modified
+        ):
+            response = Response(
+                visit_calendar(visits, name=_("Home visits"), refresh=feeds.REFRESH),
+                mimetype="text/calendar",
+            )
+        else:
+            response = Response(status=304)
+    # Weak: the same feed gzipped or not (Flask-Compress would append ":gzip" to a strong one,
+    # and the tag the calendar sends back would never match again).
+    response.set_etag(version.etag, weak=True)
+    response.last_modified = version.last_modified
+    response.headers["Content-Language"] = language
     # Family names and places: kept by the calendar app that fetched them, by no shared cache.
     response.headers["Cache-Control"] = "private, max-age=900"
     return response

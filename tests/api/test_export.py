@@ -44,37 +44,41 @@ def test_one_row_per_student_with_the_shared_part_only(data, client, login, db):
     assert PRIVATE not in body
     rows = rows_of(response)
     assert list(rows[0]) == EXPORT_HEADER
-    by_sis = {r["SIS id"]: r for r in rows}
+    by_sis = {r["student_sis_id"]: r for r in rows}
     assert set(by_sis) == {"SIS-1", "'+SIS-2", "SIS-3"}
     first = by_sis["SIS-1"]
-    assert first["Visit type"] == "first"
+    assert first["visit_type"] == "first"
     local = data.visit.completed_at.astimezone(ZoneInfo(data.school.timezone))
-    assert first["Last completed visit"] == local.date().isoformat()  # the school's day
-    assert first["Hopes and dreams"] == "She wants to be a nurse"
-    assert first["Home language"] == "vi" and first["Interpreter needed"] == "yes"
-    assert first["Preferred contact method"] == "text"
-    assert first["Open follow-ups"].startswith("Send the library form (due ")
-    assert by_sis["'+SIS-2"]["First name"] == "Ngọc"  # UTF-8 kept
+    assert first["last_completed_visit_on"] == local.date().isoformat()  # the school's day
+    assert first["hopes_and_dreams"] == "She wants to be a nurse"
+    assert first["home_language"] == "vi" and first["interpreter_needed"] == "1"
+    assert first["preferred_contact_method"] == "text"
+    due = date.fromisoformat(first["open_follow_ups"][:10])  # "2026-11-02 Send the library form"
+    assert first["open_follow_ups"] == f"{due.isoformat()} Send the library form"
+    assert by_sis["'+SIS-2"]["first_name"] == "Ngọc"  # UTF-8 kept
     assert (
-        by_sis["SIS-3"]["Last completed visit"] == "" and by_sis["SIS-3"]["Hopes and dreams"] == ""
+        by_sis["SIS-3"]["last_completed_visit_on"] == ""
+        and by_sis["SIS-3"]["hopes_and_dreams"] == ""
     )
 
 
 def test_cells_that_a_spreadsheet_would_run_are_text(data, client, login):
     login(data.coordinator)
-    first = next(r for r in rows_of(export(client, data.school.id)) if r["SIS id"] == "SIS-1")
-    assert first["Preferred contact times"] == '\'=HYPERLINK("http://x") after 6pm'
-    assert first["Strengths and knowledge"] == "'-Grandmother reads with her"
-    assert first["Best way to reach them"] == "'@text after 6"
+    first = next(
+        r for r in rows_of(export(client, data.school.id)) if r["student_sis_id"] == "SIS-1"
+    )
+    assert first["preferred_contact_times"] == '\'=HYPERLINK("http://x") after 6pm'
+    assert first["strengths"] == "'-Grandmother reads with her"
+    assert first["best_way_to_reach"] == "'@text after 6"
 
 
 def test_a_visit_outside_the_dates_is_left_out(data, client, login):
     login(data.coordinator)
     today = date.today()
     rows = rows_of(export(client, data.school.id, today - timedelta(days=1), today))
-    first = next(r for r in rows if r["SIS id"] == "SIS-1")
-    assert first["Last completed visit"] == "" and first["Hopes and dreams"] == ""
-    assert first["Open follow-ups"]  # follow-ups are open now, whatever the dates
+    first = next(r for r in rows if r["student_sis_id"] == "SIS-1")
+    assert first["last_completed_visit_on"] == "" and first["hopes_and_dreams"] == ""
+    assert first["open_follow_ups"]  # follow-ups are open now, whatever the dates
 
 
 def test_each_export_is_audited(data, client, login, db):

@@ -204,7 +204,7 @@ def test_the_relationship_export_page_in_spanish(data, client, login):  # noqa: 
         csv.get_data(as_text=True)
         .lstrip("\ufeff")
         .splitlines()[0]
-        .startswith("SIS id,Sourced id,First name")
+        .startswith("student_sis_id,student_sourced_id,first_name")
     )
 
 

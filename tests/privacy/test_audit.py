@@ -140,10 +140,11 @@ def test_csv_exports_the_same_filter_and_is_audited(db, client, admin, trail):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8's byte order mark, for Excel
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert [r["action"] for r in rows] == ["family.update", "family.view"]
-    assert rows[0]["actor"] == "ana@school.example" and rows[0]["object id"] == "7"
-    assert rows[0]["at (UTC)"].startswith("2026-01-11T20:00")
+    assert rows[0]["actor_email"] == "ana@school.example" and rows[0]["object_id"] == "7"
+    assert rows[0]["at_utc"].startswith("2026-01-11T20:00") and rows[0]["success"] == "1"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.export"))
     assert event.actor_id == admin.id
     assert event.detail["filters"] == {"actor": "ana@", "end": "2026-01-31"}

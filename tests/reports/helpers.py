@@ -7,11 +7,14 @@ import io
 from html.parser import HTMLParser
 
 
-def csv_rows(client, url: str) -> list[list[str]]:
+def csv_rows(client, url: str, *, drop: int = 0) -> list[list[str]]:
+    """The CSV's rows, header first. ``drop``: leading columns left out, the code a row carries
+    before the name the page's table shows (``period`` before the week, ``school_code``…)."""
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code, response.data[:300])
     assert response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.data.decode())))
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8's byte order mark, for Excel
+    return [row[drop:] for row in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))]
 
 
 class _Figures(HTMLParser):

@@ -64,7 +64,7 @@ def expected_visits(db, school, round_id=None):
 
 def test_visits_per_week_by_status(district, db, client, login):
     login(district.coordinator)
-    rows = as_ints(csv_rows(client, f"/reports/data/visits.csv?school={district.a.id}")[1:])
+    rows = as_ints(csv_rows(client, f"/reports/data/visits.csv?school={district.a.id}", drop=1)[1:])
     assert rows == [
         ["2026-10-05", 2, 0, 1, 1, 4],
         ["2026-10-12", 1, 1, 1, 1, 4],  # the visit done on Monday evening counts here
@@ -76,7 +76,7 @@ def test_visits_per_week_by_status(district, db, client, login):
 def test_visits_of_one_round(district, db, client, login):
     login(district.coordinator)
     url = f"/reports/data/visits.csv?school={district.a.id}&round={district.round_a.id}"
-    rows = as_ints(csv_rows(client, url)[1:])
+    rows = as_ints(csv_rows(client, url, drop=1)[1:])
     assert rows == expected_visits(db, district.a, district.round_a.id)
     assert rows[-1] == ["2026-10-19", 0, 1, 0, 0, 1]  # the catch-up round's visit is out
 
@@ -108,11 +108,10 @@ def expected_coverage(db, school, grouping, *, round_id=None, start=None, end=No
         for key in keys:
             totals[key] += 1
             seen[key] += s.id in visited
-    label = {"K": "Kindergarten"}
     order = sorted(totals, key=lambda k: (k != "K", k))
     return [
         [
-            (label.get(k, f"Grade {k}") if grouping == "grade" else k),
+            k,  # a grade's code ("K", "3"), a class's name
             totals[k],
             seen[k],
             f"{seen[k] / totals[k] * 100:.1f}",
@@ -123,7 +122,8 @@ def expected_coverage(db, school, grouping, *, round_id=None, start=None, end=No
 
 def coverage_csv(client, name, **args):
     query = "&".join(f"{k}={v}" for k, v in args.items())
-    rows = csv_rows(client, f"/reports/data/{name}.csv?{query}")[1:]
+    drop = 0 if name == "coverage-grade" else 1  # a grade is its code; a school or class: name
+    rows = csv_rows(client, f"/reports/data/{name}.csv?{query}", drop=drop)[1:]
     return [[r[0], int(r[1]), int(r[2]), r[3]] for r in rows]
 
 
@@ -131,7 +131,7 @@ def test_coverage_by_grade_and_class(district, db, client, login):
     login(district.coordinator)
     a = district.a
     grades = coverage_csv(client, "coverage-grade", school=a.id)
-    assert grades == [["Kindergarten", 4, 2, "50.0"], ["Grade 3", 10, 3, "30.0"]]
+    assert grades == [["K", 4, 2, "50.0"], ["3", 10, 3, "30.0"]]
     assert grades == expected_coverage(db, a, "grade")
     classes = coverage_csv(client, "coverage-class", school=a.id)
     assert classes == [["Room 3", 10, 3, "30.0"], ["Room K", 4, 2, "50.0"]]
@@ -146,7 +146,7 @@ def test_coverage_follows_the_filters(district, db, client, login):
     )
     week = {"start": date(2026, 10, 12), "end": date(2026, 10, 18)}
     rows = coverage_csv(client, "coverage-grade", school=a.id, **week)
-    assert rows == [["Kindergarten", 4, 0, "0.0"], ["Grade 3", 10, 1, "10.0"]]
+    assert rows == [["K", 4, 0, "0.0"], ["3", 10, 1, "10.0"]]
     assert rows == expected_coverage(db, a, "grade", **week)
     rows = coverage_csv(client, "coverage-class", school=a.id, grade="3")
     assert rows == [["Room 3", 10, 3, "30.0"]] == expected_coverage(db, a, "class", grade="3")
@@ -167,7 +167,7 @@ def test_coverage_by_school_for_the_district(district, db, client, login):
 def test_follow_ups_opened_and_closed(district, db, client, login):
     login(district.coordinator)
     a = district.a
-    rows = as_ints(csv_rows(client, f"/reports/data/follow-ups.csv?school={a.id}")[1:])
+    rows = as_ints(csv_rows(client, f"/reports/data/follow-ups.csv?school={a.id}", drop=1)[1:])
     assert rows == [["2026-10-05", 2, 0], ["2026-10-12", 1, 1], ["2026-10-19", 0, 1]]
     weeks = defaultdict(lambda: [0, 0])
     still_open = 0
@@ -206,11 +206,11 @@ def expected_training(db, school):
 
 def test_training_status_by_school(district, db, client, login):
     login(district.trainer)
-    rows = as_ints(csv_rows(client, "/reports/training.csv")[1:])
+    rows = as_ints(csv_rows(client, "/reports/training.csv", drop=1)[1:])
     assert rows == [["Alder Elementary", 1, 1, 1, 1, 4], ["Birch Middle", 1, 0, 0, 0, 1]]
     assert rows == [expected_training(db, district.a), expected_training(db, district.b)]
     login(district.coordinator)
-    mine = as_ints(csv_rows(client, "/reports/data/training.csv")[1:])
+    mine = as_ints(csv_rows(client, "/reports/data/training.csv", drop=1)[1:])
     assert mine == [rows[0]]
 
 
@@ -221,21 +221,19 @@ def test_families_by_language_and_interpreter(district, db, client, login):
     login(district.coordinator)
     a = district.a
     rows = as_ints(csv_rows(client, f"/reports/data/families.csv?school={a.id}")[1:])
-    assert rows == [["English", 0, 6, 6], ["Spanish", 2, 4, 6], ["Vietnamese", 1, 0, 1]]
+    assert rows == [["en", 0, 6, 6], ["es", 2, 4, 6], ["vi", 1, 0, 1]]
     families = {
         s.family_id for s in db.session.scalars(select(Student)) if s.school_id == a.id and s.active
     }
     by_language = Counter()
     for f in db.session.scalars(select(Family).where(Family.id.in_(families))):
         by_language[(f.home_language, f.interpreter_needed)] += 1
-    names = {"en": "English", "es": "Spanish", "vi": "Vietnamese"}
     computed = {
-        names[lang]: [by_language[(lang, True)], by_language[(lang, False)]]
-        for lang, _ in by_language
+        lang: [by_language[(lang, True)], by_language[(lang, False)]] for lang, _ in by_language
     }
     assert {r[0]: r[1:3] for r in rows} == computed
     grade_k = as_ints(csv_rows(client, f"/reports/data/families.csv?school={a.id}&grade=K")[1:])
-    assert grade_k == [["Spanish", 2, 0, 2], ["English", 0, 1, 1], ["Vietnamese", 1, 0, 1]]
+    assert grade_k == [["es", 2, 0, 2], ["en", 0, 1, 1], ["vi", 1, 0, 1]]
 
 
 # ---- hours ------------------------------------------------------------------------------------
@@ -276,15 +274,15 @@ def test_hours_paid_per_month(district, db, client, login):
 
 def test_district_side_by_side(district, db, client, login):
     login(district.admin)
-    rows = csv_rows(client, "/reports/district.csv")
+    rows = csv_rows(client, "/reports/district.csv", drop=1)
     assert rows[0] == [
-        "School",
-        "Students",
-        "Students visited",
-        "Coverage (%)",
-        "Completed visits",
-        "Trained staff",
-        "Staff",
+        "school_name",
+        "students",
+        "students_visited",
+        "coverage_percent",
+        "completed_visits",
+        "trained_staff",
+        "staff",
     ]
     assert rows[1:] == [
         ["Alder Elementary", "14", "5", "35.7", "4", "2", "4"],
@@ -305,7 +303,7 @@ def test_district_sorts_by_any_column(district, client, login):
     login(district.admin)
 
     def order(query):
-        return [r[0] for r in csv_rows(client, f"/reports/district.csv?{query}")[1:]]
+        return [r[0] for r in csv_rows(client, f"/reports/district.csv?{query}", drop=1)[1:]]
 
     assert order("sort=students&dir=asc") == ["Birch Middle", "Alder Elementary"]
     assert order("sort=coverage&dir=desc") == ["Alder Elementary", "Birch Middle"]

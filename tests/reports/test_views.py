@@ -103,6 +103,17 @@ def test_filters_apply_in_place_with_htmx(district, client, login):
     )
 
 
+# The CSV's leading columns that say what a row is about (codes, ISO dates), where the page's
+# table has a name for people: the figures after them are the table's, cell for cell.
+KEY_COLUMNS = {"visits": 2, "follow-ups": 2, "coverage-school": 2, "coverage-class": 2}
+KEY_COLUMNS |= {"coverage-grade": 1, "training": 2, "families": 1, "hours": 1}
+
+
+def same_figures(key: str, table: list[list[str]], rows: list[list[str]]) -> bool:
+    keys = KEY_COLUMNS[key]
+    return [r[1:] for r in table[1:]] == [r[keys:] for r in rows[1:]] and len(table) == len(rows)
+
+
 @pytest.mark.parametrize(
     "query", ["", "round={round}", "grade=K", "start=2026-10-12&end=2026-10-25"]
 )
@@ -113,7 +124,7 @@ def test_each_table_equals_its_csv(district, client, login, query):
     for key, table in found.tables.items():
         rows = csv_rows(client, f"/reports/data/{key}.csv?school={district.a.id}&{query}")
         if table:
-            assert table == rows, key
+            assert same_figures(key, table, rows), key
         else:  # an empty chart shows its summary ("No hours recorded …"), its CSV only a header
             assert len(rows) == 1, key
 
@@ -121,7 +132,7 @@ def test_each_table_equals_its_csv(district, client, login, query):
 def test_district_and_training_tables_equal_their_csv(district, client, login):
     login(district.admin)
     page = client.get("/reports/district?sort=coverage&dir=asc").data.decode()
-    rows = csv_rows(client, "/reports/district.csv?sort=coverage&dir=asc")
+    rows = csv_rows(client, "/reports/district.csv?sort=coverage&dir=asc", drop=1)
     table = figures(page).tables["district"]
     assert [r[0] for r in rows[1:]] == ["Birch Middle", "Alder Elementary"]
     assert [r[0] for r in table[1:]] == [r[0] for r in rows[1:]]
@@ -131,10 +142,11 @@ def test_district_and_training_tables_equal_their_csv(district, client, login):
         assert shown[3].startswith(f"{round(float(exported[3]))}%")
     for key, chart_table in figures(page).tables.items():  # the district's own charts
         if key != "district":
-            assert chart_table == csv_rows(client, f"/reports/data/{key}.csv"), key
+            assert same_figures(key, chart_table, csv_rows(client, f"/reports/data/{key}.csv"))
     login(district.trainer)
     found = figures(client.get("/reports/training").data.decode())
-    assert found.tables["training"] == csv_rows(client, "/reports/training.csv")
+    training = csv_rows(client, "/reports/training.csv")
+    assert same_figures("training", found.tables["training"], training)
 
 
 def test_every_chart_is_an_accessible_figure(district, client, login):

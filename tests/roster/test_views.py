@@ -45,7 +45,8 @@ def test_the_page_offers_the_form_the_template_and_recent_imports(db, client, lo
     assert "/roster-imports/template.csv" in html and "No import yet." in html
     template = client.get("/roster-imports/template.csv")
     assert template.mimetype == "text/csv"
-    assert template.get_data(as_text=True).startswith("student_id,first_name,last_name,grade")
+    assert template.data.startswith(b"\xef\xbb\xbf")  # UTF-8's byte order mark, for Excel
+    assert template.data.decode("utf-8-sig").startswith("student_id,first_name,last_name,grade")
 
 
 def test_an_admin_dry_runs_then_applies(db, client, login):

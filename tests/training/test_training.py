@@ -307,13 +307,15 @@ def test_the_trained_roster_sorts_people_by_status_and_exports_csv(db, client, l
     filtered = client.get("/training/roster?status=lapsed").get_data(as_text=True)
     assert lapsed.name in filtered and trained.name not in filtered
     exported = client.get(f"/training/roster.csv?school={school.id}")
-    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
-    assert {r["Name"]: r["Training status"] for r in rows}.items() >= {
-        "Tess Trained": "Trained",
-        "Lou Lapsing": "Lapsing soon",
-        "Lee Lapsed": "Training lapsed",
-        "Nia Never": "Not trained",
+    assert exported.data.startswith(b"\xef\xbb\xbf")  # UTF-8's byte order mark, for Excel
+    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert {r["person_name"]: r["training_status"] for r in rows}.items() >= {
+        "Tess Trained": "trained",  # codes, the same in every language
+        "Lou Lapsing": "lapsing_soon",
+        "Lee Lapsed": "lapsed",
+        "Nia Never": "not_trained",
     }.items()
+    assert {r["school_code"] for r in rows} == {school.code}
     assert client.get("/training/roster?status=bogus").status_code == 400
 
 
