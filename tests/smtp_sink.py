@@ -3,12 +3,13 @@ through its real SMTP client arrives here."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.servers import free_port
 
 
 class _Handler:
@@ -23,16 +24,10 @@ class _Handler:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SmtpSink:
     def __init__(self) -> None:
         self.handler = _Handler()
-        self.port = _free_port()
+        self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> SmtpSink:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -58,12 +58,6 @@ def _copied_paths() -> list[str]:
     return paths
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.sqlite_only
 def test_the_container_files_start_the_app(tmp_path):
     image = tmp_path / "app"
@@ -81,7 +75,7 @@ def test_the_container_files_start_the_app(tmp_path):
         capture_output=True,
     )
     (image / "instance").mkdir()
-    port = _free_port()
+    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -107,18 +101,9 @@ def test_the_container_files_start_the_app(tmp_path):
         start_new_session=True,
     )
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
-                    page = r.read().decode()
-                    break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "container.log").read_text()
-                time.sleep(0.1)
-        else:
-            pytest.fail(
-                "the container's app did not start: " + (tmp_path / "container.log").read_text()
-            )
+        page = wait_until_serving(
+            f"http://127.0.0.1:{port}/login", server, tmp_path / "container.log"
+        ).decode()
         assert 'name="password"' in page
         css = re.search(r'href="(/static/app\.css\?v=[0-9a-f]+)"', page)
         assert css, page[:500]

@@ -22,20 +22,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port, wait_until_serving
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 OFFER_LIMIT = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(app_config, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -67,16 +63,7 @@ def gunicorn(app_config, tmp_path):
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    assert server.poll() is None, errors.read_text()
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"gunicorn did not start: {errors.read_text()}")
+            wait_until_serving(f"{url}/healthz", server, errors)
             yield types.SimpleNamespace(url=url, port=port, access=access, errors=errors)
         finally:
             server.terminate()

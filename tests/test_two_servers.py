@@ -8,10 +8,8 @@ import http.cookiejar
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +20,7 @@ import pytest
 from fieldapp.models import Role
 from tests.conftest import ON_POSTGRES, REDIS_URL, redis_database
 from tests.factories import make_school, make_user
+from tests.servers import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,12 +67,6 @@ class Browser:
         return self.request(f"{server}/logout", {"csrf_token": token.group(1)})[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # Each test here has a Redis database of its own. xdist may run two of them at once, and every
 # test signs in from 127.0.0.1: sharing one database, one test's sign-ins counted toward the
 # other's rate limit (a 429 one request early), and one test's flush could empty the other's.
@@ -104,7 +97,7 @@ def two_servers(app, app_config, db, tmp_path, request):
     )
     servers, urls, logs = [], [], []
     for n in range(2):
-        port = _free_port()
+        port = free_port()
         logs.append((tmp_path / f"server{n}.log").open("w"))
         servers.append(
             subprocess.Popen(
@@ -124,17 +117,8 @@ def two_servers(app, app_config, db, tmp_path, request):
         )
         urls.append(f"http://127.0.0.1:{port}")
     try:
-        for url, server in zip(urls, servers, strict=True):
-            for _ in range(150):
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    assert server.poll() is None, f"{url} ended: see {logs[0].name}"
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"{url} did not start")
+        for url, server, log in zip(urls, servers, logs, strict=True):
+            wait_until_serving(f"{url}/healthz", server, Path(log.name))
         yield urls
     finally:
         for server in servers:

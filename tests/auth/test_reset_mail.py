@@ -93,7 +93,9 @@ def test_the_request_does_the_same_work_for_every_address(app, db, clean_queue):
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):
-        statements.append(statement)
+        # The rate limiter's counters are by address, not email (and prune now and then).
+        if "rate_limit_counters" not in statement:
+            statements.append(statement)
 
     pair = [("known", "known@school.example"), ("unknown", "nobody@school.example")]
     sent = itertools.count()
