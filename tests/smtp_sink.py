@@ -3,6 +3,7 @@ through its real SMTP client arrives here."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -22,6 +23,10 @@ class _Handler:
         with self.lock:
             self.messages.append(message)
         return "250 OK"
+
+
+# aiosmtpd tells of every connection at INFO: the app's logging shows INFO, the tests need not.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class SmtpSink:
