@@ -51,6 +51,24 @@ OUTCOMES = {
     ContactOutcome.DO_NOT_CONTACT: _l("Asked not to be contacted again"),
     ContactOutcome.CALL_ME: _l("Asked to be called"),
 }
+# A guardian's relationship as the roster and the demo store it (OneRoster's roles and plain
+# words): a code, said in the reader's language. What a coordinator typed is shown as typed.
+RELATIONSHIPS = {
+    "parent": _l("parent"),
+    "guardian": _l("guardian"),
+    "relative": _l("relative"),
+    "mother": _l("mother"),
+    "father": _l("father"),
+    "grandparent": _l("grandparent"),
+    "aunt": _l("aunt"),
+    "uncle": _l("uncle"),
+}
+
+
+def relationship_label(value: str | None) -> str:
+    return str(RELATIONSHIPS.get((value or "").strip().lower(), value or ""))
+
+
 ROLE_LABELS = {
     Role.VISITOR: _l("Visitor"),
     Role.COORDINATOR: _l("Coordinator"),
@@ -158,6 +176,7 @@ def register(app: Flask) -> None:
         role=lambda r: ROLE_LABELS[r],
         phone=format_phone,
         family=family_label,
+        relationship=relationship_label,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items, current_nav=current_nav, htmx_version="2.0.11", Role=Role

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from fieldapp import clock
 from fieldapp.extensions import migrate
 from fieldapp.families.services import household_name
+from fieldapp.formatting import relationship_label
 from fieldapp.i18n import family_label, in_language
 from fieldapp.messages import services as messages
 from fieldapp.models import Family, MessageKind, Role, VisitMode, VisitStatus
@@ -61,6 +62,17 @@ def test_the_label_is_said_in_the_readers_language(app):
         with in_language("es"):
             assert family_label("Martínez García") == "Familia Martínez García"
             assert family_label(None) == "una familia"
+
+
+def test_a_guardians_relationship_stored_as_a_code_is_said_in_the_readers_language(app):
+    with app.test_request_context():
+        with in_language("es"):
+            assert relationship_label("guardian") == "tutor legal"
+            assert relationship_label("Parent") == "madre o padre"
+            assert relationship_label("madrina") == "madrina"  # typed by a coordinator: as typed
+            assert relationship_label(None) == ""
+        with in_language("en"):
+            assert relationship_label("grandparent") == "grandparent"
 
 
 # ---- the coordinator's form ---------------------------------------------------------------------
