@@ -169,7 +169,9 @@ def log_contact(
         _move(visit, VisitStatus.DECLINED)
         visit.status_reason = N_("The family declined.")
     elif outcome == ContactOutcome.DO_NOT_CONTACT:
-        mark_do_not_contact(visit.family, reason=note or "Asked not to be contacted again.", by=by)
+        # The reason is what the team wrote, or none: the wish itself is the flag and its date (an
+        # English sentence stored here showed as such to a Spanish-speaking coordinator).
+        mark_do_not_contact(visit.family, reason=note or None, by=by)
     db.session.flush()
     audit.record(
         "visit.contact", actor=by, obj=visit, school_id=visit.school_id, outcome=outcome.value
@@ -177,11 +179,11 @@ def log_contact(
     return attempt
 
 
-def mark_do_not_contact(family: Family, *, reason: str, by: User | None) -> int:
+def mark_do_not_contact(family: Family, *, reason: str | None, by: User | None) -> int:
     """Keep the family's wish: flag it and close its open visits. Returns how many were closed."""
     family.do_not_contact = True
     family.do_not_contact_at = clock.now()
-    family.do_not_contact_reason = reason
+    family.do_not_contact_reason = reason or None
     open_visits = db.session.scalars(
         select(Visit).where(Visit.family_id == family.id, Visit.status.in_(rules.OPEN_STATUSES))
     ).all()

@@ -120,6 +120,22 @@ def test_assigning_an_untrained_person_is_refused(db):
     assert visit.team == []
 
 
+def test_a_wish_not_to_be_contacted_without_a_note_stores_no_words(db):
+    """The flag and its date are the wish; no English sentence is stored as its reason."""
+    school = make_school()
+    family = make_family()
+    visit = make_visit(school, family=family)
+    services.log_contact(
+        visit,
+        method=ContactMethod.CALL,
+        outcome=ContactOutcome.DO_NOT_CONTACT,
+        note="",
+        by=visit.members[0],
+    )
+    assert family.do_not_contact and family.do_not_contact_at is not None
+    assert family.do_not_contact_reason is None
+
+
 def test_asked_not_to_be_contacted_closes_every_open_visit_of_the_family(db):
     school = make_school()
     family = make_family()
