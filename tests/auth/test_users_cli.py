@@ -93,8 +93,8 @@ def test_send_reset_queues_a_link_at_the_public_address(app, db, runner):
         invited = runner.invoke(args=["users", "send-reset", "new@school.example"])
         reset = runner.invoke(args=["users", "send-reset", "back@school.example"])
     assert invited.exit_code == 0 and reset.exit_code == 0
-    assert invited.output == "Queued an invitation for new@school.example.\n"
-    assert reset.output == "Queued a reset link for back@school.example.\n"
+    assert invited.stdout == "Queued an invitation for new@school.example.\n"
+    assert reset.stdout == "Queued a reset link for back@school.example.\n"
     (invitation,) = sink.to(never.email)
     (reset_mail,) = sink.to(back.email)
     assert invitation["Subject"] == "Your fieldapp account"

@@ -127,7 +127,9 @@ def _offer_choose_and_check(page, browser, sign_in, live_server, world, sink):
 
     token = live_server.query(feed_token)
     body = page.request.get(f"{live_server.url}/calendar/{token}.ics").text()
-    assert f"UID:visit-{world['visit']}@127.0.0.1" in body
+    # No public address is configured here, so the UID's host is the stable "fieldapp" (never
+    # the address the request came in on, which would change the UID behind a new proxy).
+    assert f"UID:visit-{world['visit']}@fieldapp" in body
 
 
 def _offer() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -178,16 +179,22 @@ def test_a_reflection_draft_survives_a_reload(page, live_server, sign_in):
     page.get_by_label("Their hopes and dreams for the child").fill("To play in an orchestra")
     # Kept on the phone as it is typed, then sent by itself.
     expect(page.locator("#draft-status")).to_contain_text("Draft kept on this phone", timeout=5000)
-    expect(page.locator("#sync-status")).to_have_attribute("data-waiting", "0", timeout=10000)
-    drafts = live_server.query(
-        lambda: [
+
+    # Wait for the server to hold it: the phone's waiting count reads 0 both before the draft
+    # is queued and after it is sent, so it cannot tell the two apart.
+    def drafts():
+        return [
             d.data.get("hopes_and_dreams")
             for d in db.session.scalars(
                 select(ReflectionDraft).where(ReflectionDraft.visit_id == visit_id)
             )
         ]
-    )
-    assert drafts == ["To play in an orchestra"]
+
+    end = time.monotonic() + 10
+    while live_server.query(drafts) != ["To play in an orchestra"] and time.monotonic() < end:
+        time.sleep(0.1)
+    assert live_server.query(drafts) == ["To play in an orchestra"]
+    expect(page.locator("#sync-status")).to_have_attribute("data-waiting", "0", timeout=10000)
     page.reload()
     expect(page.get_by_label("Their hopes and dreams for the child")).to_have_value(
         "To play in an orchestra"
