@@ -104,3 +104,13 @@ def test_the_description_is_served_as_stored(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json == json.loads(DESCRIPTION.read_text())
+
+
+def test_the_description_is_valid_openapi_for_an_independent_validator():
+    """openapi-spec-validator (not schemathesis, which reads it leniently) checks the document
+    against the OpenAPI 3 specification's own schema."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.readers import read_from_filename
+
+    document, _url = read_from_filename(str(DESCRIPTION))
+    validate(document)

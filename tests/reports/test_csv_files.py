@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+import pandas
 import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "csv.md"
@@ -76,3 +77,7 @@ def test_every_csv_has_a_bom_and_the_documented_header(district, db, client, log
         assert rows[0] == columns[name], name
         assert len(rows) > 1, name  # a row of data too: the file is not an empty shell
         assert all(len(row) == len(rows[0]) for row in rows), name
+        # A second, independent reader (pandas' own C parser, as a script would read it).
+        frame = pandas.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", dtype=str)
+        assert list(frame.columns) == columns[name], name
+        assert len(frame) == len(rows) - 1, name

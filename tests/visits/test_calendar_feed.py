@@ -521,3 +521,25 @@ def test_a_compressed_feed_is_answered_304_too(app, db, pair):
     assert first.status_code == 200 and first.headers.get("Content-Encoding") == "gzip"
     again = fetch_with(app, token, **gzip, **{"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_an_independent_strict_parser_reads_the_feed_as_written(app, db, pair):
+    """vobject (not icalendar, which writes the feed) parses every line: escaping of commas,
+    semicolons and line breaks, folding of long lines, UTF-8 and the required properties."""
+    import vobject
+
+    school, me, partner = pair
+    start = datetime(2030, 3, 4, 23, 30, tzinfo=UTC)
+    place = "Biblioteca César Chávez; sala 2, puerta norte\nentrar por atrás " + "x" * 80
+    visit = scheduled(school, [me, partner], start, place=place)
+    token = feeds.open_feed(me, now=datetime.now(UTC))
+    db.session.commit()
+
+    response = fetch(app, token)
+    calendar = vobject.readOne(response.get_data(as_text=True), validate=True)
+    (event,) = calendar.vevent_list
+    assert event.uid.value == uid(visit)
+    assert event.dtstart.value == start
+    assert event.location.value == place
+    assert event.dtstamp.value.tzinfo is not None
+    assert visit.family.name in event.summary.value
