@@ -21,6 +21,35 @@ os.environ["FIELDAPP_TASKS_IMMEDIATE"] = "1"
 
 compile_catalogues()  # the Spanish catalogue as it is in the working tree, never a stale .mo
 
+
+def _cache_url_builders() -> None:
+    """Every test builds its own app, and Werkzeug compiles two URL-builder functions for each
+    of the app's ~110 routes (Python source generated and compiled): about 100 ms a test, most
+    of what ``create_app`` costs. The functions depend only on the rule's parts, its defaults
+    and its converters, and take the rule as their first argument, so the same function serves
+    the same rule of every app: compile each once per test process."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    cache: dict = {}
+
+    def cached(self, append_unknown=True):
+        key = (
+            self.rule,
+            tuple(self._trace),
+            tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+            tuple(sorted((k, type(c).__qualname__) for k, c in self._converters.items())),
+            append_unknown,
+        )
+        if key not in cache:
+            cache[key] = compile_builder(self, append_unknown)
+        return cache[key]
+
+    Rule._compile_builder = cached
+
+
+_cache_url_builders()
+
 TEST_PASSWORD = "a long test password 2026"
 # Cheap argon2id for speed; production uses OWASP's parameters (fieldapp.config.ARGON2_OWASP).
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
