@@ -52,7 +52,8 @@ def test_a_coordinator_dry_runs_and_applies_a_roster(page, live_server, sign_in,
     assert count == 0  # a dry run changes nothing
 
     page.get_by_role("button", name="Apply this import").click()
-    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    # The import runs as a task after the upload and the page follows its progress.
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible(timeout=20_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_text("Students, new: 3").click()  # open the examples
     expect(page.get_by_text("Ana Lopez")).to_be_visible()
@@ -151,7 +152,8 @@ def test_a_coordinator_sets_the_languages_the_roster_did_not_give(
     page.get_by_label("Roster file").set_input_files(roster)
     page.get_by_label("Dry run").uncheck()
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    # The import runs as a task after the upload and the page follows its progress.
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible(timeout=20_000)
     banner = page.locator("#unknown-language")
     expect(banner).to_contain_text("1 new family has no home language in the files")
     save_screenshot(page, "roster-import-unknown-language-390")

@@ -6,11 +6,12 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from fieldapp import rules
+from fieldapp import clock, rules
 from fieldapp.models import Attendance, Role, TrainingCompletion, TrainingKind, TrainingSession
 from fieldapp.training import services
 from tests.factories import add_completion, make_school, make_user, make_visit
@@ -127,7 +128,7 @@ def test_a_completed_visitor_is_assignable_the_same_minute_and_a_lapsed_one_is_n
     visit = make_visit(school, team=[partner, newcomer])
     session = make_session(school)
     db.session.commit()
-    today = date.today()
+    today = clock.today(ZoneInfo(school.timezone))  # the school's day (UTC's is a day on at night)
     completions = lambda: db.session.scalars(  # noqa: E731
         select(TrainingCompletion).where(TrainingCompletion.user_id.in_([partner.id, newcomer.id]))
     ).all()

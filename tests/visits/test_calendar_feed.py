@@ -290,9 +290,10 @@ def test_the_feed_costs_the_same_queries_for_2_or_20_visits(app, db, pair):
         with count_queries(_db.engine) as statements:
             response = fetch(app, token)
         assert len(events(response)) == n
-        # The rate limiter's two limits cost one statement each, in their own table.
+        # The rate limiter's two limits cost one upsert each, in their own table (and, on a
+        # machine slow enough that a second passed since, a read of the counter for the headers).
         limiter = [s for s in statements if "rate_limit_counters" in s]
-        assert len(limiter) == 2, limiter
+        assert len([s for s in limiter if s.startswith("INSERT")]) == 2, limiter
         counts.append(len(statements) - len(limiter))
     # The feed and its person, the visits, their teams, and the newest change of the person's
     # visits (Last-Modified sees a visit that left the feed).
