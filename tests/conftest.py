@@ -100,9 +100,8 @@ class SqliteTemplate:
 class PostgresTemplate:
     """A migrated PostgreSQL database; each test gets ``CREATE DATABASE … TEMPLATE`` of it."""
 
-    def __init__(self, name: str, worker: str):
+    def __init__(self, name: str):
         self.name = name
-        self.worker = worker
         self.count = itertools.count()
 
     @staticmethod
@@ -118,7 +117,7 @@ class PostgresTemplate:
         return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
 
     def fresh(self, folder) -> str:
-        name = f"t_{self.worker}_{next(self.count)}"
+        name = f"{self.name}_t{next(self.count)}"
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
         return self.url(name)
@@ -145,10 +144,36 @@ def migrated_db(tmp_path_factory, worker_id):
         upgrade()
         _db.engine.dispose()
     if ON_POSTGRES:
-        return PostgresTemplate(name, worker_id)
+        return PostgresTemplate(name)
     with sqlite3.connect(database) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return SqliteTemplate(database)
+
+
+def derived_template(migrated_db, folder, name: str, build):
+    """A template holding the migrated schema plus what ``build()`` adds (run in an app
+    context, committed), made once per test process; each test then gets a copy of it, as with
+    ``migrated_db``. For a module whose every test starts from the same data: the data is made
+    once, not once a test. Returns the template and what ``build()`` returned."""
+    if isinstance(migrated_db, PostgresTemplate):
+        target = f"{migrated_db.name}_{name}"
+        PostgresTemplate.admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        PostgresTemplate.admin(f'CREATE DATABASE "{target}" TEMPLATE "{migrated_db.name}"')
+        database, template = PostgresTemplate.url(target), PostgresTemplate(target)
+    else:
+        database = folder / f"{name}.db"
+        shutil.copy(migrated_db.path, database)
+        template = SqliteTemplate(database)
+    app = create_app(base_config(database, folder / "instance"))
+    with app.app_context():
+        result = build()
+        _db.session.commit()
+        _db.session.remove()
+        _db.engine.dispose()
+    if isinstance(template, SqliteTemplate):
+        with sqlite3.connect(database) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return template, result
 
 
 @pytest.fixture

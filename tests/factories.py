@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
+
 from fieldapp.auth.passwords import hash_password
 from fieldapp.extensions import db
 from fieldapp.models import (
@@ -28,6 +30,16 @@ from fieldapp.models import (
 from tests.conftest import TEST_PASSWORD
 
 _n = itertools.count(1)
+_hashes: dict[tuple, str] = {}
+
+
+def password_hash(password: str = TEST_PASSWORD) -> str:
+    """argon2id of ``password`` with the app's parameters, made once per test process (a
+    salted hash verifies the same for every user who holds it; ~3 ms saved per user)."""
+    key = (password, tuple(sorted(current_app.config["PASSWORD_HASH_PARAMS"].items())))
+    if key not in _hashes:
+        _hashes[key] = hash_password(password)
+    return _hashes[key]
 
 
 def make_school(**kw) -> School:
@@ -52,7 +64,7 @@ def make_user(
         **{
             "email": f"user{n}@test.example",
             "name": f"Person {n}",
-            "password_hash": hash_password(password),
+            "password_hash": password_hash(password),
             **kw,
         }
     )

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from fieldapp.extensions import db
 from fieldapp.models import (
     FollowUp,
     Role,
@@ -23,6 +24,7 @@ from fieldapp.models import (
     VisitStatus,
 )
 from fieldapp.policy import API_TOKEN, PUBLIC
+from tests.conftest import base_config, derived_template
 from tests.factories import make_school, make_user, make_visit
 
 ROLES = ["visitor", "other_visitor", "coordinator", "other_coordinator", "trainer", "admin"]
@@ -34,8 +36,15 @@ class World:
     ids: dict
 
 
-@pytest.fixture
-def world(db):
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+
+
+def _build_world() -> World:
+    """Two schools, a person of each role, a visit at each school, a follow-up, a training
+    session, a roster import: made once per test process (``world_template``)."""
     a, b = make_school(), make_school()
     visitor = make_user(Role.VISITOR, a)
     partner = make_user(Role.VISITOR, a)
@@ -98,7 +107,26 @@ def world(db):
         "round_b": visit_b.round_id,
         "import_a": roster_import.id,
     }
-    return World(users, ids)
+    return World({role: Person(u.id, u.email) for role, u in users.items()}, ids)
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory, migrated_db):
+    return derived_template(migrated_db, tmp_path_factory.mktemp("world"), "world", _build_world)
+
+
+@pytest.fixture
+def app_config(tmp_path, world_template):
+    """Every test here starts from a copy of the world (conftest's ``app_config``, with data)."""
+    template, _world = world_template
+    url = template.fresh(tmp_path)
+    yield base_config(url, tmp_path / "instance")
+    template.drop(url)
+
+
+@pytest.fixture
+def world(app, world_template) -> World:
+    return world_template[1]
 
 
 # (endpoint, method, url template, {role: expected status}); roles left out expect 403.
