@@ -3,6 +3,10 @@ of issue #20's targets. (tests/test_bench.py runs the whole bench on a tiny dist
 
 from __future__ import annotations
 
+import http.server
+import threading
+from dataclasses import asdict
+
 import pytest
 
 from bench import run as bench
@@ -243,6 +247,14 @@ def test_two_servers_are_shown_beside_one_without_a_verdict():
     assert pair.name == "mixed, 2 app servers: rate held 60 s"
     assert pair.figure == "300 req/s (1.50 × one server)"
     assert pair.verdict == "INFO"
+    assert bench.failed([asdict(t) for t in checked]) == []
+
+
+def test_strict_counts_failures_only():
+    pages = district(**{"reflection form": None, "my visits": page("my visits", 100)})
+    checked = [asdict(t) for t in bench.targets(pages, 1000.0, None, complete=False)]
+    assert {t["verdict"] for t in checked} == {"PASS", "FAIL", "SKIP"}
+    assert bench.failed(checked) == ["my visits: throughput"]
 
 
 def test_the_targets_table_is_printed_one_row_each(capsys):
@@ -257,3 +269,46 @@ def test_the_targets_table_is_printed_one_row_each(capsys):
     assert len(table) == 3 + len(checked)
     assert all(line.rstrip().endswith(("PASS", "FAIL")) for line in table[3:])
     assert "my visits: throughput" in out and "210 req/s" in out
+
+
+# ---- the load generator with two servers ------------------------------------------------------
+
+
+class Counting(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as gunicorn's answers allow
+
+    def do_GET(self):
+        self.server.paths.append(self.path)
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_mixed_run_sends_to_two_servers_in_turn():
+    servers = []
+    for _ in range(2):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+        server.paths = []
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    try:
+        bases = [f"http://127.0.0.1:{s.server_address[1]}" for s in servers]
+        account = bench.Account("x", "session=1", "token")
+        accounts = {"visitor1": account, "trainer": account}
+        fx = bench.Fixtures([bench.Page("my visits", "visitor", "visitor1", "/visits/")])
+        load = bench.Mixed(bases, accounts, fx, bench.Settings(write_share=0.0))
+
+        probe = bench.summarize(40, 1, bench.run_coroutine(load.run(40, 1)))
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+    assert (probe.requests, probe.errors) == (40, 0)
+    assert [len(s.paths) for s in servers] == [20, 20]
+    assert set(servers[0].paths) | set(servers[1].paths) == {"/visits/", "/training/"}
