@@ -1109,6 +1109,20 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def misses(r: Result, hello_rps: float) -> list[str]:
+    """The targets one page misses, for its row in the pages' table."""
+    if r.role == "baseline":
+        return []
+    share = r.rps / hello_rps if hello_rps else 0.0
+    least = FLOOR_SHARE if r.role == "floor" else PAGE_SHARES.get(r.name, EVERY_PAGE_SHARE)
+    out = [f"< {least:.2f} ×"] if share < least else []
+    if r.latency is not None and r.latency.p95 > PAGE_P95_MS:
+        out.append(f"p95 > {PAGE_P95_MS:g}")
+    if r.errors or (r.latency is not None and r.latency.errors):
+        out.append("errors")
+    return out
+
+
 def targets(
     pages: list[Result],
     hello_rps: float,
@@ -1211,12 +1225,14 @@ def targets(
 # ---- the run ----------------------------------------------------------------------------------
 
 
-def table(rows: list[list[str]], left: int = 2) -> str:
+def table(rows: list[list[str]], left: int = 2, last_left: bool = False) -> str:
+    """Text columns (the first `left`, and the last with last_left) to the left, figures to the
+    right."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for n, row in enumerate(rows):
         cells = [
-            c.ljust(w) if i < left else c.rjust(w)
+            c.ljust(w) if i < left or (last_left and i == len(row) - 1) else c.rjust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         out.append("  ".join(cells).rstrip())
@@ -1400,6 +1416,7 @@ def report(settings, url, results, baselines, mixed, pair, sync, checked) -> Non
             f"-c{low} p95",
             f"-c{low} p99",
             "errors",
+            "misses",
         ]
     ]
     for r in [*results, *baselines]:
@@ -1417,9 +1434,10 @@ def report(settings, url, results, baselines, mixed, pair, sync, checked) -> Non
                 ms(lat.p95 if lat else None),
                 ms(lat.p99 if lat else None),
                 str(r.errors + (lat.errors if lat else 0)),
+                ", ".join(misses(r, baseline.rps)),
             ]
         )
-    say(table(rows))
+    say(table(rows, last_left=True))
     say(
         f"  alone: one request at a time, median of 3; × hello: throughput at -c"
         f"{settings.connections} over hello-world's (mean of before and after)"

@@ -257,6 +257,14 @@ def test_strict_counts_failures_only():
     assert bench.failed(checked) == ["my visits: throughput"]
 
 
+def test_each_page_row_says_which_targets_it_misses():
+    assert bench.misses(page("my visits", 260), 1000.0) == []
+    assert bench.misses(page("my visits", 240, p95_low=300), 1000.0) == ["< 0.25 ×", "p95 > 250"]
+    assert bench.misses(page("roster", 29, role="coordinator"), 1000.0) == ["< 0.03 ×"]
+    assert bench.misses(page("signed-in no-op", 400, role="floor"), 1000.0) == ["< 0.50 ×"]
+    assert bench.misses(page("hours", 40, role="coordinator", low_errors=1), 1000.0) == ["errors"]
+
+
 def test_the_targets_table_is_printed_one_row_each(capsys):
     checked = bench.targets(district(), 1000.0, rates(210))
     settings = bench.Settings(p95_connections=10)
