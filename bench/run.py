@@ -77,6 +77,7 @@ EVERY_PAGE_SHARE = 0.03  # every page, at district scale
 PAGE_P95_MS = 250.0  # every page's p95 in the latency pass (wrk -c10)
 MIXED_P95_MS = 200.0  # the mixed run: a rate is held when p95 ≤ this and nothing failed
 MIXED_RATE_TARGET = 200.0  # requests/s held for BENCH_MIXED_SECONDS
+NOISY_DRIFT = 0.25  # hello-world before and after further apart than this: a warning
 
 
 @dataclass
@@ -1109,6 +1110,12 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def drift(before: float, after: float) -> float:
+    """How far hello-world moved between its two runs, as a share of the larger."""
+    larger = max(before, after)
+    return abs(before - after) / larger if larger else 0.0
+
+
 def misses(r: Result, hello_rps: float) -> list[str]:
     """The targets one page misses, for its row in the pages' table."""
     if r.role == "baseline":
@@ -1442,6 +1449,12 @@ def report(settings, url, results, baselines, mixed, pair, sync, checked) -> Non
         f"  alone: one request at a time, median of 3; × hello: throughput at -c"
         f"{settings.connections} over hello-world's (mean of before and after)"
     )
+    spread = drift(baselines[0].rps, baselines[1].rps) if len(baselines) > 2 else 0.0
+    if spread > NOISY_DRIFT:
+        say(
+            f"  hello-world moved {spread:.0%} between before and after: the machine's load "
+            "changed during the run, so the ratios are rough; run again on a quieter machine"
+        )
     for r in results:
         if r.requests == 0:
             say(

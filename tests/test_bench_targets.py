@@ -257,6 +257,21 @@ def test_strict_counts_failures_only():
     assert bench.failed(checked) == ["my visits: throughput"]
 
 
+def test_a_baseline_that_moved_during_the_run_is_said(capsys):
+    settings = bench.Settings()
+    hellos = []
+    for name, rps in [("before", 417.0), ("after", 1158.0), ("mean", 787.5)]:
+        hello = page(f"hello-world ({name})", rps, role="baseline")
+        hello.latency = None
+        hellos.append(hello)
+    bench.report(settings, "sqlite:///x.db", district(), hellos, None, None, True, [])
+    assert "hello-world moved 64% between before and after" in capsys.readouterr().out
+
+    hellos[1].rps = 450.0
+    bench.report(settings, "sqlite:///x.db", district(), hellos, None, None, True, [])
+    assert "hello-world moved" not in capsys.readouterr().out
+
+
 def test_each_page_row_says_which_targets_it_misses():
     assert bench.misses(page("my visits", 260), 1000.0) == []
     assert bench.misses(page("my visits", 240, p95_low=300), 1000.0) == ["< 0.25 ×", "p95 > 250"]
