@@ -67,8 +67,10 @@ lint: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Pages on district-scale data vs a Flask hello-world (wrk), then mixed traffic at 250 req/s.
-## Options: BENCH_DURATION=10 BENCH_DB=postgresql+psycopg://… BENCH_RATE=250 (see bench/run.py).
+## Pages on district-scale data vs a Flask hello-world (wrk -c50, then -c10), the highest mixed
+## rate held, and issue #20's targets with PASS/FAIL in one table (JSON: bench/.results/).
+## Options: BENCH_DURATION=10 BENCH_DB=postgresql+psycopg://… BENCH_REDIS=redis://…
+## BENCH_SERVERS=2 BENCH_STRICT=1 (see bench/run.py).
 bench: install
 	$(BIN)/python bench/run.py
 
