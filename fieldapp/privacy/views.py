@@ -105,18 +105,17 @@ def families():
     form = FamilySearchForm(request.args)
     form.validate()
     term = form.q.data or ""
-    results = (
-        db.session.scalars(queries.find_families(term, form.phone())).all()
+    page = (
+        db.paginate(
+            queries.find_families(term, form.phone()),
+            page=page_number(),
+            per_page=queries.FAMILY_SEARCH_PER_PAGE,
+            error_out=False,
+        )
         if len(term) >= SEARCH_MIN and not form.q.errors
         else None
     )
-    return render(
-        "privacy/families.html",
-        block="results",
-        form=form,
-        results=results,
-        limit=queries.FAMILY_SEARCH_LIMIT,
-    )
+    return render("privacy/families.html", block="results", form=form, page=page, term=term)
 
 
 @bp.get("/families/<int:family_id>")
