@@ -15,7 +15,7 @@ from fieldapp.fields import csv_response
 from fieldapp.formatting import zone
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Family
-from fieldapp.paging import page_number
+from fieldapp.paging import CountedPage, page_number
 from fieldapp.privacy import queries, services
 from fieldapp.privacy.forms import AuditFilterForm, EraseForm, FamilySearchForm, RetentionForm
 from fieldapp.rendering import redirect_after_post, render
@@ -106,12 +106,7 @@ def families():
     form.validate()
     term = form.q.data or ""
     page = (
-        db.paginate(
-            queries.find_families(term, form.phone()),
-            page=page_number(),
-            per_page=queries.FAMILY_SEARCH_PER_PAGE,
-            error_out=False,
-        )
+        CountedPage(queries.find_families(term, form.phone()), queries.FAMILY_SEARCH_PER_PAGE)
         if len(term) >= SEARCH_MIN and not form.q.errors
         else None
     )

@@ -98,6 +98,7 @@ def test_the_results_come_a_page_at_a_time_and_keep_the_search(db, client, admin
     assert f"{per + 5} families" in html and "page 1 of 2" in html
     assert 'href="/admin/privacy/families?page=2&amp;q=nguyen"' in html
     assert found(client, "nguyen", page=2) == [f.id for f in made[per:]]
+    assert found(client, "nguyen", page=9) == [f.id for f in made[per:]]  # the last page
 
 
 def test_the_search_reads_the_index_not_every_family(db, app, families):
