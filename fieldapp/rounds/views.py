@@ -23,7 +23,7 @@ from fieldapp.visits import services as visit_services
 
 bp = Blueprint("rounds", __name__)
 
-BOARD_PER_PAGE = 50
+BOARD_PER_PAGE = 25  # cards with a suggestion each: a phone-sized page of a school's hundreds
 
 # A round's kind of visits, as its list and board name them.
 VISIT_TYPES = {
@@ -164,6 +164,7 @@ def _board(
             key=lambda v: v.id,
         )
     staff = services.staff_for(round_, today)
+    teachers = services.teachers_by_visit(visits)
     classes = db.session.scalars(queries.classes(school.id)).all()
     picked = picked or Picked()
     if picked.all_shown:
@@ -182,7 +183,8 @@ def _board(
         # A team member disabled or with a lapsed training: the visit needs a new team.
         needs_new_team=visit_services.stranded_teams(visits, today),
         suggestions={
-            v.id: services.suggest(v, staff.assignable, staff.open_counts) for v in visits
+            v.id: services.suggest(v, staff.assignable, staff.open_counts, teachers[v.id])
+            for v in visits
         },
         classes=classes,
         # The grades of the school's classes and of the visits shown (no query of its own).
