@@ -47,37 +47,6 @@ def sessions_for_schools(school_ids: Iterable[int]) -> Select:
     return sessions().where(invited)
 
 
-def staff_at(school_ids: Iterable[int]) -> Select:
-    """Active staff who hold a school role at any of the schools."""
-    at_school = exists().where(
-        RoleAssignment.user_id == User.id,
-        RoleAssignment.school_id.in_(list(school_ids)),
-        RoleAssignment.role.in_(STAFF_ROLES),
-    )
-    return select(User).where(User.active.is_(True), at_school).order_by(User.name)
-
-
-def attendees(session_id: int) -> Select:
-    return (
-        select(User)
-        .join(Attendance, Attendance.user_id == User.id)
-        .where(Attendance.session_id == session_id)
-        .order_by(User.name)
-    )
-
-
-def present_ids(session_id: int) -> Select:
-    return select(Attendance.user_id).where(Attendance.session_id == session_id)
-
-
-def completed_ids(session_id: int) -> Select:
-    """(person id, completion id) of the session's completions: who completed, and the
-    certificate to link."""
-    return select(TrainingCompletion.user_id, TrainingCompletion.id).where(
-        TrainingCompletion.session_id == session_id
-    )
-
-
 def latest_completions(user_ids: Iterable[int]) -> Select:
     """(person id, id of their last recorded completion): the certificate a roster row links."""
     return (
