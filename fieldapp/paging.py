@@ -31,3 +31,37 @@ class RowsPage(Pagination):
 
     def _query_count(self) -> int:
         return self._total
+
+
+class CountedPage(Pagination):
+    """A page of ORM objects (a ``select(Model)``) whose total comes with them, as a column
+    ``COUNT(*) OVER ()`` of the same statement: one statement where ``db.paginate`` sends two.
+    A page past the last (no row to carry the total) is counted, and the last page shown."""
+
+    def __init__(self, query: Any, per_page: int) -> None:
+        from fieldapp.extensions import db
+
+        self._select, self._db, self._total = query, db, 0
+        super().__init__(page=page_number(), per_page=per_page, error_out=False)
+
+    def _query_items(self) -> list[Any]:
+        rows = self._rows()
+        if not rows and self.page > 1:
+            from sqlalchemy import func, select
+
+            counted = select(func.count()).select_from(self._select.order_by(None).subquery())
+            total = self._db.session.execute(counted).scalar_one()
+            self.page = max(1, -(-total // self.per_page))
+            rows = self._rows() if total else []
+        self._total = rows[0][-1] if rows else 0
+        return [row[0] for row in rows]
+
+    def _rows(self) -> list[Any]:
+        from sqlalchemy import func
+
+        query = self._select.add_columns(func.count().over().label("_total"))
+        query = query.limit(self.per_page).offset(self._query_offset)
+        return list(self._db.session.execute(query).unique().all())
+
+    def _query_count(self) -> int:
+        return self._total

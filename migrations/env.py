@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from fieldapp.privacy.search import not_in_models
+
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
@@ -36,6 +38,8 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # The family search index (FTS5 tables, trigram indexes) is the migrations', not the models'.
+    conf_args.setdefault("include_name", not_in_models)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():

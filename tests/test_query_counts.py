@@ -160,7 +160,9 @@ PAGES = [
     ("coordinator", "/schools/{school}/rounds"),
     ("coordinator", "/rounds/{round}"),
     ("coordinator", "/rounds/{round}?show=all"),
+    ("coordinator", "/rounds/{round}?show=all&page=2"),
     ("coordinator", "/schools/{school}/roster"),
+    ("coordinator", "/schools/{school}/roster?language=unknown&page=2"),
     ("coordinator", "/schools/{school}/hours"),
     ("coordinator", "/families/{family}"),
     ("coordinator", "/training/roster"),
@@ -171,10 +173,13 @@ PAGES = [
     ("trainer", "/training/"),
     ("trainer", "/training/roster"),
     ("trainer", "/training/sessions/{session}"),
+    ("trainer", "/training/sessions/{session}?school={school}&name=person&page=1"),
     ("admin", "/admin/"),
     ("admin", "/admin/privacy/"),
     ("admin", "/admin/privacy/audit"),
     ("admin", "/admin/privacy/families?q=Family"),
+    ("admin", "/admin/privacy/families?q=rivera"),  # the families build() makes
+    ("admin", "/admin/privacy/families?q=rivera&page=2"),
     ("admin", "/admin/privacy/families/{family}"),
     ("coordinator", "/reports/"),
     ("coordinator", "/reports/?school={school}&round={round}&grade=3"),
@@ -190,6 +195,7 @@ BUDGETS = {
     "/admin/privacy/families/{family}": 14,
     "/rounds/{round}": 11,
     "/rounds/{round}?show=all": 11,
+    "/rounds/{round}?show=all&page=2": 11,
 }
 
 

@@ -68,7 +68,7 @@ class Guardian(db.Model):
     )
     name: Mapped[str] = mapped_column(String(200))
     relationship_to_student: Mapped[str | None] = mapped_column(String(50))  # "mother", "uncle"
-    phone: Mapped[str | None] = mapped_column(String(32))  # E.164
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164: searched by
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str | None] = mapped_column(String(10))
     sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)

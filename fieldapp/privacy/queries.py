@@ -13,7 +13,6 @@ from fieldapp.models import (
     ContactAttempt,
     Family,
     FollowUp,
-    Guardian,
     Reflection,
     ReflectionDraft,
     Student,
@@ -21,8 +20,9 @@ from fieldapp.models import (
     User,
     Visit,
 )
+from fieldapp.privacy import search
 
-FAMILY_SEARCH_LIMIT = 50
+FAMILY_SEARCH_PER_PAGE = 25
 
 
 def audit_events(
@@ -69,28 +69,17 @@ def users_by_id(ids: Iterable[int]) -> Select:
 
 
 def find_families(term: str, phone: str | None = None) -> Select:
-    """Families whose name, or a guardian's name or email, holds ``term``; or with a guardian
-    of exactly the E.164 number ``phone``. At any school, and also families with no student."""
-    matches = [
-        Family.name.icontains(term, autoescape=True),
-        Family.guardians.any(
-            or_(
-                Guardian.name.icontains(term, autoescape=True),
-                Guardian.email.icontains(term, autoescape=True),
-            )
-        ),
-    ]
-    if phone:
-        matches.append(Family.guardians.any(Guardian.phone == phone))
+    """Families whose name, or a guardian's name or email, holds ``term`` (through the search
+    index: fieldapp/privacy/search.py); or with a guardian of exactly the E.164 number
+    ``phone``. At any school, and also families with no student. By name, for paging."""
     return (
         select(Family)
-        .where(or_(*matches))
+        .where(Family.id.in_(search.family_ids(term, phone)))
         .options(
             selectinload(Family.guardians),
             selectinload(Family.students).selectinload(Student.school),
         )
         .order_by(Family.name, Family.id)
-        .limit(FAMILY_SEARCH_LIMIT)
     )
 
 

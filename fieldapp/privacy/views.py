@@ -15,7 +15,7 @@ from fieldapp.fields import csv_response
 from fieldapp.formatting import zone
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Family
-from fieldapp.paging import page_number
+from fieldapp.paging import CountedPage, page_number
 from fieldapp.privacy import queries, services
 from fieldapp.privacy.forms import AuditFilterForm, EraseForm, FamilySearchForm, RetentionForm
 from fieldapp.rendering import redirect_after_post, render
@@ -105,18 +105,12 @@ def families():
     form = FamilySearchForm(request.args)
     form.validate()
     term = form.q.data or ""
-    results = (
-        db.session.scalars(queries.find_families(term, form.phone())).all()
+    page = (
+        CountedPage(queries.find_families(term, form.phone()), queries.FAMILY_SEARCH_PER_PAGE)
         if len(term) >= SEARCH_MIN and not form.q.errors
         else None
     )
-    return render(
-        "privacy/families.html",
-        block="results",
-        form=form,
-        results=results,
-        limit=queries.FAMILY_SEARCH_LIMIT,
-    )
+    return render("privacy/families.html", block="results", form=form, page=page, term=term)
 
 
 @bp.get("/families/<int:family_id>")

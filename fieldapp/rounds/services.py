@@ -464,16 +464,33 @@ def staff_for(round_: Round, today: date) -> Staff:
     return Staff(list(people), reasons, counts)
 
 
+def teachers_by_visit(visits_: Sequence[Visit]) -> dict[int, set[int]]:
+    """Visit id -> the user ids of its students' teachers, in one query for a page of visits."""
+    student_ids = {s.id for v in visits_ for s in v.students}
+    by_student: dict[int, set[int]] = {}
+    if student_ids:
+        for student_id, user_id in db.session.execute(queries.teachers_of_students(student_ids)):
+            by_student.setdefault(student_id, set()).add(user_id)
+    return {v.id: {t for s in v.students for t in by_student.get(s.id, ())} for v in visits_}
+
+
 @dataclass
 class Suggestion:
     people: list[User]
     reasons: list[str]
 
 
-def suggest(visit: Visit, candidates: Sequence[User], open_counts: dict[int, int]) -> Suggestion:
+def suggest(
+    visit: Visit,
+    candidates: Sequence[User],
+    open_counts: dict[int, int],
+    teachers: set[int] | None = None,
+) -> Suggestion:
     """Two people for a visit: the student's own teacher first, then a speaker of the family's
-    language, then whoever has the fewest open visits. ``candidates`` are assignable people."""
-    teachers = {t.id for s in visit.students for c in s.classes for t in c.teachers}
+    language, then whoever has the fewest open visits. ``candidates`` are assignable people;
+    ``teachers``: the ids of the students' teachers, when already known (``teachers_by_visit``)."""
+    if teachers is None:
+        teachers = {t.id for s in visit.students for c in s.classes for t in c.teachers}
     language = visit.family.home_language if visit.family else None
 
     def score(person: User) -> tuple:

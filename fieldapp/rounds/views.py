@@ -15,12 +15,15 @@ from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.i18n import ngettext
 from fieldapp.models import Round, RoundScope, School, User, Visit, VisitType
+from fieldapp.paging import CountedPage
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
 from fieldapp.rounds import queries, services
 from fieldapp.rounds.forms import RoundForm
 from fieldapp.visits import services as visit_services
 
 bp = Blueprint("rounds", __name__)
+
+BOARD_PER_PAGE = 25  # cards with a suggestion each: a phone-sized page of a school's hundreds
 
 # A round's kind of visits, as its list and board name them.
 VISIT_TYPES = {
@@ -147,9 +150,12 @@ def _board(
     class_id = parse_id(request.values.get("class_id"))
     language = request.values.get("language") or None
     unassigned_only = request.values.get("show", "unassigned") == "unassigned"
-    visits = db.session.scalars(
-        queries.board_visits(round_.id, grade, class_id, language, unassigned_only)
-    ).all()
+    # A page of visits at a time: a district school's round holds hundreds.
+    page = CountedPage(
+        queries.board_visits(round_.id, grade, class_id, language, unassigned_only),
+        BOARD_PER_PAGE,
+    )
+    visits = list(page.items)
     refused = refused or {}
     hidden = set(refused) - {v.id for v in visits}
     if hidden:
@@ -158,6 +164,7 @@ def _board(
             key=lambda v: v.id,
         )
     staff = services.staff_for(round_, today)
+    teachers = services.teachers_by_visit(visits)
     classes = db.session.scalars(queries.classes(school.id)).all()
     picked = picked or Picked()
     if picked.all_shown:
@@ -169,13 +176,15 @@ def _board(
         round=round_,
         school=school,
         visits=visits,
+        page=page,
         staff=staff.people,
         reasons=staff.reasons,
         open_counts=staff.open_counts,
         # A team member disabled or with a lapsed training: the visit needs a new team.
         needs_new_team=visit_services.stranded_teams(visits, today),
         suggestions={
-            v.id: services.suggest(v, staff.assignable, staff.open_counts) for v in visits
+            v.id: services.suggest(v, staff.assignable, staff.open_counts, teachers[v.id])
+            for v in visits
         },
         classes=classes,
         # The grades of the school's classes and of the visits shown (no query of its own).

@@ -47,37 +47,6 @@ def sessions_for_schools(school_ids: Iterable[int]) -> Select:
     return sessions().where(invited)
 
 
-def staff_at(school_ids: Iterable[int]) -> Select:
-    """Active staff who hold a school role at any of the schools."""
-    at_school = exists().where(
-        RoleAssignment.user_id == User.id,
-        RoleAssignment.school_id.in_(list(school_ids)),
-        RoleAssignment.role.in_(STAFF_ROLES),
-    )
-    return select(User).where(User.active.is_(True), at_school).order_by(User.name)
-
-
-def attendees(session_id: int) -> Select:
-    return (
-        select(User)
-        .join(Attendance, Attendance.user_id == User.id)
-        .where(Attendance.session_id == session_id)
-        .order_by(User.name)
-    )
-
-
-def present_ids(session_id: int) -> Select:
-    return select(Attendance.user_id).where(Attendance.session_id == session_id)
-
-
-def completed_ids(session_id: int) -> Select:
-    """(person id, completion id) of the session's completions: who completed, and the
-    certificate to link."""
-    return select(TrainingCompletion.user_id, TrainingCompletion.id).where(
-        TrainingCompletion.session_id == session_id
-    )
-
-
 def latest_completions(user_ids: Iterable[int]) -> Select:
     """(person id, id of their last recorded completion): the certificate a roster row links."""
     return (
@@ -199,3 +168,78 @@ def status_counts_by_school(school_ids: Iterable[int] | None, on: date) -> Selec
     return select(staff.c.school_id, staff.c.status, func.count()).group_by(
         staff.c.school_id, staff.c.status
     )
+
+
+# ---- a session's attendance roster, a page at a time ------------------------------------------
+
+
+def _session_people(session_id: int, school_ids: Iterable[int]):
+    """Who a session's roster holds: the invited schools' active staff, and anyone marked
+    present (walk-ins, and staff who left since)."""
+    invited = select(RoleAssignment.user_id).where(
+        RoleAssignment.school_id.in_(list(school_ids)), RoleAssignment.role.in_(STAFF_ROLES)
+    )
+    present = select(Attendance.user_id).where(Attendance.session_id == session_id)
+    return or_(and_(User.active.is_(True), User.id.in_(invited)), User.id.in_(present))
+
+
+def _session_filters(school_id: int | None, name: str | None) -> list:
+    where = []
+    if school_id is not None:
+        where.append(
+            User.id.in_(
+                select(RoleAssignment.user_id).where(
+                    RoleAssignment.school_id == school_id, RoleAssignment.role.in_(STAFF_ROLES)
+                )
+            )
+        )
+    if name:
+        where.append(User.name.icontains(name, autoescape=True))
+    return where
+
+
+def session_roster(
+    session_id: int,
+    school_ids: Iterable[int],
+    school_id: int | None = None,
+    name: str | None = None,
+) -> Select:
+    """(person, present?, id of their completion of the session or None) for the session's
+    roster, by name; ``school_id`` keeps the staff of one school, ``name`` a part of a name."""
+    present = exists().where(Attendance.session_id == session_id, Attendance.user_id == User.id)
+    completion = (
+        select(TrainingCompletion.id)
+        .where(TrainingCompletion.session_id == session_id, TrainingCompletion.user_id == User.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(User, present.label("present"), completion.label("completion_id"))
+        .where(_session_people(session_id, school_ids), *_session_filters(school_id, name))
+        .order_by(User.name, User.id)
+    )
+
+
+def session_counts(
+    session_id: int,
+    school_ids: Iterable[int],
+    school_id: int | None = None,
+    name: str | None = None,
+) -> Select:
+    """(people on the roster, people marked present, people the filters keep) in one row."""
+    school_ids = list(school_ids)
+    everyone = _session_people(session_id, school_ids)
+    filters = _session_filters(school_id, name)
+    shown = (
+        select(func.count()).select_from(User).where(everyone, *filters).scalar_subquery()
+        if filters
+        else None
+    )
+    total = select(func.count()).select_from(User).where(everyone).scalar_subquery()
+    present = (
+        select(func.count())
+        .select_from(Attendance)
+        .where(Attendance.session_id == session_id)
+        .scalar_subquery()
+    )
+    return select(total, present, shown if shown is not None else total)

@@ -26,6 +26,7 @@ from fieldapp.training.forms import (
 )
 
 ROSTER_PER_PAGE = 100
+SESSION_PER_PAGE = 50  # a tablet's screenful or two of names; a district session invites 500
 PAST_PER_PAGE = 20
 
 bp = Blueprint("training", __name__)
@@ -101,37 +102,65 @@ def _zones(sessions: list[TrainingSession]) -> dict[int, str]:
     return {s.id: services.session_zone(s.schools).key for s in sessions}
 
 
-def _roster(session: TrainingSession) -> list[User]:
-    """The invited schools' staff, and anyone else marked present (walk-ins)."""
-    invited = db.session.scalars(queries.staff_at(s.id for s in session.schools)).all()
-    walk_ins = db.session.scalars(queries.attendees(session.id)).all()
-    people = {u.id: u for u in [*invited, *walk_ins]}
-    return sorted(people.values(), key=lambda u: u.name)
-
-
-def _attendance(session: TrainingSession, people: list[User]) -> dict:
-    """What the attendance rows and the completion section show, in the session's zone."""
+def _session_view(session: TrainingSession, person: User | None = None) -> dict:
+    """What the session page shows: one page of its roster (the invited schools' staff and
+    anyone marked present), kept to a school and a part of a name when asked, with who is
+    present and who completed among them; the counts are of the whole session. ``person``: a
+    row to show too, wherever the filters put it (the one just tapped)."""
+    invited = sorted(session.schools, key=lambda s: s.name)
+    school_ids = [s.id for s in invited]
+    chosen = parse_id(request.args.get("school"))
+    if request.args.get("school") and (chosen is None or chosen not in school_ids):
+        abort(404)
+    name = request.args.get("name", "").strip()[:100] or None
+    total, present_count, shown = db.session.execute(
+        queries.session_counts(session.id, school_ids, chosen, name)
+    ).one()
+    page = RowsPage(
+        queries.session_roster(session.id, school_ids, chosen, name), shown, SESSION_PER_PAGE
+    )
+    rows = list(page.items)
+    if person is not None and person.id not in {u.id for u, *_rest in rows}:
+        rows += db.session.execute(
+            queries.session_roster(session.id, school_ids).where(User.id == person.id)
+        ).all()
+    people = [u for u, *_rest in page.items]
     tz = services.session_zone(session.schools)
+    args = {"school": chosen, "name": name, "page": page.page if page.page > 1 else None}
     return {
         "tz": tz.key,
         "started": services.has_started(session, clock.now()),
-        "present": set(db.session.scalars(queries.present_ids(session.id))),
-        "completed": dict(db.session.execute(queries.completed_ids(session.id)).all()),
-        "statuses": services.statuses(people, clock.today(tz)),
+        "roster": people,
+        "page": page,
+        "present": {u.id for u, here, _done in rows if here},
+        "completed": {u.id: done for u, _here, done in rows if done is not None},
+        "statuses": services.statuses([u for u, *_rest in rows], clock.today(tz)),
+        "present_count": present_count,
+        "total": total,
+        "schools": invited,
+        "chosen": chosen,
+        "name": name or "",
+        "view_args": {k: v for k, v in args.items() if v},
     }
 
 
+def _view_args() -> dict:
+    """The session page's filters and page, as a form's action carried them: a plain post goes
+    back to the rows it came from."""
+    args = {k: request.args.get(k) for k in ("school", "name", "page")}
+    return {k: v for k, v in args.items() if v}
+
+
 def _session_page(session: TrainingSession, status: int = 200, **extra):
-    roster = _roster(session)
     return render(
         "training/session.html",
+        block="roster",
         status=status,
         session=session,
-        roster=roster,
         results=extra.pop("results", []),
-        query=request.args.get("q", ""),
+        query=extra.pop("query", ""),
         kinds=TRAINING_KINDS,
-        **_attendance(session, roster),
+        **_session_view(session),
         **extra,
     )
 
@@ -147,27 +176,24 @@ def session(session: TrainingSession):
 def mark_present(session: TrainingSession, person_id: int):
     person = db.session.get(User, person_id) or abort(404)
     present = request.form.get("present") == "1"
+    back = url_for("training.session", session_id=session.id, **_view_args())
     try:
         services.set_present(session, person, present, by=current_user)
     except services.TrainingError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect_after_post(url_for("training.session", session_id=session.id))
+        return redirect_after_post(back)
     db.session.commit()
     if is_partial_request():
         # The tapped row, and out of band the count and the completion list that depend on it.
-        roster = _roster(session)
         return render(
             "training/_person.html",
             session=session,
             person=person,
-            roster=roster,
             oob=True,
-            **_attendance(session, [person]),
+            **_session_view(session, person),
         )
-    return redirect_after_post(
-        url_for("training.session", session_id=session.id) + f"#person-{person.id}"
-    )
+    return redirect_after_post(back + f"#person-{person.id}")
 
 
 @bp.get("/sessions/<int:session_id>/walk-ins")
@@ -177,7 +203,7 @@ def walk_ins(session: TrainingSession):
     results = db.session.scalars(queries.search_staff(term)).all() if len(term) >= 2 else []
     if is_partial_request():
         return render("training/_walk_ins.html", session=session, results=results, query=term)
-    return _session_page(session, results=results)
+    return _session_page(session, results=results, query=term)
 
 
 @bp.post("/sessions/<int:session_id>/complete")
@@ -187,7 +213,9 @@ def complete(session: TrainingSession):
     people = db.session.scalars(db.select(User).where(User.id.in_(ids))).all() if ids else []
     if not people:
         flash(_("Tick the people who attended the whole session."), "error")
-        return redirect_after_post(url_for("training.session", session_id=session.id))
+        return redirect_after_post(
+            url_for("training.session", session_id=session.id, **_view_args())
+        )
     try:
         made = services.complete(session, people, by=current_user, now=clock.now())
     except services.TrainingError as exc:
@@ -203,7 +231,7 @@ def complete(session: TrainingSession):
             ),
             "success",
         )
-    return redirect_after_post(url_for("training.session", session_id=session.id))
+    return redirect_after_post(url_for("training.session", session_id=session.id, **_view_args()))
 
 
 @bp.route(
@@ -234,7 +262,7 @@ def take_back(session: TrainingSession, person_id: int):
                 "success",
             )
             return redirect_after_post(
-                url_for("training.session", session_id=session.id) + "#completion"
+                url_for("training.session", session_id=session.id, **_view_args()) + "#completion"
             )
     elif form.is_submitted():
         status = 422

@@ -122,3 +122,28 @@ def test_each_checkbox_of_the_session_form_sits_on_its_label_s_line(page, sign_i
         assert label["y"] <= middle <= label["y"] + label["height"]  # same line
         assert box["x"] + box["width"] <= label["x"]  # box first, then its label
     screenshot("training-new-session-390x844")
+
+
+def test_a_trainer_finds_a_name_on_the_roster_and_marks_them_there(page, sign_in, screenshot):
+    """Typing part of a name keeps the roster to it (the list swapped in place, the address
+    kept for a reload); tapping the one found marks them present and the count follows."""
+    sign_in("trainer@demo.test")
+    page.get_by_role("link", name="Foundational home visit training").click()
+    expect(page.locator("li.person", has_text="Lucia Ferreira")).to_be_visible()
+    everyone = page.locator("li.person").count()
+    assert everyone > 1
+    page.get_by_label("Find by name").fill("ferr")
+    expect(page.locator("li.person")).to_have_count(1)
+    expect(page.locator("li.person")).to_contain_text("Lucia Ferreira")
+    expect(page).to_have_url(re.compile(r"name=ferr"))
+    page.locator("li.person").get_by_role("button").click()
+    expect(page.locator("li.person").get_by_role("button")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator("#present-count")).to_contain_text("1 present of")
+    screenshot("training-session-filtered-390x844")
+    page.reload()
+    expect(page.get_by_label("Find by name")).to_have_value("ferr")
+    expect(page.locator("li.person")).to_have_count(1)
+    page.get_by_label("Find by name").fill("")
+    expect(page.locator("li.person")).to_have_count(everyone)

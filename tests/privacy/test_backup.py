@@ -28,7 +28,10 @@ WRITTEN = "audit_events"
 
 def _rows(path, table: str) -> list[tuple]:
     with sqlite3.connect(path) as conn:
-        return conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+        try:
+            return conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table (the search index's config)
+            return conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()
 
 
 def _tables(path) -> list[str]:
