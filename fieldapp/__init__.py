@@ -52,6 +52,7 @@ def register_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from fieldapp import (
         assets,
+        audit,
         i18n,
         logs,
         models,  # noqa: F401  (the schema must be known to Alembic)
@@ -62,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
     logs.init_app(app)
+    audit.init_app(app)  # before db: its teardown then runs after the session's
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
