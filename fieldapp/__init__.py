@@ -74,6 +74,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.localize_callback = str  # the lazy text, in the request's language
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    # No Flask-Login "session protection": it only marks a session not "fresh" when the address
+    # or browser changes (a phone changing networks), which nothing here reads (freshness is
+    # policy.is_fresh, the time of the password), and then rewrites the cookie on each request.
+    # A session is ended on the server instead (fieldapp.auth.sessions).
+    login_manager.session_protection = None
     rendering.init_app(app)
     assets.init_app(app)
     i18n.init_app(app)
