@@ -1,7 +1,8 @@
 """Reading a record stays on the audit trail without a commit of its own (fieldapp.audit): each
 read view leaves its event once the request has ended; with the per-process buffer on (as on a
 server, ``AUDIT_FLUSH_SECONDS = 1``) the view commits nothing and the event is written within
-the second by the buffer's thread; a worker killed a second after the read lost nothing."""
+the second by the buffer's thread; a worker killed a second after the read lost nothing, and
+one stopped normally writes what waits as it exits."""
 
 from __future__ import annotations
 
@@ -127,7 +128,16 @@ def test_the_buffer_keeps_its_events_while_the_database_refuses_them(app, db, mo
     assert [e.detail for e in events(db, "family.view")] == [{"detail_kept": True}]
 
 
-def test_a_worker_killed_a_second_after_the_read_lost_no_event(app_config, db, tmp_path):
+@pytest.mark.parametrize(
+    ("flush_seconds", "wait", "stop"),
+    [
+        ("1", 1.5, signal.SIGKILL),  # a crash a second after the read: the thread wrote it
+        ("60", 0, signal.SIGTERM),  # a normal stop long before the next write: written at exit
+    ],
+)
+def test_a_worker_stopped_after_the_read_lost_no_event(
+    app_config, db, tmp_path, flush_seconds, wait, stop
+):
     visit = make_visit(make_school())
     db.session.commit()
     port = free_port()
@@ -137,7 +147,7 @@ def test_a_worker_killed_a_second_after_the_read_lost_no_event(app_config, db, t
         "FIELDAPP_DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
         "FIELDAPP_SECRET_KEY": "crash-test-only",
         "FIELDAPP_INSTANCE_PATH": str(tmp_path / "instance"),
-        "FIELDAPP_AUDIT_FLUSH_SECONDS": "1",
+        "FIELDAPP_AUDIT_FLUSH_SECONDS": flush_seconds,
     }
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -158,8 +168,11 @@ def test_a_worker_killed_a_second_after_the_read_lost_no_event(app_config, db, t
             assert status == 303
             status, _, page = browser.request(f"{url}/visits/{visit.id}")
             assert status == 200 and re.search(r"<html", page)
-            time.sleep(1.5)  # more than AUDIT_FLUSH_SECONDS
+            time.sleep(wait)
         finally:
-            os.killpg(server.pid, signal.SIGKILL)  # the master and its worker, no exit handlers
-            server.wait(timeout=20)
+            if stop == signal.SIGKILL:
+                os.killpg(server.pid, stop)  # the master and its worker: no exit handlers
+            else:
+                server.send_signal(stop)  # gunicorn stops its workers gracefully
+            server.wait(timeout=30)
     assert [e.object_id for e in events(db, "visit.view")] == [visit.id]
