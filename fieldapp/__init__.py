@@ -52,6 +52,7 @@ def register_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from fieldapp import (
         assets,
+        audit,
         i18n,
         logs,
         models,  # noqa: F401  (the schema must be known to Alembic)
@@ -62,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
     logs.init_app(app)
+    audit.init_app(app)  # before db: its teardown then runs after the session's
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -72,6 +74,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.localize_callback = str  # the lazy text, in the request's language
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    # No Flask-Login "session protection": it only marks a session not "fresh" when the address
+    # or browser changes (a phone changing networks), which nothing here reads (freshness is
+    # policy.is_fresh, the time of the password), and then rewrites the cookie on each request.
+    # A session is ended on the server instead (fieldapp.auth.sessions).
+    login_manager.session_protection = None
     rendering.init_app(app)
     assets.init_app(app)
     i18n.init_app(app)

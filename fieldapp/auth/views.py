@@ -60,7 +60,8 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.before_app_request
 def check_session():
-    """Every request of a signed-in person is checked against their session on the server."""
+    """Every request of a signed-in person is checked against their session on the server (as
+    read at most ``sessions.FRESH_SECONDS`` ago, in this process)."""
     if request.endpoint == "static" or request.blueprint == "shell":
         return None  # files anyone may fetch (the service worker updates itself with them)
     if not current_user.is_authenticated:
@@ -72,8 +73,8 @@ def check_session():
         if sessions.touch(row, now=now):
             db.session.commit()  # at most once a minute: most requests write nothing here
         return None
-    if row is not None and row.ended_at is None:
-        row.ended_at = now
+    if row is not None:
+        sessions.end_row(row, now=now)
     db.session.commit()
     logout_user()
     session.clear()

@@ -35,8 +35,7 @@ def card(family: Family):
     # ``kept``: the visitor's phone keeps the card to open with no signal (static/app.js):
     # audited as what it is, the card going to the phone, not a person reading it now.
     kept = request.args.get("kept") == "1"
-    audit.record("family.kept" if kept else "family.view", actor=current_user, obj=family)
-    db.session.commit()
+    audit.viewed("family.kept" if kept else "family.view", actor=current_user, obj=family)
     return render(
         "families/card.html",
         family=family,
@@ -102,9 +101,7 @@ def _school_class(class_id: int | None) -> SchoolClass | None:
 @policy.requires(policy.coordinate_school, school=School)
 def roster(school: School):
     # The roster shows family records (names, language, do-not-contact): a read, on the trail.
-    # Committed first, so that the rows loaded below are not expired by the commit.
-    audit.record("roster.view", actor=current_user, obj=school, school_id=school.id)
-    db.session.commit()
+    audit.viewed("roster.view", actor=current_user, obj=school, school_id=school.id)
     filters, round_ = _roster_filters(school)
     page = db.paginate(
         queries.roster(school.id, visited_in=round_.id if round_ else None, **filters.criteria()),
@@ -236,8 +233,7 @@ def edit_family(family: Family):
         form.show_stored_phones(format_phone)
         form.add_guardian_row()
         # The form shows the guardians' phones and emails: a read of the family record.
-        audit.record("family.view", actor=current_user, obj=family, page="edit")
-        db.session.commit()
+        audit.viewed("family.view", actor=current_user, obj=family, page="edit")
         return _family_page(form, school=school, family=family)
     form = FamilyForm()
     form.keep_language(family.home_language)
