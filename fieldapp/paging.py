@@ -7,6 +7,9 @@ from typing import Any
 
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
 
 
 def page_number() -> int:
@@ -19,15 +22,13 @@ class RowsPage(Pagination):
     total the caller already knows (from counts it shows anyway)."""
 
     def __init__(self, query: Any, total: int, per_page: int) -> None:
-        from fieldapp.extensions import db
-
-        self._select, self._total, self._db = query, total, db
+        self._select, self._total = query, total
         pages = max(1, -(-total // per_page))
         super().__init__(page=min(page_number(), pages), per_page=per_page, error_out=False)
 
     def _query_items(self) -> list[Any]:
         query = self._select.limit(self.per_page).offset(self._query_offset)
-        return list(self._db.session.execute(query).all())
+        return list(db.session.execute(query).all())
 
     def _query_count(self) -> int:
         return self._total
@@ -39,29 +40,23 @@ class CountedPage(Pagination):
     A page past the last (no row to carry the total) is counted, and the last page shown."""
 
     def __init__(self, query: Any, per_page: int) -> None:
-        from fieldapp.extensions import db
-
-        self._select, self._db, self._total = query, db, 0
+        self._select, self._total = query, 0
         super().__init__(page=page_number(), per_page=per_page, error_out=False)
 
     def _query_items(self) -> list[Any]:
         rows = self._rows()
         if not rows and self.page > 1:
-            from sqlalchemy import func, select
-
             counted = select(func.count()).select_from(self._select.order_by(None).subquery())
-            total = self._db.session.execute(counted).scalar_one()
+            total = db.session.execute(counted).scalar_one()
             self.page = max(1, -(-total // self.per_page))
             rows = self._rows() if total else []
         self._total = rows[0][-1] if rows else 0
         return [row[0] for row in rows]
 
     def _rows(self) -> list[Any]:
-        from sqlalchemy import func
-
         query = self._select.add_columns(func.count().over().label("_total"))
         query = query.limit(self.per_page).offset(self._query_offset)
-        return list(self._db.session.execute(query).unique().all())
+        return list(db.session.execute(query).unique().all())
 
     def _query_count(self) -> int:
         return self._total

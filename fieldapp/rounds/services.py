@@ -490,7 +490,7 @@ def suggest(
     language, then whoever has the fewest open visits. ``candidates`` are assignable people;
     ``teachers``: the ids of the students' teachers, when already known (``teachers_by_visit``)."""
     if teachers is None:
-        teachers = {t.id for s in visit.students for c in s.classes for t in c.teachers}
+        teachers = teachers_by_visit([visit])[visit.id]
     language = visit.family.home_language if visit.family else None
 
     def score(person: User) -> tuple:

@@ -173,26 +173,26 @@ def status_counts_by_school(school_ids: Iterable[int] | None, on: date) -> Selec
 # ---- a session's attendance roster, a page at a time ------------------------------------------
 
 
+def _staff_ids(school_ids: Iterable[int]) -> Select:
+    """The ids of people who hold a staff role at any of the schools."""
+    return select(RoleAssignment.user_id).where(
+        RoleAssignment.school_id.in_(list(school_ids)), RoleAssignment.role.in_(STAFF_ROLES)
+    )
+
+
 def _session_people(session_id: int, school_ids: Iterable[int]):
     """Who a session's roster holds: the invited schools' active staff, and anyone marked
     present (walk-ins, and staff who left since)."""
-    invited = select(RoleAssignment.user_id).where(
-        RoleAssignment.school_id.in_(list(school_ids)), RoleAssignment.role.in_(STAFF_ROLES)
-    )
     present = select(Attendance.user_id).where(Attendance.session_id == session_id)
-    return or_(and_(User.active.is_(True), User.id.in_(invited)), User.id.in_(present))
+    return or_(
+        and_(User.active.is_(True), User.id.in_(_staff_ids(school_ids))), User.id.in_(present)
+    )
 
 
 def _session_filters(school_id: int | None, name: str | None) -> list:
     where = []
     if school_id is not None:
-        where.append(
-            User.id.in_(
-                select(RoleAssignment.user_id).where(
-                    RoleAssignment.school_id == school_id, RoleAssignment.role.in_(STAFF_ROLES)
-                )
-            )
-        )
+        where.append(User.id.in_(_staff_ids([school_id])))
     if name:
         where.append(User.name.icontains(name, autoescape=True))
     return where
