@@ -4,7 +4,9 @@
 # user when we are root), start both, run, stop both.
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-dir=$(mktemp -d /tmp/fieldapp-pg.XXXXXX)
+# In memory (/dev/shm) where the machine has it: each test's CREATE DATABASE copies files.
+shm=/dev/shm; [ -w "$shm" ] || shm=/tmp
+dir=$(mktemp -d "$shm/fieldapp-pg.XXXXXX")
 chmod 755 "$dir"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
