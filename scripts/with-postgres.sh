@@ -18,10 +18,20 @@ as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start -o "-p $port -k $dir \
 redis_port=${FIELDAPP_REDIS_PORT:-63799}
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
   --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+# Stop both and wait until each has exited before removing the folder: Redis opens its log file
+# anew for every line, so one still shutting down writes redis.log back into a folder being
+# removed ("rm: Directory not empty" failed a CI run whose tests had all passed). The command's
+# exit status is kept whatever the clean-up meets.
 stop() {
+  local status=$?
   as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
-  [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
-  rm -rf "$dir"
+  if [ -f "$dir/redis.pid" ]; then
+    local pid; pid=$(cat "$dir/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$dir" 2>/dev/null || { sleep 1; rm -rf "$dir" || echo "with-postgres: left $dir" >&2; }
+  exit "$status"
 }
 trap stop EXIT
 export FIELDAPP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
