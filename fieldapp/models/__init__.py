@@ -19,6 +19,7 @@ from fieldapp.models.roster import ImportStatus, RosterImport
 from fieldapp.models.security import (
     ApiToken,
     CalendarFeed,
+    ExternalIdentity,
     LoginThrottle,
     PasswordResetToken,
     UserSession,
@@ -61,6 +62,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "CalendarFeed",
+    "ExternalIdentity",
     "ClassTeacher",
     "ContactAttempt",
     "ContactMethod",

@@ -1,10 +1,11 @@
-"""Sign-in sessions kept on the server, sign-in throttling and password reset tokens."""
+"""Sign-in sessions kept on the server, sign-in throttling, password reset tokens, and the
+accounts people hold at the district's identity provider."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.extensions import db
@@ -100,3 +101,27 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ExternalIdentity(db.Model):
+    """A person's account at the district's identity provider (OpenID Connect: Google,
+    Microsoft). The provider's subject (``sub``, and Entra's tenant ``tid``) is stored at the
+    first sign-in with it and must match at every sign-in after: an email address handed to
+    someone else at the provider does not open this account."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject"),
+        UniqueConstraint("user_id", "issuer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))  # the installation's name for it: google
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    tenant: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
