@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
         ratelimit_storage,  # noqa: F401  (registers RATELIMIT_STORAGE_URI's "database://")
         rendering,
     )
+    from fieldapp.auth import oidc
     from fieldapp.auth.sessions import load_user
     from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -82,12 +83,14 @@ def register_extensions(app: Flask) -> None:
     rendering.init_app(app)
     assets.init_app(app)
     i18n.init_app(app)
+    oidc.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from fieldapp.admin.views import bp as admin_bp
     from fieldapp.api.admin_views import bp as api_tokens_bp
     from fieldapp.api.views import bp as api_bp
+    from fieldapp.auth.oidc_views import bp as oidc_bp
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.errors import bp as health_bp
     from fieldapp.exports.views import bp as exports_bp
@@ -106,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.visits.views import feed_bp as calendar_feed_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(oidc_bp, url_prefix="/login/with")
     app.register_blueprint(health_bp)
     app.register_blueprint(visits_bp, url_prefix="/visits")
     app.register_blueprint(calendar_feed_bp)

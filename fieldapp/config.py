@@ -52,6 +52,46 @@ def log_format(value: str) -> str:
     return value
 
 
+# Known providers' names on the sign-in button; any other takes FIELDAPP_OIDC_<NAME>_LABEL.
+PROVIDER_LABELS = {"google": "Google", "microsoft": "Microsoft"}
+# Google and Microsoft sign a shared phone's last account in again without asking: ask which.
+PROVIDER_PROMPTS = {"google": "select_account", "microsoft": "select_account"}
+
+
+def oidc_providers(env=os.environ.get) -> dict[str, dict]:
+    """The district's identity providers (OpenID Connect), named in FIELDAPP_OIDC_PROVIDERS
+    ("google microsoft"), each from FIELDAPP_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and
+    _DOMAINS (the email domains its people may sign in with), optionally _TENANT (Entra's tenant
+    id, checked against the token's ``tid``), _LABEL and _PROMPT. A provider with a setting
+    missing stops the app at start: a half-configured sign-in would fail in front of people."""
+    providers = {}
+    for name in (env("FIELDAPP_OIDC_PROVIDERS") or "").replace(",", " ").lower().split():
+        if not name.isalnum():
+            raise ValueError(f"FIELDAPP_OIDC_PROVIDERS: {name!r} is not a simple name (google)")
+        key = f"FIELDAPP_OIDC_{name.upper()}_"
+        settings = {
+            "issuer": (env(key + "ISSUER") or "").strip(),
+            "client_id": (env(key + "CLIENT_ID") or "").strip(),
+            "client_secret": (env(key + "CLIENT_SECRET") or "").strip(),
+            "domains": (env(key + "DOMAINS") or "").replace(",", " ").lower().split(),
+        }
+        missing = [key + part.upper() for part, value in settings.items() if not value]
+        if missing:
+            raise ValueError(f"sign-in with {name} needs {', '.join(missing)}")
+        settings["tenant"] = (env(key + "TENANT") or "").strip() or None
+        settings["label"] = env(key + "LABEL") or PROVIDER_LABELS.get(name, name.capitalize())
+        settings["prompt"] = env(key + "PROMPT", PROVIDER_PROMPTS.get(name, "")) or None
+        providers[name] = settings
+    return providers
+
+
+def password_sign_in(value: str) -> str:
+    value = value.strip().lower() or "everyone"
+    if value not in ("everyone", "admins"):
+        raise ValueError(f"FIELDAPP_PASSWORD_SIGN_IN must be everyone or admins, not {value!r}")
+    return value
+
+
 def from_environment(instance_path: str, given: dict | None = None) -> dict:
     """Settings from the environment; a secret key is made only when none is given."""
     given = given or {}
@@ -107,6 +147,11 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "TRUSTED_PROXIES": trusted_proxies(env("FIELDAPP_TRUSTED_PROXIES", "")),
         # "text" (the default) or "json": one JSON object per line, for a log collector.
         "LOG_FORMAT": log_format(env("FIELDAPP_LOG_FORMAT", "text")),
+        # Sign-in with the district's Google or Microsoft account (fieldapp.auth.oidc).
+        "OIDC_PROVIDERS": oidc_providers(env),
+        # "admins": only administrators may sign in with a password (staff use the district's
+        # account); "everyone" (the default).
+        "PASSWORD_SIGN_IN": password_sign_in(env("FIELDAPP_PASSWORD_SIGN_IN", "")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # A sensitive action asks for the password again after this many minutes.
         "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),

@@ -352,6 +352,7 @@
       if (box) box.replaceChildren(el("p", T(key), { className: "flash flash-warning" }));
     };
     if (button.disabled) return;
+    let after = me.login;
     button.disabled = true;
     button.textContent = T("signing_out");
     try {
@@ -365,6 +366,7 @@
         const answer = await json(await call(form.action, { method: "POST",
           headers: { "X-CSRFToken": token } }, 8e3));
         if (!answer.signed_out) throw 0;
+        after = answer.next || after; // e.g. offering the district account's sign-out too
       }
     } catch (err) {
       say("sign_out_needs_signal");
@@ -382,7 +384,7 @@
       const sw = navigator.serviceWorker && navigator.serviceWorker.controller;
       if (sw) sw.postMessage({ user: "" });
     } catch (err) { /* no storage here (not HTTPS): nothing was kept to clear */ }
-    location.replace(me.login);
+    location.replace(after);
   }
   document.addEventListener("submit", (e) => {
     if (e.target.matches("form[data-signout]") && U()) signOut(e, e.target);

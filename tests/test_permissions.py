@@ -732,6 +732,8 @@ MATRIX = [
         {"coordinator": 404, "other_coordinator": 404, "admin": 404},
     ),
     ("api_tokens.index", "GET", "/admin/api-tokens/", {"admin": 200}),
+    ("admin.sign_in_methods", "GET", "/admin/sign-in", {"admin": 200}),
+    ("admin.sign_in_methods", "POST", "/admin/sign-in", {"admin": 303}),
     ("api_tokens.create", "POST", "/admin/api-tokens/", {"admin": 422}),
     ("api_tokens.revoke", "POST", "/admin/api-tokens/999999/revoke", {"admin": 404}),
 ]
@@ -748,6 +750,10 @@ PUBLIC_ROUTES = {
     "calendar_feed.feed": None,  # the link's token is the key (tests/visits)
     "offers.family": None,  # the family's link: its token is the key (tests/offers)
     "api.openapi": "/api/v1/openapi.json",
+    # Sign-in with the district's account: 404 here (no provider configured); tests/auth/oidc.
+    "oidc.start": None,
+    "oidc.callback": None,
+    "oidc.provider_sign_out": None,
 }
 # The API for the school's systems: a bearer token decides (tests/api), never a session.
 API_ROUTES = {

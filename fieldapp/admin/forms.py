@@ -36,3 +36,15 @@ class PersonForm(FlaskForm):
     )
     role = SelectField(_l("Add a role"), validate_choice=True)
     school_id = SelectField(_l("At school"), coerce=int, validate_choice=True)
+
+
+class SignInProvidersForm(FlaskForm):
+    """Which of the installation's identity providers the sign-in page offers staff."""
+
+    shown = SelectMultipleField(
+        _l("Offer on the sign-in page"),
+        choices=[],
+        validate_choice=True,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from fieldapp import clock, i18n, mail, policy, rules, tasks
 from fieldapp.admin import queries, services
-from fieldapp.admin.forms import PeopleSearchForm, PersonForm
+from fieldapp.admin.forms import PeopleSearchForm, PersonForm, SignInProvidersForm
+from fieldapp.auth import oidc
 from fieldapp.auth import services as auth_services
 from fieldapp.auth.forms import NewAccountForm
 from fieldapp.auth.mails import INVITATION
@@ -276,3 +277,33 @@ def confirm_disable(person: User):
             "warning",
         )
     return redirect_after_post(url_for("admin.home"))
+
+
+# ---- how staff sign in -----------------------------------------------------------------------
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@policy.requires(policy.administer)
+def sign_in_methods():
+    """The district's accounts (Google, Microsoft) configured for this installation: which the
+    sign-in page offers. The providers themselves are set by the environment (README)."""
+    providers = oidc.configured()
+    form = SignInProvidersForm()
+    form.shown.choices = [
+        SelectChoice(name, _("Sign in with %(provider)s", provider=p["label"]))
+        for name, p in providers.items()
+    ]
+    if form.validate_on_submit():
+        oidc.set_hidden(set(providers) - set(form.shown.data or []), by=current_user)
+        db.session.commit()
+        flash(_("The sign-in page is updated."), "success")
+        return redirect_after_post(url_for("admin.sign_in_methods"))
+    if not form.is_submitted():
+        form.shown.data = list(oidc.offered())
+    return render(
+        "admin/sign_in.html",
+        form=form,
+        providers=providers,
+        passwords=current_app.config["PASSWORD_SIGN_IN"],
+        status=422 if form.errors else 200,
+    )

@@ -3,11 +3,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from fieldapp import audit, clock, i18n, mail, policy, tasks
-from fieldapp.auth import sessions
+from fieldapp.auth import oidc, sessions
 from fieldapp.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -48,7 +48,7 @@ def home_url(user: User) -> str:
     return url_for("auth.account")
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect to another host."""
     if not target:
         return None
@@ -95,7 +95,7 @@ def index():
     return redirect(home_url(current_user))
 
 
-def _sign_in(user: User, remember: bool) -> None:
+def start_session(user: User, remember: bool) -> None:
     session.clear()  # a new session at sign-in: nothing carried over from before
     token = sessions.start(
         user, now=clock.now(), ip=request.remote_addr, user_agent=request.user_agent.string
@@ -123,19 +123,49 @@ def login():
             db.session.commit()
             form.password.errors.append(exc.message)
             headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-            response = render("auth/login.html", form=form, status=429)
+            response = _login_page(form, 429)
             response.headers.update(headers)
             return response
-        if user is not None:
-            _sign_in(user, bool(form.remember.data))
+        if user is not None and not _password_allowed(user):
+            db.session.rollback()  # not signed in: nothing of the sign-in is kept
+            audit.record("auth.login", actor=user, success=False, reason="password_off")
             db.session.commit()
-            return redirect_after_post(_safe_next(request.args.get("next")) or home_url(user))
+            form.password.errors.append(
+                _("Sign in with your district account: the button above this form.")
+            )
+            return _login_page(form, 403)
+        if user is not None:
+            start_session(user, bool(form.remember.data))
+            db.session.commit()
+            return redirect_after_post(safe_next(request.args.get("next")) or home_url(user))
         db.session.commit()
         form.password.errors.append(_("That email and password do not match an account."))
         status = 401
     elif form.is_submitted():
         status = 400
-    return render("auth/login.html", form=form, status=status)
+    return _login_page(form, status)
+
+
+def _password_allowed(user: User) -> bool:
+    """An installation may keep passwords for administrators only (staff use the district's
+    account): not while no district sign-in is offered, or nobody but admins could sign in."""
+    if current_app.config["PASSWORD_SIGN_IN"] == "everyone" or not oidc.offered():
+        return True
+    return user.has_role(Role.ADMIN)
+
+
+def _login_page(form: LoginForm, status: int):
+    providers = oidc.offered()
+    signed_out_of = providers.get(request.args.get("signed_out_of", ""))
+    return render(
+        "auth/login.html",
+        form=form,
+        providers=providers,
+        passwords_for_admins=bool(providers) and current_app.config["PASSWORD_SIGN_IN"] == "admins",
+        signed_out_of=request.args["signed_out_of"] if signed_out_of else None,
+        signed_out_label=signed_out_of["label"] if signed_out_of else None,
+        status=status,
+    )
 
 
 # Phones are shared: at sign-out, clear the browser's cache of this site. Not "storage": that
@@ -150,10 +180,11 @@ def _phone_signs_out() -> bool:
     return request.endpoint == "auth.logout" and request.accept_mimetypes.best == "application/json"
 
 
-def _signed_out_answer():
+def _signed_out_answer(after: str | None = None):
     """What the page's script waits for before it clears the phone: the server's session is
-    over and the cookie is gone (the session is empty, so Flask deletes it)."""
-    response = jsonify(signed_out=True)
+    over and the cookie is gone (the session is empty, so Flask deletes it); then the page
+    to go to."""
+    response = jsonify(signed_out=True, next=after or url_for("auth.login"))
     response.headers["Clear-Site-Data"] = CLEAR_CACHE
     return response
 
@@ -173,12 +204,15 @@ def logout():
     sessions.end(session.get("sid"), now=clock.now())
     audit.record("auth.logout", actor=current_user)
     db.session.commit()
+    # Signed in with the district's account: the sign-in page then offers its sign-out too.
+    provider = session.get(oidc.SESSION_KEY)
+    after = url_for("auth.login", signed_out_of=provider) if provider else url_for("auth.login")
     logout_user()
     session.clear()
     if _phone_signs_out():
-        return _signed_out_answer()
+        return _signed_out_answer(after)
     flash(_("You are signed out."), "info")
-    response = redirect_after_post(url_for("auth.login"))
+    response = redirect_after_post(after)
     response.headers["Clear-Site-Data"] = CLEAR_CACHE
     return response
 
@@ -218,16 +252,21 @@ def reset_password(token: str):
 @bp.route("/reauthenticate", methods=["GET", "POST"])
 @policy.requires(policy.signed_in)
 def reauthenticate():
-    """Ask for the password again before a sensitive action."""
+    """Ask for the password again before a sensitive action, or for the district's account
+    to confirm it is this person (the only way for someone with no password here)."""
+    user = current_user._get_current_object()
     form = ReauthForm()
     status = 200
+    passwords = bool(user.password_hash) and _password_allowed(user)
+    if not passwords and request.method == "POST":
+        abort(403)
     if form.validate_on_submit():
         if verify_password(current_user.password_hash, form.password.data):
             session["auth_at"] = time.time()
             audit.record("auth.reauthenticate", actor=current_user)
             db.session.commit()
             return redirect_after_post(
-                _safe_next(request.args.get("next")) or home_url(current_user)
+                safe_next(request.args.get("next")) or home_url(current_user)
             )
         audit.record("auth.reauthenticate", actor=current_user, success=False)
         db.session.commit()
@@ -235,7 +274,14 @@ def reauthenticate():
         status = 401
     elif form.is_submitted():
         status = 422
-    return render("auth/reauthenticate.html", form=form, status=status)
+    return render(
+        "auth/reauthenticate.html",
+        form=form,
+        passwords=passwords,
+        providers=oidc.confirm_with(user, session.get(oidc.SESSION_KEY)),
+        next=safe_next(request.args.get("next")),
+        status=status,
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -309,7 +355,7 @@ def account_language():
 def choose_language():
     """The language switch of the pages before signing in: remembered in a cookie for a year."""
     code = request.args.get("lang")
-    response = redirect(_safe_next(request.args.get("next")) or url_for("auth.login"), 303)
+    response = redirect(safe_next(request.args.get("next")) or url_for("auth.login"), 303)
     if code in i18n.LOCALES:
         response.set_cookie(
             i18n.COOKIE,

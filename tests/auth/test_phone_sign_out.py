@@ -24,7 +24,7 @@ def test_the_script_s_sign_out_is_answered_in_json_and_ends_the_session(app, db,
     user = make_user(Role.VISITOR)
     login(user)
     response = client.post("/logout", headers=JSON)
-    assert response.status_code == 200 and response.json == {"signed_out": True}
+    assert response.status_code == 200 and response.json == {"signed_out": True, "next": "/login"}
     assert response.headers["Clear-Site-Data"] == '"cache"'
     assert session_cookie_cleared(app, response)
     db.session.expire_all()
@@ -50,11 +50,11 @@ def test_a_sign_out_after_the_session_ended_is_answered_done(app, db, client, lo
         row.ended_at = row.created_at
     db.session.commit()
     response = client.post("/logout", headers=JSON)
-    assert response.status_code == 200 and response.json == {"signed_out": True}
+    assert response.status_code == 200 and response.json == {"signed_out": True, "next": "/login"}
     assert session_cookie_cleared(app, response)
 
 
 def test_a_sign_out_with_nobody_signed_in_is_answered_done(db, client):
     response = client.post("/logout", headers=JSON)
-    assert response.status_code == 200 and response.json == {"signed_out": True}
+    assert response.status_code == 200 and response.json == {"signed_out": True, "next": "/login"}
     assert client.post("/logout").status_code == 302  # a plain form: the sign-in page

@@ -4,6 +4,8 @@ app served on 127.0.0.1 from a thread, on a database seeded with the demo distri
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -55,9 +57,8 @@ def browser_context_args(browser_context_args):
     }
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, migrated_db):
-    folder = tmp_path_factory.mktemp("live")
+def demo_app(folder: Path, migrated_db) -> Flask:
+    """The app on its own copy of the migrated database, seeded with the demo district."""
     config = base_config(migrated_db.fresh(folder), folder / "instance")
     # Every browser test signs in from 127.0.0.1 against this one server: more than the real
     # limit of 30 a minute on a busy worker. The limit itself is tested in tests/auth.
@@ -66,12 +67,26 @@ def live_server(tmp_path_factory, migrated_db):
     with app.app_context():
         demo.seed()
         db.session.remove()
+    return app
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveServer]:
+    """``app`` served on 127.0.0.1 (a free port) from a thread until the block ends."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, migrated_db):
+    with serving(demo_app(tmp_path_factory.mktemp("live"), migrated_db)) as live:
+        yield live
 
 
 @dataclass
