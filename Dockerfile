@@ -29,7 +29,7 @@ COPY static ./static
 COPY migrations ./migrations
 COPY scripts/serve.sh scripts/container-start.sh ./scripts/
 COPY wsgi.py gunicorn.conf.py pyproject.toml ./
-RUN pybabel compile -d fieldapp/translations \
+RUN python -c "from fieldapp.i18n import compile_catalogues; compile_catalogues()" \
     && useradd --system --uid 10001 --home-dir /app fieldapp \
     && mkdir -p instance && chown fieldapp instance
 

@@ -49,19 +49,25 @@ system-deps:
 	bash scripts/system-deps.sh
 
 ## Translations (Flask-Babel): extract the marked strings, merge them into the catalogues (then
-## translate what is new or fuzzy in fieldapp/translations/es/LC_MESSAGES/messages.po), compile.
-## tests/test_translations.py fails while a Spanish message is missing or fuzzy.
+## translate what is new or fuzzy in fieldapp/translations/es/LC_MESSAGES/messages.po, and in
+## every family.po: what families read, in FAMILY_LANGUAGES of fieldapp/i18n.py), compile.
+## tests/test_translations.py fails while a message is missing or fuzzy in one of them.
 POT := fieldapp/translations/messages.pot
+FAMILY_POT := fieldapp/translations/family.pot
+FAMILY_KEYWORDS := -k _f -k _fl -k fgettext -k lazy_fgettext -k fpgettext:1c,2 -k fpgettext_noop:1c,2
 i18n-extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--omit-header --project fieldapp -o $(POT) . >/dev/null
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(FAMILY_KEYWORDS) --no-location \
+		--sort-output --omit-header --project fieldapp -o $(FAMILY_POT) . >/dev/null
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i $(POT) -d fieldapp/translations -w 100 \
 		--ignore-obsolete -w 100
+	PYTHONPATH=. $(BIN)/python scripts/i18n_update_family.py
 
 translations: install
-	$(BIN)/pybabel compile -d fieldapp/translations --statistics
+	$(BIN)/python -c "from fieldapp.i18n import compile_catalogues; compile_catalogues()"
 
 lint: install-test
 	$(BIN)/ruff check --fix .

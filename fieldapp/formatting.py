@@ -13,6 +13,7 @@ from flask_login import current_user
 from fieldapp import rules
 from fieldapp.i18n import current_locale, family_label
 from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_fgettext as _fl
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitType
 
@@ -25,6 +26,10 @@ LANGUAGES = {
     "ar": _l("Arabic"),
     "tl": _l("Tagalog"),
     "ht": _l("Haitian Creole"),
+    "pt": _l("Portuguese"),
+    "ru": _l("Russian"),
+    "hmn": _l("Hmong"),
+    "ko": _l("Korean"),
 }
 VISIT_TYPES = {
     VisitType.FIRST: _l("First visit"),
@@ -35,6 +40,12 @@ MODES = {
     VisitMode.HOME: _l("At home"),
     VisitMode.NEUTRAL: _l("Neutral place"),
     VisitMode.VIDEO: _l("Video"),
+}
+# The same choices as the family reads them on their page (the family catalogue).
+FAMILY_MODES = {
+    VisitMode.HOME: _fl("At home"),
+    VisitMode.NEUTRAL: _fl("Neutral place"),
+    VisitMode.VIDEO: _fl("Video"),
 }
 CONTACT_METHODS = {
     ContactMethod.CALL: _l("Call"),

@@ -4,6 +4,10 @@
 The language of a request is, in order: the one the person chose on their account page, the
 one chosen with the language switch before signing in (a cookie), then the browser's
 Accept-Language. Families' messages use the family's home language instead (``in_language``).
+
+What a family sees or receives (the time-choice page, the texts sent to them) has a catalogue
+of its own, the ``family`` domain (``_f`` in templates, ``fgettext`` in Python), in many more
+languages than the staff's pages: ``FAMILY_LOCALES``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError, localedata, support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, render_template, request
@@ -21,6 +26,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 # The interface languages, in their own words (a language switch shows each in itself).
@@ -28,8 +34,90 @@ LOCALES = {"en": "English", "es": "Español"}
 DEFAULT_LOCALE = "en"
 COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+FAMILY_DOMAIN = "family"
+
+# What families see and receive: English, Spanish and the most common home languages of US
+# English learners after them (U.S. Department of Education, NCES), each in its own words. An
+# installation adds one with a catalogue (translations/<code>/LC_MESSAGES/family.po).
+FAMILY_LANGUAGES = {
+    "en": "English",
+    "es": "Español",
+    "ar": "العربية",
+    "zh": "中文（简体）",  # CLDR's zh is Simplified Chinese
+    "vi": "Tiếng Việt",
+    "pt": "Português",
+    "so": "Soomaali",
+    "ru": "Русский",
+    "ht": "Kreyòl ayisyen",
+    "hmn": "Hmoob",
+    "tl": "Tagalog",
+}
+# A code a family's record or a browser may give → the catalogue that answers it. The codes are
+# the home languages' own (ISO 639-1, or 639-3 where there is none: hmn).
+FAMILY_LOCALE_OF = {"fil": "tl"}
+HTML_LANG = {"zh": "zh-Hans"}
+# CLDR (Babel) has no weekday and month names for these: the family catalogue words them.
+OWN_DATE_NAMES = {"ht", "hmn"}
 
 babel = Babel()
+
+
+# Codes CLDR (Babel) does not know as themselves: Hmong (``hmn``) it has no data for, and
+# Tagalog (``tl``) it turns into Filipino (``fil_PH``), whose catalogue would then not be found.
+LOCALE_DATA_OF = {"hmn": "root", "tl": "fil"}
+
+
+def _register_locales() -> None:
+    """Make Babel (and so Flask-Babel's ``force_locale``) know each code of ``LOCALE_DATA_OF``
+    with the data named there: for Hmong, CLDR's root — numbers and 24-hour times with no
+    words in them; its day and month names come from the family catalogue
+    (``OWN_DATE_NAMES``)."""
+    for code, data in LOCALE_DATA_OF.items():
+        if not Path(localedata.resolve_locale_filename(code)).exists():
+            localedata._cache[code] = localedata.load(data)  # noqa: SLF001 — Babel has no API
+    localedata.exists.cache_clear()  # it may have said no already
+
+
+_register_locales()
+
+
+def _family_locales() -> dict[str, str]:
+    found = {
+        path.parent.parent.name
+        for path in TRANSLATIONS.glob(f"*/LC_MESSAGES/{FAMILY_DOMAIN}.po")
+        if localedata.exists(path.parent.parent.name)
+    }
+    extra = {code: Locale.parse(code).get_display_name(code) for code in sorted(found)}
+    return {**FAMILY_LANGUAGES, **{c: n for c, n in extra.items() if c not in FAMILY_LANGUAGES}}
+
+
+FAMILY_LOCALES = _family_locales()
+
+
+def family_locale(code: str | None) -> str | None:
+    """The family catalogue for a recorded home language or a browser's tag ("zh-CN" → "zh",
+    "pt-BR" → "pt"); None when there is none."""
+    if not code:
+        return None
+    code = code.replace("-", "_")
+    for tag in (code, code.split("_")[0]):
+        candidate = FAMILY_LOCALE_OF.get(tag, tag)
+        if candidate in FAMILY_LOCALES:
+            return candidate
+    return None
+
+
+def text_direction(code: str) -> str:
+    """``rtl`` for Arabic and every other right-to-left script, as CLDR says."""
+    try:
+        return "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"
+    except (UnknownLocaleError, ValueError):
+        return "ltr"
+
+
+def html_lang(code: str) -> str:
+    """A catalogue's code as HTML's ``lang`` wants it (BCP 47): "zh" → "zh-Hans"."""
+    return HTML_LANG.get(code, code.replace("_", "-"))
 
 
 def select_locale() -> str:
@@ -48,18 +136,22 @@ def current_locale() -> str:
 
 
 @contextmanager
-def in_language(code: str | None) -> Iterator[str]:
+def in_language(code: str | None, *, family: bool = False) -> Iterator[str]:
     """Renders what is inside in ``code`` when we have that catalogue, else in English; yields
-    the language used, so that the caller can say when it fell back."""
-    used = code if code in LOCALES else DEFAULT_LOCALE
+    the language used, so that the caller can say when it fell back. ``family``: what a family
+    reads, in any of ``FAMILY_LOCALES`` (the staff's words inside stay English there)."""
+    if family:
+        used = family_locale(code) or DEFAULT_LOCALE
+    else:
+        used = code if code in LOCALES else DEFAULT_LOCALE
     with force_locale(used):
         yield used
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> None:
-    """``pybabel compile`` in Python: each messages.po to its messages.mo, fuzzy entries left out
-    (the tests compile before they run, so that they never read a stale catalogue)."""
-    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+    """``pybabel compile`` in Python: each .po (messages, family) to its .mo, fuzzy entries left
+    out (the tests compile before they run, so that they never read a stale catalogue)."""
+    for po_path in directory.glob("*/LC_MESSAGES/*.po"):
         with po_path.open("rb") as po:
             catalogue = read_po(po)
         # Written aside, then moved into place: a test worker reading it meanwhile sees a whole
@@ -107,10 +199,13 @@ def pgettext(context: str, string: str, **variables) -> str:
     return text % variables if variables else text
 
 
-def family_label(name: str | None) -> str:
+def family_label(name: str | None, *, to_family: bool = False) -> str:
     """A household as people are told of it, in the reader's language: "Nguyen family",
     "Familia Nguyen". The data holds only the household's own name (``Family.name``); the word
-    "family" comes from the catalogue here, never from the data (the ``family`` filter)."""
+    "family" comes from the catalogue here, never from the data (the ``family`` filter).
+    ``to_family``: in a text the family reads (the family catalogue)."""
+    if to_family:
+        return fgettext("a family") if not name else fgettext("%(name)s family", name=name)
     if not name:
         return gettext("a family")
     return gettext("%(name)s family", name=name)
@@ -119,6 +214,56 @@ def family_label(name: str | None) -> str:
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Translated when used (labels made at import time), with ``gettext`` above."""
     return LazyString(gettext, string, **variables)
+
+
+# ---- the family catalogue --------------------------------------------------------------------
+
+_FAMILY_CATALOGUES: dict[str, support.NullTranslations] = {}
+
+
+def family_translations(code: str | None = None) -> support.NullTranslations:
+    """The family catalogue of ``code``, else of the current language (``in_language(...,
+    family=True)``), loaded once per language in each process."""
+    code = code or current_locale()
+    found = _FAMILY_CATALOGUES.get(code)
+    if found is None:
+        found = support.Translations.load(str(TRANSLATIONS), [code], domain=FAMILY_DOMAIN)
+        _FAMILY_CATALOGUES[code] = found
+    return found
+
+
+def fgettext(string: str, **variables) -> str:
+    """``gettext`` from the family catalogue: words a family reads."""
+    text = family_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def fpgettext(context: str, string: str, **variables) -> str:
+    text = family_translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def fpgettext_noop(context: str, string: str) -> str:
+    """Marks a word for the family catalogue, translated later with ``fpgettext``."""
+    return string
+
+
+def lazy_fgettext(string: str, **variables) -> LazyString:
+    return LazyString(fgettext, string, **variables)
+
+
+@pass_context
+def _jinja_fgettext(context, string: str, **variables) -> str:
+    """``_f`` in templates, escaping as Jinja's own newstyle ``_`` does."""
+    text = family_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables else text
+
+
+def forget_family_catalogues() -> None:
+    """After a catalogue is compiled again (tests, ``make translations`` in a running app)."""
+    _FAMILY_CATALOGUES.clear()
 
 
 _RENDERED_ONCE: dict[tuple[str, str], Markup] = {}
@@ -149,7 +294,13 @@ def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     app.jinja_env.globals.update(
-        current_locale=current_locale, LOCALES=LOCALES, rendered_once=rendered_once
+        current_locale=current_locale,
+        LOCALES=LOCALES,
+        FAMILY_LOCALES=FAMILY_LOCALES,
+        rendered_once=rendered_once,
+        text_direction=text_direction,
+        html_lang=html_lang,
+        _f=_jinja_fgettext,
     )
     app.jinja_env.install_gettext_callables(  # Flask-Babel's, with the lookup above
         gettext=lambda s: translations().ugettext(s),

@@ -1,6 +1,11 @@
 """Fill a catalogue from JSON files of translations, after `make i18n-update`.
 
     .venv/bin/python scripts/i18n_fill.py es new-strings.json [more.json ...]
+    .venv/bin/python scripts/i18n_fill.py --domain family --machine vi family-vi.json
+
+``--domain family``: the catalogue of what families read. ``--machine``: the translations are
+machine-assisted: each gets the flag "machine" (``#, machine``) for a person who reads the
+language to review (and then drop the flag).
 
 Each JSON file maps an English message id to its translation; a plural message maps its
 singular id to a list of forms (Spanish: three, as CLDR counts them); a message with a context
@@ -17,7 +22,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "fieldapp" / "translations"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fieldapp.i18n import TRANSLATIONS  # noqa: E402 — also makes Babel know Hmong (hmn)
 
 
 def main() -> int:
@@ -25,11 +31,13 @@ def main() -> int:
     parser.add_argument("locale")
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--domain", default="messages")
+    parser.add_argument("--machine", action="store_true")
     args = parser.parse_args()
     given: dict = {}
     for path in args.files:
         given.update(json.loads(path.read_text(encoding="utf-8")))
-    po_path = TRANSLATIONS / args.locale / "LC_MESSAGES" / "messages.po"
+    po_path = TRANSLATIONS / args.locale / "LC_MESSAGES" / f"{args.domain}.po"
     with po_path.open("rb") as f:
         catalogue = read_po(f, locale=args.locale)
     filled, left = 0, []
@@ -46,6 +54,8 @@ def main() -> int:
             value = given[key]
             message.string = tuple(value) if message.pluralizable else value
             message.flags.discard("fuzzy")
+            if args.machine:
+                message.flags.add("machine")
             filled += 1
         elif not done or message.fuzzy:
             left.append(key)

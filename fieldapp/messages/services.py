@@ -15,14 +15,25 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 from babel.lists import format_list
 
 from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import LANGUAGES, WHEN_PATTERNS, local
-from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, family_label, in_language
+from fieldapp.i18n import (
+    DEFAULT_LOCALE,
+    FAMILY_LOCALES,
+    OWN_DATE_NAMES,
+    family_label,
+    family_locale,
+    family_translations,
+    fpgettext_noop,
+    in_language,
+)
+from fieldapp.i18n import fgettext as _f
 from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_fgettext as _fl
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.messages import queries
 from fieldapp.models import (
@@ -73,32 +84,33 @@ KIND_HELP = {
 
 # The default texts, translated by the catalogue (so there is one in each interface language).
 DEFAULTS = {
-    MessageKind.INVITATION: _l(
+    MessageKind.INVITATION: _fl(
         "Hello! We are {visitors}, from {school}. We would love to visit your family {time}, "
         "at your home or a place you prefer, to get to know you and to hear your hopes and "
         "dreams for {students}. The visit is voluntary and takes about 30 minutes. Would you "
         "like that? Just reply to this message. Thank you!"
     ),
-    MessageKind.SLOT_OFFER: _l(
+    MessageKind.SLOT_OFFER: _fl(
         "Hello! We are {visitors}, from {school}. We would love to visit your family, to get "
         "to know you and to hear your hopes and dreams for {students}. The visit is voluntary "
         "and takes about 30 minutes. Please choose a time and a place that suit you here: "
         "{link} Thank you!"
     ),
-    MessageKind.REMINDER: _l(
+    MessageKind.REMINDER: _fl(
         "Hello! This is a reminder from {visitors}, of {school}: we look forward to our visit "
         "{time}. If the time no longer suits you, just reply to this message. Thank you!"
     ),
 }
 EMAIL_SUBJECTS = {
-    MessageKind.INVITATION: _l("A visit from %(school)s"),
-    MessageKind.SLOT_OFFER: _l("A visit from %(school)s: choose a time"),
-    MessageKind.REMINDER: _l("Our visit tomorrow (%(school)s)"),
+    MessageKind.INVITATION: _fl("A visit from %(school)s"),
+    MessageKind.SLOT_OFFER: _fl("A visit from %(school)s: choose a time"),
+    MessageKind.REMINDER: _fl("Our visit tomorrow (%(school)s)"),
 }
 
 
 def default_languages() -> list[str]:
-    return list(LOCALES)
+    """The languages every text has a default in: the family catalogue's."""
+    return list(FAMILY_LOCALES)
 
 
 def language_name(code: str) -> str:
@@ -142,24 +154,64 @@ def names_list(names: Iterable[str], code: str) -> str:
 
 def time_phrase(start: datetime | None, tz_name: str, code: str) -> str:
     """The ``{time}`` of a text in language ``code``: "on Tue 1 Dec, 4:30 pm", or a wording
-    without a time when none is set. Call inside ``in_language``. A language without a
-    catalogue gets the bare day and time in its own words (we cannot word the rest)."""
-    if code in LOCALES:
+    without a time when none is set. Call inside ``in_language(..., family=True)``. A language
+    without a catalogue gets the bare day and time in its own words (we cannot word the rest)."""
+    if family_locale(code):
         if start is None:
-            return _("at a time that suits you")
-        return _("on %(when)s", when=day_and_time(start, tz_name, code))
+            return _f("at a time that suits you")
+        return _f("on %(when)s", when=day_and_time(start, tz_name, code))
     return day_and_time(start, tz_name, code) if start is not None else ""
+
+
+# Weekday and month names for the family languages CLDR has none for (OWN_DATE_NAMES), from
+# the family catalogue; Monday first, as Python's weekday().
+WEEKDAYS = (
+    fpgettext_noop("weekday", "Monday"),
+    fpgettext_noop("weekday", "Tuesday"),
+    fpgettext_noop("weekday", "Wednesday"),
+    fpgettext_noop("weekday", "Thursday"),
+    fpgettext_noop("weekday", "Friday"),
+    fpgettext_noop("weekday", "Saturday"),
+    fpgettext_noop("weekday", "Sunday"),
+)
+MONTHS = (
+    fpgettext_noop("month", "January"),
+    fpgettext_noop("month", "February"),
+    fpgettext_noop("month", "March"),
+    fpgettext_noop("month", "April"),
+    fpgettext_noop("month", "May"),
+    fpgettext_noop("month", "June"),
+    fpgettext_noop("month", "July"),
+    fpgettext_noop("month", "August"),
+    fpgettext_noop("month", "September"),
+    fpgettext_noop("month", "October"),
+    fpgettext_noop("month", "November"),
+    fpgettext_noop("month", "December"),
+)
 
 
 def day_and_time(start: datetime, tz_name: str, code: str) -> str:
     """As the app writes it ("Tue 1 Dec, 4:30 pm", "mar 1 dic, 16:30"), in ``code`` whether or
     not a request is being served (``format_when`` follows the request's language)."""
+    if code in OWN_DATE_NAMES:
+        at = local(start, tz_name)
+        names = family_translations(code)
+        weekday = names.upgettext("weekday", WEEKDAYS[at.weekday()])
+        month = names.upgettext("month", MONTHS[at.month - 1])
+        return f"{weekday} {at.day} {month}, {at:%H:%M}"
     try:
         locale = Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         locale, code = Locale.parse(DEFAULT_LOCALE), DEFAULT_LOCALE
-    pattern = WHEN_PATTERNS.get(code, "EEE d MMM, HH:mm")
-    text = format_datetime(local(start, tz_name), pattern, locale=locale)
+    at = local(start, tz_name)
+    if code not in WHEN_PATTERNS:
+        # Another family language: CLDR's own order and words for a short day and a 24-hour
+        # time ("12月7日周一 16:30", "الاثنين، 7 ديسمبر، 16:30").
+        day = format_skeleton("MMMEd", at, locale=locale)
+        return str(locale.datetime_formats["medium"]).format(
+            format_skeleton("Hm", at, locale=locale), day
+        )
+    text = format_datetime(at, WHEN_PATTERNS[code], locale=locale)
     if code == "en":
         text = text.replace("AM", "am").replace("PM", "pm")
     return text.replace(".", "")  # CLDR's Spanish abbreviations end with a dot: "dic."
@@ -171,7 +223,7 @@ def values_for(visit: Visit, sender: User | None, code: str) -> dict[str, str]:
     phone = sender.phone if sender is not None and sender.phone else None
     phone = phone or next((m.user.phone for m in visit.team if m.user.phone), "")
     return {
-        "family": family_label(visit.family.name) if visit.family else "",
+        "family": family_label(visit.family.name, to_family=True) if visit.family else "",
         "students": names_list((s.first_name for s in visit.students), code),
         "visitors": names_list(visitors, code),
         "time": time_phrase(visit.scheduled_start, tz, code),
@@ -186,7 +238,7 @@ def sample_values(school: School, code: str) -> dict[str, str]:
     here = local(utcnow(), school.timezone) + timedelta(days=7)
     start = here.replace(hour=16, minute=30, second=0, microsecond=0)
     return {
-        "family": family_label("Garcia"),
+        "family": family_label("Garcia", to_family=True),
         "students": names_list(["Sofia", "Mateo"], code),
         "visitors": names_list(["Ana", "Luis"], code),
         "time": time_phrase(start, school.timezone, code),
@@ -201,7 +253,7 @@ def preview(school: School, kind: MessageKind, code: str) -> str | None:
     body, _stored = current_text(school.id, kind, code)
     if body is None:
         return None
-    with in_language(code):
+    with in_language(code, family=True):
         return fill(body, sample_values(school, code))
 
 
@@ -213,10 +265,10 @@ def stored_text(school_id: int, kind: MessageKind, code: str) -> MessageTemplate
 
 
 def default_text(kind: MessageKind, code: str) -> str | None:
-    """The default wording in ``code``, or None for a language without a catalogue."""
-    if code not in LOCALES:
+    """The default wording in ``code``, or None for a language without a family catalogue."""
+    if family_locale(code) is None:
         return None
-    with in_language(code):
+    with in_language(code, family=True):
         return str(DEFAULTS[kind])
 
 
@@ -229,9 +281,23 @@ def current_text(
 
 
 def languages_with_text(school_id: int, kind: MessageKind) -> list[str]:
-    """English and Spanish (defaults), then what the school wrote in other languages."""
+    """The family languages (defaults), then what the school wrote in other languages."""
     stored = {t.language for t in db.session.scalars(queries.school_texts(school_id, kind))}
-    return default_languages() + sorted(stored - set(LOCALES))
+    return default_languages() + sorted(stored - set(FAMILY_LOCALES))
+
+
+def school_languages(school_id: int) -> list[str]:
+    """The languages a coordinator sees first: English, Spanish, the home languages of the
+    school's families and any the school wrote in (the other family languages have their
+    default texts too, a link away)."""
+    found = {code for code in db.session.scalars(queries.family_languages(school_id)) if code}
+    found |= {t.language for t in db.session.scalars(queries.school_texts(school_id))}
+    first = ["en", "es"]
+    return (
+        first
+        + [c for c in default_languages() if c in found and c not in first]
+        + sorted(found - set(FAMILY_LOCALES))
+    )
 
 
 def editable_languages(school_id: int) -> list[str]:
@@ -239,7 +305,7 @@ def editable_languages(school_id: int) -> list[str]:
     school's families, and any the school already wrote in."""
     found = {code for code in db.session.scalars(queries.family_languages(school_id)) if code}
     found |= {t.language for t in db.session.scalars(queries.school_texts(school_id))}
-    return default_languages() + sorted(found - set(LOCALES))
+    return default_languages() + sorted(found - set(FAMILY_LOCALES))
 
 
 # ---- the invitation -----------------------------------------------------------------------------
@@ -320,7 +386,7 @@ def invitation(
     if body is None:
         used = DEFAULT_LOCALE
         body, stored = current_text(visit.school_id, kind, used)
-    with in_language(used if used in LOCALES else DEFAULT_LOCALE):
+    with in_language(used, family=True):
         text = fill(body, {**values_for(visit, sender, used), **(extra or {})})
         subject = str(EMAIL_SUBJECTS[kind]) % {"school": visit.school.name}
     refused = refusal(visit)

@@ -39,7 +39,8 @@ def invitation(visit: Visit):
 @bp.get("/schools/<int:school_id>/messages")
 @policy.requires(policy.coordinate_school, school=School)
 def index(school: School):
-    languages = services.editable_languages(school.id)
+    languages = services.school_languages(school.id)
+    others = [c for c in services.editable_languages(school.id) if c not in languages]
     kinds = []
     for kind in MessageKind:
         rows = []
@@ -51,6 +52,7 @@ def index(school: School):
         "messages/index.html",
         school=school,
         kinds=kinds,
+        others=others,
         labels=services.KIND_LABELS,
         help=services.KIND_HELP,
     )

@@ -1,5 +1,5 @@
-"""The family's answer and the team's offer. Labels are marked for translation: the family's
-page is shown in their language."""
+"""The family's answer and the team's offer. The answer's labels are in the family catalogue:
+the family's page is shown in their language."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from fieldapp.fields import SafeListForm, sane_date
 from fieldapp.formatting import MODES
+from fieldapp.i18n import lazy_fgettext as _fl
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import VisitMode
 from fieldapp.offers.services import MAX_SLOTS, NOTE_MAX
@@ -34,14 +35,14 @@ class AnswerForm(FlaskForm):
     class Meta:
         csrf = False  # the link's secret token guards the form (see offers.views.family)
 
-    slot = RadioField(_l("Which time suits you?"), coerce=int, validate_choice=False)
-    mode = RadioField(_l("Where would you like to meet?"), validate_choice=False)
+    slot = RadioField(_fl("Which time suits you?"), coerce=int, validate_choice=False)
+    mode = RadioField(_fl("Where would you like to meet?"), validate_choice=False)
     note = TextAreaField(
-        _l("Anything you would like to tell us? (optional)"),
-        validators=[Optional(), Length(max=NOTE_MAX, message=_l("Please write a little less."))],
-        description=_l("For example the place you prefer, or a question."),
+        _fl("Anything you would like to tell us? (optional)"),
+        validators=[Optional(), Length(max=NOTE_MAX, message=_fl("Please write a little less."))],
+        description=_fl("For example the place you prefer, or a question."),
     )
-    never = BooleanField(_l("Please do not contact us again"))
+    never = BooleanField(_fl("Please do not contact us again"))
     lang = HiddenField()
 
 

@@ -22,6 +22,7 @@ from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.formatting import MODES
 from fieldapp.i18n import current_locale, family_label, in_language
+from fieldapp.i18n import fgettext as _f
 from fieldapp.i18n import gettext as _
 from fieldapp.messages.services import day_and_time
 from fieldapp.models import (
@@ -176,7 +177,7 @@ def possible_slots(offer: SlotOffer, now: datetime) -> list[OfferedSlot]:
 
 def _answerable(offer: SlotOffer, now: datetime) -> None:
     if not offer.is_live(now) or offer.visit.status not in OFFERABLE:
-        raise rules.RuleViolation(_("This link no longer takes answers."))
+        raise rules.RuleViolation(_f("This link no longer takes answers."))
 
 
 def _answered(offer: SlotOffer, answer: OfferAnswer, note: str | None, now: datetime) -> None:
@@ -210,15 +211,15 @@ def choose(
     _answerable(offer, now)
     slot = next((s for s in offer.slots if s.id == slot_id), None)
     if slot is None:
-        raise rules.RuleViolation(_("Please choose one of the times."), field="slot")
+        raise rules.RuleViolation(_f("Please choose one of the times."), field="slot")
     if mode.value not in offer.modes:
-        raise rules.RuleViolation(_("Please choose one of the places."), field="mode")
+        raise rules.RuleViolation(_f("Please choose one of the places."), field="mode")
     visit = offer.visit
     try:
         check_slot(visit, slot.start, now)
     except rules.RuleViolation as exc:
         raise rules.RuleViolation(
-            _("Sorry, this time is no longer free. Please choose another one."), field="slot"
+            _f("Sorry, this time is no longer free. Please choose another one."), field="slot"
         ) from exc
     _contact(offer, ContactOutcome.AGREED, note, now)
     place = visit.family.address if mode == VisitMode.HOME and visit.family else None

@@ -11,8 +11,9 @@ from wtforms import SelectChoice
 
 from fieldapp import clock, policy, rules, tasks
 from fieldapp.extensions import csrf, db, limiter
-from fieldapp.formatting import MODES
-from fieldapp.i18n import DEFAULT_LOCALE, LOCALES, in_language
+from fieldapp.formatting import FAMILY_MODES
+from fieldapp.i18n import DEFAULT_LOCALE, family_locale, html_lang, in_language
+from fieldapp.i18n import fgettext as _f
 from fieldapp.i18n import gettext as _
 from fieldapp.messages import services as messages
 from fieldapp.messages.services import day_and_time, names_list
@@ -28,22 +29,27 @@ ANSWERS = ("choose", "call_me", "decline")
 
 def _family_language(offer: SlotOffer | None) -> str:
     """The language the family asked for with the switch, else their home language when we
-    have it, else their browser's."""
-    asked = request.values.get("lang")
-    if asked in LOCALES:
+    have it, else the first of their browser's we have, else English."""
+    asked = family_locale(request.values.get("lang"))
+    if asked:
         return asked
-    home = offer.visit.family.home_language if offer and offer.visit.family else None
-    if home in LOCALES:
+    home = family_locale(offer.visit.family.home_language) if offer and offer.visit.family else None
+    if home:
         return home
-    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+    for tag in request.accept_languages.values():
+        found = family_locale(tag)
+        if found:
+            return found
+    return DEFAULT_LOCALE
 
 
 def _page(template: str, code: str, status: int = 200, **context):
-    with in_language(code):
+    with in_language(code, family=True):
         response = render(template, status=status, lang=code, **context)
     # The link is the key: never indexed, and the page tells no other site where it was.
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Language"] = html_lang(code)
     return response
 
 
@@ -57,7 +63,7 @@ def _answer_form(offer: SlotOffer, code: str, formdata=None) -> AnswerForm:
     form = AnswerForm(formdata=formdata) if formdata is not None else AnswerForm()
     slots = services.possible_slots(offer, clock.now())
     form.slot.choices = [SelectChoice(s.id, day_and_time(s.start, tz, code)) for s in slots]
-    form.mode.choices = [SelectChoice(m, MODES[VisitMode(m)]) for m in offer.modes]
+    form.mode.choices = [SelectChoice(m, FAMILY_MODES[VisitMode(m)]) for m in offer.modes]
     form.lang.data = code
     return form
 
@@ -100,8 +106,14 @@ def family(token: str):
     if offer.answered_at is not None and now < offer.expires_at:
         services.record_open(offer, live=False)
         db.session.commit()
+        start = offer.visit.scheduled_start
         return _page(
-            "offers/answered.html", code, token=token, offer=offer, OfferAnswer=OfferAnswer
+            "offers/answered.html",
+            code,
+            token=token,
+            offer=offer,
+            OfferAnswer=OfferAnswer,
+            when=day_and_time(start, offer.visit.school.timezone, code) if start else "",
         )
     if not offer.is_live(now) or offer.visit.status not in services.OFFERABLE:
         services.record_open(offer, live=False)
@@ -121,7 +133,7 @@ def _answer(offer: SlotOffer, token: str, code: str, now):
         return _family_page(offer, token, code, form, status=422)
     note = (form.note.data or "").strip() or None
     try:
-        with in_language(code):
+        with in_language(code, family=True):
             if answer == "choose":
                 _choose(offer, form, note, now)
             elif answer == "call_me":
@@ -145,11 +157,11 @@ def _answer(offer: SlotOffer, token: str, code: str, now):
 
 def _choose(offer: SlotOffer, form: AnswerForm, note: str | None, now) -> None:
     if form.slot.data is None:
-        raise rules.RuleViolation(_("Please choose one of the times."), field="slot")
+        raise rules.RuleViolation(_f("Please choose one of the times."), field="slot")
     try:
         mode = VisitMode(form.mode.data)
     except ValueError:
-        raise rules.RuleViolation(_("Please choose one of the places."), field="mode") from None
+        raise rules.RuleViolation(_f("Please choose one of the places."), field="mode") from None
     services.choose(offer, form.slot.data, mode, note, now=now)
 
 

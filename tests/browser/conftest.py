@@ -63,6 +63,7 @@ def demo_app(folder: Path, migrated_db) -> Flask:
     # Every browser test signs in from 127.0.0.1 against this one server: more than the real
     # limit of 30 a minute on a busy worker. The limit itself is tested in tests/auth.
     config["LOGIN_RATE_LIMIT"] = "600 per minute"
+    config["OFFER_RATE_LIMIT"] = "600 per minute"  # families' pages, opened by many tests
     app = create_app(config)
     with app.app_context():
         demo.seed()

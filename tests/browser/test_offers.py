@@ -78,12 +78,14 @@ def _offer_choose_and_check(page, browser, sign_in, live_server, world, sink):
     assert phone.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
     assert "Reyes" not in phone.content() and "Secret" not in phone.content()
     save_screenshot(phone, "family-offer-es-360x640")
+    phone.locator(".language-switch summary").click()  # the folded switch: a globe, "Español"
     phone.get_by_role("link", name="English").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(
         "Would you like a visit from your child's school?"
     )
     assert phone.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
     save_screenshot(phone, "family-offer-en-360x640")
+    phone.locator(".language-switch summary").click()
     phone.get_by_role("link", name="Español").click()
 
     times = phone.get_by_role("group", name="¿Qué horario le viene bien?").get_by_role("radio")

@@ -36,7 +36,7 @@ def world(db):
             family=make_family(home_language=language),
             scheduled_start=datetime(2026, 12, 1, 0, 30, tzinfo=UTC),
         )
-        for language in ("es", "en", "vi")
+        for language in ("es", "en", "ko")
     }
     db.session.commit()
     return school, visitor, coordinator, visits
@@ -81,8 +81,8 @@ def test_an_english_speaking_family_gets_english_on_a_spanish_page(world, client
 def test_the_fallback_note_in_spanish(world, client, login):
     _, visitor, _, visits = world
     login(visitor)
-    html = _page(client, f"/visits/{visits['vi'].id}/invitation")
-    assert "Todavía no hay texto en el idioma de esta familia (Vietnamita)" in html
+    html = _page(client, f"/visits/{visits['ko'].id}/invitation")
+    assert "Todavía no hay texto en el idioma de esta familia (Coreano)" in html
     assert "Pida a su coordinador/a que escriba uno" in html
     assert "There is no text" not in html and "Ask your coordinator" not in html
 
@@ -186,11 +186,11 @@ def _texts(html: str) -> list[str]:
     [
         ("visitor", "/visits/{es}/invitation"),
         ("visitor", "/visits/{en}/invitation"),
-        ("visitor", "/visits/{vi}/invitation"),
+        ("visitor", "/visits/{ko}/invitation"),
         ("coordinator", "/schools/{school}/messages"),
         ("coordinator", "/schools/{school}/messages/invitation/es"),
         ("coordinator", "/schools/{school}/messages/invitation/en"),
-        ("coordinator", "/schools/{school}/messages/invitation/vi"),
+        ("coordinator", "/schools/{school}/messages/invitation/ko"),
     ],
 )
 def test_no_english_left_on_the_spanish_pages(world, db, client, login, role, path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -57,13 +58,13 @@ def test_a_spanish_speaking_family_gets_the_spanish_text_on_an_english_page(db, 
 
 
 def test_no_text_in_the_familys_language_is_said_to_the_visitor(db, client, login):
-    _, visitor, _, visit = _world(db, language="vi")
+    _, visitor, _, visit = _world(db, language="ko")
     login(visitor)
     html = client.get(f"/visits/{visit.id}/invitation").get_data(as_text=True)
-    assert "There is no text in this family's language (Vietnamese) yet" in html
+    assert "There is no text in this family's language (Korean) yet" in html
     assert "Hello! We are Ana and Luis" in html
     unknown = client.get(f"/visits/{visit.id}/invitation?language=xx").get_data(as_text=True)
-    assert "There is no text in this family's language (Vietnamese) yet" in unknown
+    assert "There is no text in this family's language (Korean) yet" in unknown
 
 
 def test_a_family_that_asked_not_to_be_contacted_gets_no_invitation(db, client, login):
@@ -76,14 +77,14 @@ def test_a_family_that_asked_not_to_be_contacted_gets_no_invitation(db, client, 
 
 
 def test_the_coordinator_sees_and_edits_the_schools_texts(db, client, login):
-    school, _, coordinator, visit = _world(db, language="so")
+    school, _, coordinator, visit = _world(db, language="ko")
     login(coordinator)
     dashboard = client.get(f"/schools/{school.id}/").get_data(as_text=True)
     assert f'href="/schools/{school.id}/messages"' in dashboard
     index = client.get(f"/schools/{school.id}/messages").get_data(as_text=True)
     assert "Invitation to a visit" in index
     assert "Hello! We are {visitors}" in index and "¡Hola! Somos {visitors}" in index
-    assert "Somali" in index and "No text yet: these families get the English one." in index
+    assert "Korean" in index and "No text yet: these families get the English one." in index
     url = f"/schools/{school.id}/messages/invitation/es"
     editor = client.get(url).get_data(as_text=True)
     assert "¡Hola! Somos {visitors}" in editor and "{visitor_phone}" in editor
@@ -109,14 +110,14 @@ def test_the_coordinator_sees_and_edits_the_schools_texts(db, client, login):
 
 
 def test_a_text_in_a_language_without_a_default(db, client, login):
-    school, _, coordinator, visit = _world(db, language="so")
+    school, _, coordinator, visit = _world(db, language="ko")
     login(coordinator)
-    url = f"/schools/{school.id}/messages/invitation/so"
+    url = f"/schools/{school.id}/messages/invitation/ko"
     assert "No text yet" in client.get(url).get_data(as_text=True)
-    assert client.post(url, data={"body": "Salaan {visitors}"}).status_code == 303
+    assert client.post(url, data={"body": "안녕하세요 {visitors}"}).status_code == 303
     login(visit.members[0])
     html = client.get(f"/visits/{visit.id}/invitation").get_data(as_text=True)
-    assert "Salaan Ana " in html and "There is no text" not in html
+    assert "안녕하세요 Ana " in html and "There is no text" not in html
     login(coordinator)
     client.post(f"{url}/reset")
     assert "text was deleted." in client.get(url).get_data(as_text=True)
@@ -158,5 +159,25 @@ def test_mistakes_are_shown_beside_the_field_and_nothing_typed_is_lost(db, clien
 def test_only_the_languages_of_the_school_can_be_edited(db, client, login):
     school, _, coordinator, _ = _world(db)
     login(coordinator)
-    assert client.get(f"/schools/{school.id}/messages/invitation/vi").status_code == 404
+    assert client.get(f"/schools/{school.id}/messages/invitation/ko").status_code == 404
     assert client.get(f"/schools/{school.id}/messages/birthday/en").status_code == 404
+
+
+def test_the_coordinator_sees_the_school_s_languages_first_and_the_others_a_link_away(
+    db, client, login
+):
+    school, visitor, coordinator, visit = _world(db, language="vi")
+    login(coordinator)
+    index = client.get(f"/schools/{school.id}/messages").get_data(as_text=True)
+    cards = re.findall(r'<h3 id="h-invitation-(\w+)">', index)
+    assert cards == ["en", "es", "vi"]  # English, Spanish, and what the school's families speak
+    assert "Xin chào! Chúng tôi là {visitors}" in index  # the default text in Vietnamese
+    assert "Default texts also exist in:" in index
+    somali = f"/schools/{school.id}/messages/invitation/so"
+    assert f'href="{somali}">Somali</a>' in index
+    editor = client.get(somali)
+    assert editor.status_code == 200 and "{visitors}" in editor.get_data(as_text=True)
+    # The visitor's page gives the family the Vietnamese text, with nothing said about English.
+    login(visitor)
+    html = client.get(f"/visits/{visit.id}/invitation").get_data(as_text=True)
+    assert "Xin chào! Chúng tôi là Ana và Luis" in html and "There is no text" not in html

@@ -33,7 +33,7 @@ def test_the_page_is_in_the_familys_language_and_shows_what_they_need(client, of
     response = page(client, token)
     assert response.status_code == 200
     html = text_of(response)
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
     assert "Ana" in html and "Luis" in html and "Garfield Elementary" in html
     assert "Por favor, llámeme" in html
     for slot in offer.slots:
@@ -44,7 +44,7 @@ def test_the_page_is_in_the_familys_language_and_shows_what_they_need(client, of
 def test_the_language_switch(client, offered):
     _visit, _offer, token = offered
     html = text_of(page(client, token, lang="en"))
-    assert '<html lang="en">' in html and "Please call me instead" in html
+    assert '<html lang="en" dir="ltr">' in html and "Please call me instead" in html
     assert f'href="/o/{token}?lang=es"' in html
 
 
