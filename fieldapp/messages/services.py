@@ -286,25 +286,43 @@ def languages_with_text(school_id: int, kind: MessageKind) -> list[str]:
     return default_languages() + sorted(stored - set(FAMILY_LOCALES))
 
 
-def school_languages(school_id: int) -> list[str]:
-    """The languages a coordinator sees first: English, Spanish, the home languages of the
-    school's families and any the school wrote in (the other family languages have their
-    default texts too, a link away)."""
+@dataclass(frozen=True)
+class TextsOverview:
+    """The coordinator's page of the school's texts, read in two queries."""
+
+    languages: list[str]  # shown first: English, Spanish, the families', the school's own
+    others: list[str]  # the other languages with a default text, a link away
+    texts: dict[tuple[MessageKind, str], tuple[str | None, MessageTemplate | None]]
+
+
+def _languages_found(school_id: int) -> tuple[set[str], list[MessageTemplate]]:
+    stored = list(db.session.scalars(queries.school_texts(school_id)))
     found = {code for code in db.session.scalars(queries.family_languages(school_id)) if code}
-    found |= {t.language for t in db.session.scalars(queries.school_texts(school_id))}
+    return found | {t.language for t in stored}, stored
+
+
+def texts_overview(school_id: int) -> TextsOverview:
+    """Every kind of text in the languages the coordinator sees first (English, Spanish, the
+    home languages of the school's families and any the school wrote in); the other family
+    languages have their default texts too, a link away."""
+    found, stored = _languages_found(school_id)
     first = ["en", "es"]
-    return (
-        first
-        + [c for c in default_languages() if c in found and c not in first]
-        + sorted(found - set(FAMILY_LOCALES))
-    )
+    shown = first + [c for c in default_languages() if c in found and c not in first]
+    shown += sorted(found - set(FAMILY_LOCALES))
+    mine = {(t.kind, t.language): t for t in stored}
+    texts = {}
+    for kind in MessageKind:
+        for code in shown:
+            text = mine.get((kind, code))
+            texts[kind, code] = (text.body if text else default_text(kind, code)), text
+    others = [c for c in default_languages() if c not in shown]
+    return TextsOverview(shown, others, texts)
 
 
 def editable_languages(school_id: int) -> list[str]:
     """What a coordinator may write texts in: the defaults' languages, the home languages of the
     school's families, and any the school already wrote in."""
-    found = {code for code in db.session.scalars(queries.family_languages(school_id)) if code}
-    found |= {t.language for t in db.session.scalars(queries.school_texts(school_id))}
+    found, _stored = _languages_found(school_id)
     return default_languages() + sorted(found - set(FAMILY_LOCALES))
 
 

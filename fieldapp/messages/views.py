@@ -39,20 +39,16 @@ def invitation(visit: Visit):
 @bp.get("/schools/<int:school_id>/messages")
 @policy.requires(policy.coordinate_school, school=School)
 def index(school: School):
-    languages = services.school_languages(school.id)
-    others = [c for c in services.editable_languages(school.id) if c not in languages]
-    kinds = []
-    for kind in MessageKind:
-        rows = []
-        for code in languages:
-            body, stored = services.current_text(school.id, kind, code)
-            rows.append((code, body, stored))
-        kinds.append((kind, rows))
+    overview = services.texts_overview(school.id)
+    kinds = [
+        (kind, [(code, *overview.texts[kind, code]) for code in overview.languages])
+        for kind in MessageKind
+    ]
     return render(
         "messages/index.html",
         school=school,
         kinds=kinds,
-        others=others,
+        others=overview.others,
         labels=services.KIND_LABELS,
         help=services.KIND_HELP,
     )
