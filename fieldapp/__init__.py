@@ -92,9 +92,9 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.api.views import bp as api_bp
     from fieldapp.auth.oidc_views import bp as oidc_bp
     from fieldapp.auth.views import bp as auth_bp
-    from fieldapp.errors import bp as health_bp
     from fieldapp.exports.views import bp as exports_bp
     from fieldapp.families.views import bp as families_bp
+    from fieldapp.health import bp as health_bp
     from fieldapp.messages.views import bp as messages_bp
     from fieldapp.offers.views import bp as offers_bp
     from fieldapp.privacy.views import bp as privacy_bp

@@ -1,8 +1,8 @@
-"""Styled error pages (a partial for HTMX requests) and the health check."""
+"""Styled error pages (a partial for HTMX requests)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request
+from flask import Flask, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -10,11 +10,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.policy import api_error, public
+from fieldapp.policy import api_error
 from fieldapp.receipts import BadClientId, TakenClientId
 from fieldapp.rendering import render
-
-bp = Blueprint("health", __name__)
 
 MESSAGES = {
     400: (
@@ -39,13 +37,6 @@ MESSAGES = {
         _l("Nothing you typed was your fault. Please try again in a moment."),
     ),
 }
-
-
-@bp.get("/healthz")
-@public
-def healthz():
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}
 
 
 def _page(code: int, detail: str | None = None):
