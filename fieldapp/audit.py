@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import insert
 
-from fieldapp import clock
+from fieldapp import clock, config
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, User
 
@@ -141,9 +141,8 @@ def init_app(app: Flask) -> None:
     ``AUDIT_FLUSH_SECONDS = 0`` the events are written after the request's session is gone
     (never while it may hold a write of its own)."""
     default = "0" if os.environ.get("FIELDAPP_TASKS_IMMEDIATE") == "1" else "1"
-    app.config.setdefault(
-        "AUDIT_FLUSH_SECONDS", float(os.environ.get("FIELDAPP_AUDIT_FLUSH_SECONDS", default))
-    )
+    if "AUDIT_FLUSH_SECONDS" not in app.config:
+        app.config["AUDIT_FLUSH_SECONDS"] = config.seconds("FIELDAPP_AUDIT_FLUSH_SECONDS", default)
     buffer(app)
 
     @app.teardown_appcontext

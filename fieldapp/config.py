@@ -45,6 +45,26 @@ def trusted_proxies(value: str) -> int:
     return int(value)
 
 
+def whole_number(name: str, default: str, env=os.environ.get) -> int:
+    """An integer setting; anything else stops the app at start with the variable's name."""
+    value = (env(name) or default).strip()
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def seconds(name: str, default: str, env=os.environ.get) -> float:
+    """A number of seconds (``0.5``, ``1``); anything else stops the app at start, named."""
+    value = (env(name) or default).strip()
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds (0 or more), not {value!r}")
+    return number
+
+
 def log_format(value: str) -> str:
     value = value.strip().lower() or "text"
     if value not in ("text", "json"):
@@ -109,8 +129,8 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "SESSION_COOKIE_NAME": "__Host-fieldapp" if production else "fieldapp_session",
         "SESSION_COOKIE_PATH": "/",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-        "SESSION_IDLE_MINUTES": int(env("FIELDAPP_IDLE_MINUTES", "30")),
-        "SESSION_IDLE_MINUTES_VISITOR": int(env("FIELDAPP_IDLE_MINUTES_VISITOR", "480")),
+        "SESSION_IDLE_MINUTES": whole_number("FIELDAPP_IDLE_MINUTES", "30", env),
+        "SESSION_IDLE_MINUTES_VISITOR": whole_number("FIELDAPP_IDLE_MINUTES_VISITOR", "480", env),
         "SESSION_ABSOLUTE_HOURS": 12,
         # Counted once for all workers and servers: in Redis when there is one, else in the
         # app's own database (fieldapp.ratelimit_storage), never in one worker's memory.
@@ -138,7 +158,7 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "BASE_URL": env("FIELDAPP_BASE_URL"),
         "MAIL_FROM": env("FIELDAPP_MAIL_FROM", "fieldapp <no-reply@fieldapp.invalid>"),
         "SMTP_HOST": env("FIELDAPP_SMTP_HOST"),
-        "SMTP_PORT": int(env("FIELDAPP_SMTP_PORT", "25")),
+        "SMTP_PORT": whole_number("FIELDAPP_SMTP_PORT", "25", env),
         "SMTP_USER": env("FIELDAPP_SMTP_USER"),
         "SMTP_PASSWORD": env("FIELDAPP_SMTP_PASSWORD"),
         "SMTP_STARTTLS": env("FIELDAPP_SMTP_STARTTLS", "") == "1",
@@ -154,9 +174,9 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "PASSWORD_SIGN_IN": password_sign_in(env("FIELDAPP_PASSWORD_SIGN_IN", "")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # A sensitive action asks for the password again after this many minutes.
-        "FRESH_LOGIN_MINUTES": int(env("FIELDAPP_FRESH_LOGIN_MINUTES", "10")),
+        "FRESH_LOGIN_MINUTES": whole_number("FIELDAPP_FRESH_LOGIN_MINUTES", "10", env),
         # A phone retries sending its queue after this long, doubling up to 5 minutes.
-        "SYNC_RETRY_MS": int(env("FIELDAPP_SYNC_RETRY_MS", "5000")),
+        "SYNC_RETRY_MS": whole_number("FIELDAPP_SYNC_RETRY_MS", "5000", env),
         # A field form with no answer by then says "Saved on this phone" (static/app.js).
-        "SYNC_SAVED_AFTER_MS": int(env("FIELDAPP_SYNC_SAVED_AFTER_MS", "2500")),
+        "SYNC_SAVED_AFTER_MS": whole_number("FIELDAPP_SYNC_SAVED_AFTER_MS", "2500", env),
     }
