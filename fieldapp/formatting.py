@@ -11,6 +11,7 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from fieldapp import rules
+from fieldapp.grades import grade_label
 from fieldapp.i18n import current_locale, family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_fgettext as _fl
@@ -188,6 +189,7 @@ def register(app: Flask) -> None:
         phone=format_phone,
         family=family_label,
         relationship=relationship_label,
+        grade=grade_label,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items, current_nav=current_nav, htmx_version="2.0.11", Role=Role

@@ -34,12 +34,12 @@ from fieldapp.families.services import (
 )
 from fieldapp.fields import SafeListForm, parse_id
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES
+from fieldapp.grades import GRADES, lazy_grade_label
 from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod
 
-GRADES = ("K", *(str(n) for n in range(1, 13)))
 MAX_GUARDIANS = 4
 PHONE_REGION = "US"
 PHONE_MESSAGE = _l("Enter a phone number like (510) 555-0123")
@@ -79,10 +79,7 @@ def _value_of(value: Any) -> str:
 
 
 def _grade_choices(prompt: str) -> list[SelectChoice]:
-    return [SelectChoice("", prompt)] + [
-        SelectChoice(g, _l("Kindergarten") if g == "K" else _l("Grade %(grade)s", grade=g))
-        for g in GRADES
-    ]
+    return [SelectChoice("", prompt)] + [SelectChoice(g, lazy_grade_label(g)) for g in GRADES]
 
 
 # The roster's filter value for families whose home language is not known (None).

@@ -7,9 +7,9 @@ from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from fieldapp.fields import sane_date
+from fieldapp.grades import GRADES, lazy_grade_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.reports.services import GRADES, grade_label
 
 
 class ReportFilterForm(FlaskForm):
@@ -27,7 +27,7 @@ class ReportFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Built per request: the grades' names are in the reader's language.
         self.grade.choices = [SelectChoice("", _("All grades"))] + [
-            SelectChoice(g, grade_label(g)) for g in GRADES
+            SelectChoice(g, lazy_grade_label(g)) for g in GRADES
         ]
 
     def validate(self, extra_validators=None) -> bool:

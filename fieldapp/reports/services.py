@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from fieldapp import rules
 from fieldapp.extensions import db
 from fieldapp.formatting import LANGUAGES
+from fieldapp.grades import grade_label, grade_order
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.i18n import ngettext
@@ -26,15 +27,8 @@ from fieldapp.reports.queries import Scope
 from fieldapp.rules import TrainingStatus
 from fieldapp.training import queries as training_queries
 
-GRADES = ["K", *[str(g) for g in range(1, 13)]]
 WEEKS_AT_MOST = 26  # a longer span is shown by month
 HOURS = "#,##0.00"  # hours for people: two decimals, grouped, in the reader's language
-
-
-def grade_label(grade: str) -> str:
-    if not grade:
-        return _("Grade not given")  # a roster import without one (optional in OneRoster 1.1)
-    return _("Kindergarten") if grade == "K" else _("Grade %(grade)s", grade=grade)
 
 
 def _locale() -> str:
@@ -44,10 +38,6 @@ def _locale() -> str:
 def _num(value: float | Decimal, pattern: str = "#,##0") -> str:
     """A number for people, in the reader's language ("1,234" / "1234", "2.50" / "2,50")."""
     return format_decimal(value, pattern, locale=_locale())
-
-
-def _grade_order(grade: str) -> tuple:
-    return (grade != "K", int(grade) if grade.isdigit() else 99, grade)
 
 
 def _pct(share: float) -> str:
@@ -208,7 +198,7 @@ def coverage_rows(scope: Scope, by: Sequence[str]) -> dict[str, list[Coverage]]:
             Coverage(shown, int(key or 0), int(students), int(visited or 0), code=label)
         )
     if "grade" in found:
-        found["grade"].sort(key=lambda c: _grade_order(c.code))
+        found["grade"].sort(key=lambda c: grade_order(c.code))
     for grouping in ("school", "class"):
         if grouping in found:
             found[grouping].sort(key=lambda c: c.label)
@@ -375,12 +365,7 @@ def training_chart(schools: Sequence[School], counts: dict[int, dict]) -> Chart:
     )
     lapsed = sum(c[TrainingStatus.LAPSED] for _, c in per_school)
     untrained = sum(c[TrainingStatus.NOT_TRAINED] for _, c in per_school)
-    labels = {
-        TrainingStatus.TRAINED: _("Trained"),
-        TrainingStatus.LAPSING_SOON: _("Lapsing soon"),
-        TrainingStatus.LAPSED: _("Lapsed"),
-        TrainingStatus.NOT_TRAINED: _("Not trained"),
-    }
+    labels = {status: status.label for status in TrainingStatus}  # one label each (rules)
     return Chart(
         key="training",
         title=_("Training status of staff, by school"),

@@ -17,6 +17,7 @@ from fieldapp import clock, policy
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
 from fieldapp.formatting import format_date
+from fieldapp.grades import grade_label
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Role, Round, School
 from fieldapp.rendering import render
@@ -76,7 +77,7 @@ class Filters:
             ("school", _("School"), self.school.name if self.school else _("All schools")),
             ("round", _("Round"), self.round.name if self.round else _("All rounds")),
             ("dates", _("Dates"), dates),
-            ("grade", _("Grade"), services.grade_label(s.grade) if s.grade else _("All grades")),
+            ("grade", _("Grade"), grade_label(s.grade) if s.grade else _("All grades")),
         ]
 
 

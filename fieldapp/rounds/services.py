@@ -9,6 +9,7 @@ from datetime import date
 
 from fieldapp import audit, clock, rules
 from fieldapp.extensions import db
+from fieldapp.grades import grade_order
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.i18n import ngettext
@@ -185,10 +186,6 @@ def plan_round(
             plan.families.append(students)
     _coverage(school, plan, in_scope, scope)
     return plan
-
-
-def grade_order(grade: str) -> tuple:
-    return (0, 0) if grade == "K" else (1, int(grade)) if grade.isdigit() else (2, grade)
 
 
 def _coverage(school: School, plan: RoundPlan, in_scope: Counter, scope: RoundScope) -> None:

@@ -11,6 +11,7 @@ from fieldapp import clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import parse_id, parse_ids
 from fieldapp.formatting import LANGUAGES
+from fieldapp.grades import grade_label, grade_order
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.i18n import ngettext
@@ -50,11 +51,9 @@ def new(school: School):
     """The plan form. "Preview" shows what the round would make (visits, coverage, the
     targeting warnings) without making anything; "Create" makes it."""
     form = RoundForm()
-    grades = sorted(db.session.scalars(queries.grades(school.id)), key=services.grade_order)
+    grades = sorted(db.session.scalars(queries.grades(school.id)), key=grade_order)
     classes = db.session.scalars(queries.classes(school.id)).all()
-    form.grades.choices = [
-        SelectChoice(g, "K" if g == "K" else _("Grade %(grade)s", grade=g)) for g in grades
-    ]
+    form.grades.choices = [SelectChoice(g, grade_label(g)) for g in grades]
     form.classes.choices = [SelectChoice(c.id, c.name) for c in classes]
     status, plan = 200, None
     if form.validate_on_submit():
@@ -190,7 +189,7 @@ def _board(
         # The grades of the school's classes and of the visits shown (no query of its own).
         grades=sorted(
             {c.grade for c in classes if c.grade} | {s.grade for v in visits for s in v.students},
-            key=services.grade_order,
+            key=grade_order,
         ),
         languages=LANGUAGES,
         visit_types=VISIT_TYPES,

@@ -10,6 +10,7 @@ from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
 from fieldapp.formatting import format_date
+from fieldapp.grades import grade_order
 from fieldapp.i18n import gettext as _
 from fieldapp.models import HoursMode, School, User, Visit, VisitStatus
 from fieldapp.rendering import redirect_after_post, render
@@ -46,7 +47,7 @@ def dashboard(school: School):
     scope = round_queries.scope_condition(current.scope, current.scope_values) if current else None
     grades = db.session.execute(queries.coverage_by_grade(school.id, rid, scope)).all()
     by_grade = [(g, n, int(v or 0)) for g, n, v, _ in grades]
-    by_grade.sort(key=lambda row: (row[0] != "K", int(row[0]) if row[0].isdigit() else 99))
+    by_grade.sort(key=lambda row: grade_order(row[0]))
     by_class = [
         (c, n, int(v or 0))
         for c, n, v in db.session.execute(queries.coverage_by_class(school.id, rid))

@@ -35,6 +35,7 @@ from fieldapp import clock
 from fieldapp.auth.services import normalise_email
 from fieldapp.extensions import db as _db
 from fieldapp.families.services import household_name
+from fieldapp.grades import GRADES
 from fieldapp.models import (
     Attendance,
     ContactAttempt,
@@ -91,7 +92,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 TZ = ZoneInfo("America/Los_Angeles")  # the schools' default time zone
-GRADES = ("K", *(str(n) for n in range(1, 13)))
 _n = itertools.count(1)
 
 
