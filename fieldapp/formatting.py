@@ -16,7 +16,7 @@ from fieldapp.i18n import current_locale, family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_fgettext as _fl
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitType
+from fieldapp.models import ContactMethod, ContactOutcome, Role, VisitMode, VisitStatus, VisitType
 
 LANGUAGES = {
     "en": _l("English"),
@@ -190,6 +190,15 @@ def register(app: Flask) -> None:
         family=family_label,
         relationship=relationship_label,
         grade=grade_label,
+    )
+    # A visit's state in templates, from the rules' own sets: ``{% if visit is to_agree %}``.
+    app.jinja_env.tests.update(
+        open=lambda visit: visit.status in rules.OPEN_STATUSES,
+        to_agree=lambda visit: visit.status in rules.TO_AGREE_STATUSES,
+        timed=lambda visit: visit.status in rules.TIMED_STATUSES,
+        with_reason=lambda visit: visit.status in rules.WITH_REASON_STATUSES,
+        scheduled=lambda visit: visit.status == VisitStatus.SCHEDULED,
+        rescheduling=lambda visit: visit.status == VisitStatus.RESCHEDULING,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items, current_nav=current_nav, htmx_version="2.0.11", Role=Role

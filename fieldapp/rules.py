@@ -243,6 +243,12 @@ TRANSITIONS: dict[VisitStatus, frozenset[VisitStatus]] = {
     S.CANCELLED: frozenset(),
 }
 OPEN_STATUSES = frozenset({S.TO_ARRANGE, S.CONTACTING, S.SCHEDULED, S.RESCHEDULING})
+# A time is still to be agreed with the family (an offer of times, the contact prompts).
+TO_AGREE_STATUSES = frozenset({S.TO_ARRANGE, S.CONTACTING, S.RESCHEDULING})
+# The visit has its time, shown with it.
+TIMED_STATUSES = frozenset({S.SCHEDULED, S.COMPLETED})
+# A status that comes with its reason, shown on the visit's page.
+WITH_REASON_STATUSES = frozenset({S.CANCELLED, S.DECLINED, S.RESCHEDULING})
 
 STATUS_LABELS = {
     S.TO_ARRANGE: _l("To arrange"),

@@ -34,7 +34,6 @@ from fieldapp.models import (
     User,
     Visit,
     VisitMode,
-    VisitStatus,
 )
 from fieldapp.training.queries import completions_of
 from fieldapp.visits import queries as visit_queries
@@ -46,7 +45,7 @@ MAX_LIFE = timedelta(days=21)
 # 16 random bytes: a short link (22 characters) that nobody guesses.
 TOKEN_BYTES = 16
 NOTE_MAX = 1000
-OFFERABLE = frozenset({VisitStatus.TO_ARRANGE, VisitStatus.CONTACTING, VisitStatus.RESCHEDULING})
+OFFERABLE = rules.TO_AGREE_STATUSES
 
 
 def _hash(token: str) -> str:
