@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-import phonenumbers
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from fieldapp import phones
 from fieldapp.families.services import (
     FamilyDetails,
     GuardianContact,
@@ -39,21 +39,19 @@ from fieldapp.i18n import family_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import ContactMethod
+from fieldapp.phones import PHONE_REGION
 
 MAX_GUARDIANS = 4
-PHONE_REGION = "US"
 PHONE_MESSAGE = _l("Enter a phone number like (510) 555-0123")
 
 
 def to_e164(text: str, region: str = PHONE_REGION) -> str:
-    """A typed phone number as E.164 ("+15105550123"); ValueError when it is not a real one."""
+    """A typed phone number as E.164 ("+15105550123"); ValueError with the form's message when
+    it is not a real one (fieldapp.phones)."""
     try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
+        return phones.to_e164(text, region)
+    except phones.NotAPhoneNumber as exc:
         raise ValueError(PHONE_MESSAGE) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(PHONE_MESSAGE)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _clean(value: str | None) -> str | None:

@@ -28,17 +28,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import phonenumbers
 from babel import Locale, UnknownLocaleError
 
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import ngettext
+from fieldapp.phones import e164_or_as_written
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # 30,000 students make 5 MB of CSV; far more is no roster
 MAX_FILES = 50
@@ -82,7 +81,6 @@ _ISO_639_2 = {
 }  # fmt: skip
 KINDS = ("schools", "teachers", "classes", "students", "guardians", "enrollments")
 TEMPLATE_NAME = "roster-template.csv"
-_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 TEMPLATE_GUARDIANS = 2
 TEMPLATE_COLUMNS = [
     "student_id",
@@ -363,17 +361,7 @@ def _grade(value: str) -> str | None:
 
 def _phone(value: str) -> str | None:
     """E.164 when it is a real number; otherwise as written (shown as typed)."""
-    if not value:
-        return None
-    if _E164.fullmatch(value):
-        return value  # already as we store it: parsing 15,000 of them would cost seconds
-    try:
-        number = phonenumbers.parse(value, "US")
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    return value[:32]
+    return e164_or_as_written(value)
 
 
 def _email(value: str) -> str | None:
