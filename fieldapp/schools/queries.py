@@ -77,11 +77,17 @@ def coverage_by_grade(school_id: int, round_id: int | None, in_scope=None) -> Se
 
 
 def coverage_by_class(school_id: int, round_id: int | None) -> Select:
+    """(class, students, visited students) of the school's active classes, as the report counts
+    them (reports.queries.coverage: a class the roster ended is not listed)."""
     return (
         select(SchoolClass.name, func.count(Student.id), _visited(round_id))
         .join(Enrollment, Enrollment.class_id == SchoolClass.id)
         .join(Student, Student.id == Enrollment.student_id)
-        .where(SchoolClass.school_id == school_id, Student.active.is_(True))
+        .where(
+            SchoolClass.school_id == school_id,
+            SchoolClass.active.is_(True),
+            Student.active.is_(True),
+        )
         .group_by(SchoolClass.id, SchoolClass.name)
         .order_by(SchoolClass.name)
     )
