@@ -261,11 +261,6 @@ def _jinja_fgettext(context, string: str, **variables) -> str:
     return text % variables if variables else text
 
 
-def forget_family_catalogues() -> None:
-    """After a catalogue is compiled again (tests, ``make translations`` in a running app)."""
-    _FAMILY_CATALOGUES.clear()
-
-
 _RENDERED_ONCE: dict[tuple[str, str], Markup] = {}
 
 

@@ -104,10 +104,6 @@ def confirm_with(user: User, signed_in_with: str | None) -> dict[str, dict]:
     return {n: p for n, p in providers.items() if n == signed_in_with or n in linked}
 
 
-def provider_or_none(name: str) -> dict | None:
-    return offered().get(name)
-
-
 # ---- who the provider's claims are here ------------------------------------------------------
 
 
@@ -194,8 +190,6 @@ def _link(user: User, name: str, issuer: str, subject: str, tenant: str | None):
 def end_session_url(name: str, after: str) -> str | None:
     """The provider's own sign-out (RP-initiated logout) for this client, coming back to
     ``after``; None when the provider has none (Google) or cannot be reached."""
-    if name not in configured():
-        return None
     try:
         app = client(name)
         endpoint = app.load_server_metadata().get("end_session_endpoint")

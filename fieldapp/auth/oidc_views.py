@@ -24,13 +24,13 @@ NEXT = "oidc_next"
 
 
 def _provider(name: str) -> dict:
-    provider = oidc.provider_or_none(name)
+    provider = oidc.offered().get(name)
     if provider is None:
         abort(404)
     return provider
 
 
-def _refused(name: str, provider: dict, reason: str, status: int, email: str = ""):
+def _refused(provider: dict, reason: str, status: int, email: str = ""):
     return render(
         "auth/refused.html",
         reason=reason,
@@ -59,7 +59,7 @@ def start(name: str):
             url_for("oidc.callback", name=name, _external=True), **extra
         )
     except (requests.RequestException, AuthlibBaseError, ValueError, KeyError):
-        return _refused(name, provider, "unreachable", 503)
+        return _refused(provider, "unreachable", 503)
 
 
 @bp.get("/<name>/callback")
@@ -86,13 +86,13 @@ def callback(name: str):
     if reason:
         audit.record("auth.login", success=False, method=name, reason=reason)
         db.session.commit()
-        return _refused(name, provider, reason, status)
+        return _refused(provider, reason, status)
     signed_in = current_user._get_current_object() if current_user.is_authenticated else None
     try:
         user = oidc.identify(name, claims, now=clock.now(), signed_in=signed_in)
     except oidc.Refused as refused:
         db.session.commit()  # the refusal's audit event
-        return _refused(name, provider, refused.reason, refused.status, claims.get("email", ""))
+        return _refused(provider, refused.reason, refused.status, claims.get("email", ""))
     after = session.pop(NEXT, None)
     if signed_in is None:
         start_session(user, remember=False)
