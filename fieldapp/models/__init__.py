@@ -1,5 +1,6 @@
 """The schema: one connected graph, split by entity. Imports nothing but ``extensions``."""
 
+from fieldapp.models.attendance import AttendanceMonth
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.base import utcnow
 from fieldapp.models.families import ContactMethod, Enrollment, Family, Guardian, Student
@@ -58,6 +59,7 @@ from fieldapp.models.visits import (
 __all__ = [
     "ApiResource",
     "ApiToken",
+    "AttendanceMonth",
     "ApiTombstone",
     "Attendance",
     "AuditEvent",
