@@ -12,9 +12,11 @@ from fieldapp.extensions import db
 from fieldapp.models import School
 from fieldapp.roster import services
 from fieldapp.roster.parse import UploadError, read_path
-from fieldapp.roster.plan import ACTIONS, KIND_LABELS
+from fieldapp.roster.plan import ACTIONS
 
-roster_cli = AppGroup("roster", help="Roster imports (OneRoster 1.1/1.2 CSV or the template).")
+roster_cli = AppGroup(
+    "roster", help="Roster imports (OneRoster 1.1/1.2 CSV, the template, or attendance)."
+)
 
 
 @roster_cli.command("import")
@@ -22,7 +24,8 @@ roster_cli = AppGroup("roster", help="Roster imports (OneRoster 1.1/1.2 CSV or t
 @click.option("--school", "school_id", type=int, help="Import into this school only (its id).")
 @click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
 def import_roster(path: Path, school_id: int | None, dry_run: bool):
-    """Import PATH: a OneRoster zip, a folder of its CSV files, or the roster template."""
+    """Import PATH: a OneRoster zip, a folder of its CSV files, the roster template, or the
+    attendance template."""
     school = None
     if school_id is not None:
         school = db.session.get(School, school_id)
@@ -47,10 +50,12 @@ def import_roster(path: Path, school_id: int | None, dry_run: bool):
     verbs = {"created": "created", "updated": "updated", "deactivated": "deactivated"}
     if dry_run:
         verbs = {a: f"would be {v}" for a, v in verbs.items()}
-    for kind, label in KIND_LABELS.items():
+    for kind, label in services.kind_labels(plan.changes).items():
         counts = {a: len(plan.changes[kind][a]) for a in ACTIONS}
         parts = [f"{n} {verbs[a]}" for a, n in counts.items() if n]
         click.echo(f"{label}: {', '.join(parts) if parts else 'no change'}")
+    if hasattr(plan, "unchanged"):
+        click.echo(f"Already as stored: {plan.unchanged}")
     click.echo(f"Refused: {len(plan.refused)}")
     for r in plan.refused:
         click.echo(f"  {r.file}, line {r.line}: {r.reason}")

@@ -10,13 +10,14 @@ from collections.abc import Callable
 from flask import current_app
 
 from fieldapp import audit, clock
+from fieldapp.attendance import imports as attendance
 from fieldapp.extensions import db
 from fieldapp.i18n import current_locale, in_language
 from fieldapp.i18n import gettext as _
 from fieldapp.models import ImportStatus, RosterImport, School, User
 from fieldapp.roster.apply import apply_plan
 from fieldapp.roster.parse import UploadError, parse, read_upload
-from fieldapp.roster.plan import Plan, make_plan
+from fieldapp.roster.plan import KIND_LABELS, Plan, make_plan
 
 MAX_UPLOAD = 50 * 1024 * 1024
 # The importer's language is kept on the import (in ``result`` until it has run) so that the
@@ -29,6 +30,11 @@ class RosterImportError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def kind_labels(kinds) -> dict:
+    """The labels of the kinds of row an import's result has (a roster's, or attendance)."""
+    return {k: v for k, v in (KIND_LABELS | attendance.KIND_LABELS).items() if k in kinds}
 
 
 def allowed_schools(school: School | None) -> set[int] | None:
@@ -46,6 +52,8 @@ def run(
     """Plan ``files`` and, unless ``dry_run`` or there are errors, apply the plan (flushed, not
     committed). ``school``: the one school the import may touch (None: any)."""
     progress = progress or (lambda pct, stage: None)
+    if attendance.is_attendance(files):
+        return _run_attendance(files, school=school, dry_run=dry_run, by=by, progress=progress)
     roster = parse(files, progress)
     plan = make_plan(roster, allowed_schools(school), progress)
     if plan.errors or dry_run:
@@ -58,6 +66,30 @@ def run(
         school_id=school.id if school else None,
         format=plan.format,
         counts=plan.counts(),
+        refused=len(plan.refused),
+    )
+    return plan
+
+
+def _run_attendance(
+    files: dict[str, str],
+    *,
+    school: School | None,
+    dry_run: bool,
+    by: User | None,
+    progress: Callable[[int, str], None],
+) -> Plan:
+    plan = attendance.make_plan(files, allowed_schools(school), progress)
+    if plan.errors or dry_run:
+        return plan
+    progress(70, _("Applying the changes"))
+    attendance.apply(plan)
+    audit.record(
+        "attendance.import",
+        actor=by,
+        school_id=school.id if school else None,
+        counts=plan.counts()[attendance.KIND],
+        unchanged=plan.unchanged,
         refused=len(plan.refused),
     )
     return plan

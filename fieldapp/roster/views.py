@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from fieldapp import policy, tasks
+from fieldapp.attendance import imports as attendance
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response
 from fieldapp.i18n import gettext as _
@@ -120,7 +121,7 @@ def detail(job: RosterImport):
         block="status",
         job=job,
         result=result,
-        kinds=KIND_LABELS,
+        kinds=services.kind_labels(result.get("counts") or KIND_LABELS),
         actions=ACTIONS,
         action_labels=ACTION_LABELS,
         can_apply=job.status == ImportStatus.PLANNED and job.dry_run,
@@ -152,3 +153,10 @@ def template():
     # import reads the mark): the template's rows as the roster import defines them.
     header, *rows = csv.reader(io.StringIO(template_csv()))
     return csv_response(header, rows, TEMPLATE_NAME)
+
+
+@bp.get("/attendance-template.csv")
+@policy.requires(policy.import_roster)
+def attendance_template():
+    header, rows = attendance.template_rows()
+    return csv_response(header, rows, attendance.TEMPLATE_NAME)

@@ -1,0 +1,1 @@
+"""Students' attendance: imported month by month (``imports``), read by the impact report."""
