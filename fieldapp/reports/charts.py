@@ -42,6 +42,7 @@ class Chart:
     percent: bool = False  # values are shares (0–1); ``mark`` draws a line at that share
     mark: float | None = None
     value_labels: list[str] = field(default_factory=list)
+    bar_labels: list[list[str]] = field(default_factory=list)  # side by side: each bar's number
     note: str = ""
     unit: str = ""
     # Its CSV (docs/csv.md): machine column names and rows of data (codes, ISO dates, plain
@@ -136,7 +137,7 @@ def layout(chart: Chart) -> dict:
                         "w": width,
                         "h": bar_h,
                         "fill": j,
-                        "text": _fmt(value),
+                        "text": chart.bar_labels[i][j] if chart.bar_labels else _fmt(value),
                         "tx": x0 + width + 4,
                         "ty": by + bar_h - 1.5,
                     }

@@ -38,3 +38,18 @@ class ReportFilterForm(FlaskForm):
             self.end.errors.append(_("The end date is before the start date."))
             ok = False
         return ok
+
+
+class YearForm(FlaskForm):
+    """The impact report's school year (its choices: the years with attendance, set by the view)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField(_l("School year"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.year.errors:
+            self.year.errors[:] = [_("Choose a school year from the list.")]
+        return ok

@@ -10,15 +10,18 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
 
 from fieldapp import clock, policy
 from fieldapp.fields import csv_response
 from fieldapp.models import Role
 from fieldapp.rendering import render
-from fieldapp.reports import services
+from fieldapp.reports import impact, services
 from fieldapp.reports.charts import layout
 from fieldapp.reports.filters import Filters
 from fieldapp.reports.filters import read as read_filters
+from fieldapp.reports.forms import YearForm
 
 bp = Blueprint("reports", __name__)
 
@@ -83,6 +86,68 @@ def chart_csv(name: str):
 def _csv(header, rows, name: str, filters: Filters):
     suffix = "-".join(filters.args.get(k, "all") for k in ("school", "round"))
     return csv_response(header, rows, f"{name}-{suffix}-{_today(filters).isoformat()}.csv")
+
+
+# ---- did the visits help? ----------------------------------------------------------------------
+
+
+def _impact_filters() -> tuple[Filters, YearForm, impact.Year]:
+    """The school (as the programme report chooses it) and the school year."""
+    filters = read_filters(
+        MultiDict({"school": request.args.get("school", "")}),
+        policy.report_school_ids(current_user),
+        current_user,
+        current_app.config["DEFAULT_TIMEZONE"],
+    )
+    years = impact.years(filters.scope.school_ids, _today(filters))
+    form = YearForm(request.args)
+    form.year.choices = [SelectChoice(str(y.start), y.label) for y in years]
+    if not form.validate() or not form.year.data:
+        form.year.data = str(years[0].start)
+    return filters, form, impact.Year(int(form.year.data))
+
+
+@bp.get("/impact")
+@policy.requires(policy.view_reports)
+def impact_report():
+    filters, year_form, year = _impact_filters()
+    result = (
+        impact.impact(filters.scope.school_ids, year, filters.scope.timezone)
+        if filters.schools
+        else None
+    )
+    return render(
+        "reports/impact.html",
+        block=None if _print_view() else "report",
+        status=422 if year_form.errors else 200,
+        filters=filters,
+        year_form=year_form,
+        year=year,
+        result=result,
+        charts=impact.charts(result) if result and not result.empty else [],
+        args={**filters.args, "year": str(year.start)},
+        min_group=impact.MIN_GROUP,
+        small_group=impact.SMALL_GROUP,
+        printed_on=_today(filters),
+        print_view=_print_view(),
+        layout=layout,
+    )
+
+
+@bp.get("/impact/<name>.csv")
+@policy.requires(policy.view_reports)
+def impact_csv(name: str):
+    if name not in impact.CHARTS:
+        abort(404)
+    filters, year_form, year = _impact_filters()
+    if year_form.errors or not filters.schools:
+        abort(400 if year_form.errors else 404)
+    result = impact.impact(filters.scope.school_ids, year, filters.scope.timezone)
+    chart = impact.charts(result, only=name)[0]
+    school = filters.args.get("school", "all")
+    return csv_response(
+        chart.columns, chart.data, f"{name}-{school}-{year.start}-{_today(filters).isoformat()}.csv"
+    )
 
 
 # ---- the district, side by side ---------------------------------------------------------------
