@@ -48,6 +48,13 @@ FETCHES = {
     "report-hours": ("coordinator", "/reports/data/hours.csv?school={a}"),
     "district": ("admin", "/reports/district.csv"),
     "roster-template": ("admin", "/roster-imports/template.csv"),
+    "report-impact-chronic": ("coordinator", "/reports/impact/impact-chronic.csv?school={a}"),
+    "report-impact-attendance": ("admin", "/reports/impact/impact-attendance.csv"),
+    "report-impact-before-after": (
+        "coordinator",
+        "/reports/impact/impact-before-after.csv?school={a}",
+    ),
+    "attendance-template": ("coordinator", "/roster-imports/attendance-template.csv"),
 }
 
 
