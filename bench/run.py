@@ -534,6 +534,7 @@ def fixtures(url: str) -> Fixtures:
             Page("roster", "coordinator", "coordinator", f"/schools/{school}/roster"),
             Page("rounds", "coordinator", "coordinator", f"/schools/{school}/rounds"),
             Page("hours", "coordinator", "coordinator", f"/schools/{school}/hours"),
+            Page("impact report", "coordinator", "coordinator", f"/reports/impact?school={school}"),
             Page("trainer home", "trainer", "trainer", "/training/"),
             Page("training roster", "trainer", "trainer", "/training/roster"),
             Page("training session", "trainer", "trainer", f"/training/sessions/{session}"),

@@ -135,50 +135,56 @@ def _rows(name: str, text: str, plan: Plan, progress: Callable[[int, str], None]
         if not any(c.strip() for c in cells):
             continue
         plan.rows += 1
-        where = Where(name, line)
         value = {c: (cells[i].strip() if i < len(cells) else "") for c, i in index.items()}
-        empty = [c for c in COLUMNS if not value[c]]
-        if empty:
-            plan.error(where, _("Empty: %(columns)s.", columns=", ".join(empty)))
+        row = _row(Where(name, line), value, plan)
+        if row is None:
             continue
-        if len(value["student_id"]) > 64 or len(value["school_code"]) > 50:
-            plan.error(where, _("The school code or student id is too long."))
-            continue
-        month = _month(value["month"], where, plan)
-        enrolled = _days(value["days_enrolled"], "days_enrolled", where, plan)
-        absent = _days(value["days_absent"], "days_absent", where, plan)
-        if month is None or enrolled is None or absent is None:
-            continue
-        days_in_month = calendar.monthrange(month.year, month.month)[1]
-        if enrolled > days_in_month:
-            plan.error(
-                where,
-                _(
-                    "days_enrolled: %(value)s is more days than %(month)s has.",
-                    value=value["days_enrolled"],
-                    month=month_label(month),
-                ),
-            )
-            continue
-        if absent > enrolled:
-            plan.error(where, _("days_absent is more than days_enrolled."))
-            continue
-        key = (value["school_code"], value["student_id"], month)
+        key = (row.code, row.student_id, row.month)
         if key in seen:
             plan.error(
-                where,
+                row.where,
                 _(
                     "student %(id)s of %(school)s, %(month)s, is already on line %(line)s.",
-                    id=value["student_id"],
-                    school=value["school_code"],
-                    month=month_label(month),
+                    id=row.student_id,
+                    school=row.code,
+                    month=month_label(row.month),
                     line=seen[key],
                 ),
             )
             continue
         seen[key] = line
-        rows.append(Row(where, *key, enrolled, absent))
+        rows.append(row)
     return rows
+
+
+def _row(where: Where, value: dict[str, str], plan: Plan) -> Row | None:
+    """One line's values read and checked; None (and a problem on the plan) if they are wrong."""
+    empty = [c for c in COLUMNS if not value[c]]
+    if empty:
+        plan.error(where, _("Empty: %(columns)s.", columns=", ".join(empty)))
+        return None
+    if len(value["student_id"]) > 64 or len(value["school_code"]) > 50:
+        plan.error(where, _("The school code or student id is too long."))
+        return None
+    month = _month(value["month"], where, plan)
+    enrolled = _days(value["days_enrolled"], "days_enrolled", where, plan)
+    absent = _days(value["days_absent"], "days_absent", where, plan)
+    if month is None or enrolled is None or absent is None:
+        return None
+    if enrolled > calendar.monthrange(month.year, month.month)[1]:
+        plan.error(
+            where,
+            _(
+                "days_enrolled: %(value)s is more days than %(month)s has.",
+                value=value["days_enrolled"],
+                month=month_label(month),
+            ),
+        )
+        return None
+    if absent > enrolled:
+        plan.error(where, _("days_absent is more than days_enrolled."))
+        return None
+    return Row(where, value["school_code"], value["student_id"], month, enrolled, absent)
 
 
 def month_label(month: date) -> str:
@@ -200,31 +206,45 @@ def make_plan(
     if plan.errors:
         return plan
     progress(40, _("Matching students"))
-    codes = {r.code for r in rows}
-    schools = {s.code: s for s in db.session.scalars(select(School).where(School.code.in_(codes)))}
-    students: dict[tuple[int, str], tuple[int, str]] = {}
-    wanted_ids = {s.id for s in schools.values()}
-    for batch in chunks(sorted(wanted_ids)):
+    matched = _match(rows, school_ids, plan)
+    if plan.errors:
+        return plan
+    progress(60, _("Comparing with what is stored"))
+    _compare(matched, plan)
+    return plan
+
+
+Matched = tuple[Row, School, int, str]  # the row, its school, the student's id and name
+
+
+def _students(schools: list[School]) -> dict[tuple[int, str], tuple[int, str]]:
+    """The schools' students by (school id, the school system's id): (id, name)."""
+    found = {}
+    for batch in chunks(sorted(s.id for s in schools)):
         for id_, school_id, sis_id, first, last in db.session.execute(
             select(
                 Student.id, Student.school_id, Student.sis_id, Student.first_name, Student.last_name
             ).where(Student.school_id.in_(batch), Student.sis_id.is_not(None))
         ):
-            students[(school_id, sis_id)] = (id_, f"{first} {last}")
-    matched: list[tuple[Row, School, int, str]] = []
+            found[(school_id, sis_id)] = (id_, f"{first} {last}")
+    return found
+
+
+def _match(rows: list[Row], school_ids: set[int] | None, plan: Plan) -> list[Matched]:
+    """Each row's school and student, or its refusal (or a problem: a month still to come)."""
+    codes = {r.code for r in rows}
+    schools = {s.code: s for s in db.session.scalars(select(School).where(School.code.in_(codes)))}
+    students = _students(list(schools.values()))
+    matched: list[Matched] = []
     for row in rows:
         school = schools.get(row.code)
         if school is None:
             plan.refuse(row.where, _("No school with the code %(code)s.", code=row.code))
-            continue
-        if school_ids is not None and school.id not in school_ids:
+        elif school_ids is not None and school.id not in school_ids:
             plan.refuse(
-                row.where,
-                _("%(school)s is not a school you import into.", school=school.name),
+                row.where, _("%(school)s is not a school you import into.", school=school.name)
             )
-            continue
-        found = students.get((school.id, row.student_id))
-        if found is None:
+        elif (found := students.get((school.id, row.student_id))) is None:
             plan.refuse(
                 row.where,
                 _(
@@ -233,32 +253,31 @@ def make_plan(
                     school=school.name,
                 ),
             )
-            continue
-        if row.month > clock.today(ZoneInfo(school.timezone)).replace(day=1):
+        elif row.month > clock.today(ZoneInfo(school.timezone)).replace(day=1):
             plan.error(row.where, _("%(month)s has not begun yet.", month=month_label(row.month)))
-            continue
-        matched.append((row, school, *found))
-    if plan.errors:
-        return plan
-    progress(60, _("Comparing with what is stored"))
-    stored: dict[tuple[int, int, date], tuple[int, Decimal, Decimal]] = {}
+        else:
+            matched.append((row, school, *found))
+    return matched
+
+
+def _stored(matched: list[Matched]) -> dict[tuple[int, int, date], tuple[int, Decimal, Decimal]]:
+    """The stored months of the rows, by (student, school, month): (id, enrolled, absent)."""
+    stored = {}
     keys = sorted({(sid, school.id, row.month) for row, school, sid, _name in matched})
+    a = AttendanceMonth
     for batch in chunks(keys, 2000):
         for id_, student_id, school_id, month, enrolled, absent in db.session.execute(
-            select(
-                AttendanceMonth.id,
-                AttendanceMonth.student_id,
-                AttendanceMonth.school_id,
-                AttendanceMonth.month,
-                AttendanceMonth.days_enrolled,
-                AttendanceMonth.days_absent,
-            ).where(
-                tuple_(
-                    AttendanceMonth.student_id, AttendanceMonth.school_id, AttendanceMonth.month
-                ).in_(batch)
+            select(a.id, a.student_id, a.school_id, a.month, a.days_enrolled, a.days_absent).where(
+                tuple_(a.student_id, a.school_id, a.month).in_(batch)
             )
         ):
             stored[(student_id, school_id, month)] = (id_, Decimal(enrolled), Decimal(absent))
+    return stored
+
+
+def _compare(matched: list[Matched], plan: AttendancePlan) -> None:
+    """New months to insert, changed ones to update, the rest counted as unchanged."""
+    stored = _stored(matched)
     for row, school, student_id, student_name in matched:
         label = _(
             "%(name)s (%(id)s, %(school)s), %(month)s",
@@ -292,7 +311,6 @@ def make_plan(
             plan.add(KIND, "updated", label, f"{now} ({was})")
         else:
             plan.unchanged += 1
-    return plan
 
 
 def _n(value: Decimal) -> str:
