@@ -213,7 +213,7 @@ MATRIX = [
         {"visitor": 422, "other_visitor": 404, "coordinator": 422, "other_coordinator": 404},
     ),
     (
-        "visits.reflection",
+        "visits.submit_reflection",
         "POST",
         "/visits/{visit_a}/reflection",
         {"visitor": 422, "other_visitor": 404},
@@ -654,6 +654,30 @@ MATRIX = [
         {"coordinator": 404, "other_coordinator": 404, "admin": 404},
     ),
     (
+        "reports.impact_report",
+        "GET",
+        "/reports/impact?school={school_a}",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "reports.impact_report",
+        "GET",
+        "/reports/impact?school=999999",
+        {"coordinator": 404, "other_coordinator": 404, "admin": 404},
+    ),
+    (
+        "reports.impact_csv",
+        "GET",
+        "/reports/impact/impact-chronic.csv?school={school_a}",
+        {"coordinator": 200, "other_coordinator": 404, "admin": 200},
+    ),
+    (
+        "reports.impact_csv",
+        "GET",
+        "/reports/impact/unknown.csv",
+        {"coordinator": 404, "other_coordinator": 404, "admin": 404},
+    ),
+    (
         "reports.chart_csv",
         "GET",
         "/reports/data/visits.csv?school={school_a}",
@@ -692,6 +716,12 @@ MATRIX = [
         "roster.template",
         "GET",
         "/roster-imports/template.csv",
+        {"coordinator": 200, "other_coordinator": 200, "admin": 200},
+    ),
+    (
+        "roster.attendance_template",
+        "GET",
+        "/roster-imports/attendance-template.csv",
         {"coordinator": 200, "other_coordinator": 200, "admin": 200},
     ),
     (

@@ -279,44 +279,59 @@ def _reflection_form(visit: Visit, formdata=None):
     return form
 
 
-@bp.route("/<int:visit_id>/reflection", methods=["GET", "POST"])
-@policy.requires(policy.work_on_visit, visit=Visit)
-def reflection(visit: Visit):
-    client_id = _client_id() if request.method == "POST" else None
-    if _already_stored(client_id):
-        return _reflection_saved(client_id)
-    # ``ahead``: the phone keeps the form of a visit of the coming days, to write it offline
-    # after the visit; what it sends is checked then, like any reflection.
-    ahead = (
-        request.method == "GET"
-        and request.args.get("ahead") == "1"
-        and visit.status == VisitStatus.SCHEDULED
-    )
+def _may_not_reflect(visit: Visit):
+    """The answer when the visit cannot take a reflection now (None: it can)."""
     try:
         rules.check_may_reflect(visit, clock.now())
     except RuleViolation as exc:
-        if not ahead:
-            flash(exc.message, "warning")
-            return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+        flash(exc.message, "warning")
+        return redirect_after_post(url_for("visits.detail", visit_id=visit.id))
+    return None
+
+
+@bp.get("/<int:visit_id>/reflection")
+@policy.requires(policy.work_on_visit, visit=Visit)
+def reflection(visit: Visit):
+    # ``ahead``: the phone keeps the form of a visit of the coming days, to write it offline
+    # after the visit; what it sends is checked then, like any reflection.
+    ahead = request.args.get("ahead") == "1" and visit.status == VisitStatus.SCHEDULED
+    if not ahead and (refused := _may_not_reflect(visit)):
+        return refused
     draft = services.find_draft(visit, current_user)
-    if request.method == "GET" and draft is not None:
-        form = _reflection_form(visit, MultiDict(draft.data))
-    else:
-        form = _reflection_form(visit)
-    if request.method == "POST" and "add_follow_up" in request.form:
+    return render(
+        "visits/reflection.html",
+        visit=visit,
+        form=_reflection_form(visit, MultiDict(draft.data) if draft is not None else None),
+        draft=draft,
+        not_yet=ahead and visit.scheduled_start is not None and visit.scheduled_start > clock.now(),
+    )
+
+
+def _follow_ups(form, visit: Visit) -> list[tuple]:
+    """The form's follow-ups as (text, owner, due on); an owner not in the team: the writer."""
+    team = {m.user_id: m.user for m in visit.team}
+    return [
+        (text, team.get(entry.owner_id.data) or current_user, entry.due_on.data)
+        for entry in form.follow_ups
+        if (text := (entry.text.data or "").strip())
+    ]
+
+
+@bp.post("/<int:visit_id>/reflection")
+@policy.requires(policy.work_on_visit, visit=Visit)
+def submit_reflection(visit: Visit):
+    client_id = _client_id()
+    if _already_stored(client_id):
+        return _reflection_saved(client_id)
+    if refused := _may_not_reflect(visit):
+        return refused
+    form = _reflection_form(visit)
+    if "add_follow_up" in request.form:
         if len(form.follow_ups) < form.follow_ups.max_entries:
             form.follow_ups.append_entry()
             form.follow_ups[-1].owner_id.choices = _owner_choices(visit)
         return render("visits/reflection.html", visit=visit, form=form, draft=None)
-    status = 200
     if form.validate_on_submit():
-        follow_ups = []
-        team = {m.user_id: m.user for m in visit.team}
-        for entry in form.follow_ups:
-            text = (entry.text.data or "").strip()
-            if text:
-                owner = team.get(entry.owner_id.data) or current_user
-                follow_ups.append((text, owner, entry.due_on.data))
         try:
             services.submit_reflection(
                 visit,
@@ -324,7 +339,7 @@ def reflection(visit: Visit):
                 duration_minutes=form.duration_minutes.data,
                 shared=form.shared_data(),
                 private_note=(form.private_note.data or "").strip(),
-                follow_ups=follow_ups,
+                follow_ups=_follow_ups(form, visit),
                 client_id=client_id,
                 now=clock.now(),
             )
@@ -332,25 +347,16 @@ def reflection(visit: Visit):
         except RuleViolation as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            status = 422
         except receipts.RACE_LOST:
             if not _raced(client_id):
                 raise
             return _reflection_saved(client_id)
         else:
             return _reflection_saved(client_id)
-    elif form.is_submitted():
-        status = 422
-    restored = draft if request.method == "GET" else None
     response = render(
-        "visits/reflection.html",
-        visit=visit,
-        form=form,
-        draft=restored,
-        status=status,
-        not_yet=ahead and visit.scheduled_start is not None and visit.scheduled_start > clock.now(),
+        "visits/reflection.html", visit=visit, form=form, draft=None, status=422, not_yet=False
     )
-    return answered(response, client_id, stored=False) if status == 422 else response
+    return answered(response, client_id, stored=False)
 
 
 def _reflection_saved(client_id: str | None):
