@@ -6,16 +6,15 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
-from fieldapp import audit, clock, policy, rules
+from fieldapp import audit, clock, policy
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id
 from fieldapp.formatting import format_date
-from fieldapp.grades import grade_order
 from fieldapp.i18n import gettext as _
-from fieldapp.models import HoursMode, School, User, Visit, VisitStatus
+from fieldapp.models import HoursMode, School
 from fieldapp.rendering import redirect_after_post, render
-from fieldapp.rounds import queries as round_queries
 from fieldapp.schools import queries, services
+from fieldapp.schools.dashboard import dashboard as school_dashboard
 from fieldapp.schools.forms import HoursRangeForm, HoursSettingsForm
 
 bp = Blueprint("schools", __name__)
@@ -30,66 +29,16 @@ def home():
     return render("schools/list.html", schools=schools)
 
 
-def _share(visited: int, total: int) -> float:
-    return visited / total if total else 0.0
-
-
 @bp.get("/<int:school_id>/")
 @policy.requires(policy.coordinate_school, school=School)
 def dashboard(school: School):
-    today = clock.today(ZoneInfo(school.timezone))
-    round_id = parse_id(request.args.get("round"))
-    rounds = db.session.scalars(round_queries.rounds(school.id)).all()
-    current = next((r for r in rounds if r.id == round_id), None) if round_id else None
-    current = current or rules.default_round(rounds, today)
-    rid = current.id if current else None
-    counts = dict(db.session.execute(queries.visits_by_status(school.id, rid)).all())
-    scope = round_queries.scope_condition(current.scope, current.scope_values) if current else None
-    grades = db.session.execute(queries.coverage_by_grade(school.id, rid, scope)).all()
-    by_grade = [(g, n, int(v or 0)) for g, n, v, _ in grades]
-    by_grade.sort(key=lambda row: grade_order(row[0]))
-    by_class = [
-        (c, n, int(v or 0))
-        for c, n, v in db.session.execute(queries.coverage_by_class(school.id, rid))
-    ]
-    students = sum(n for _, n, _ in by_grade)
-    visited = sum(v for _, _, v in by_grade)
-    warnings = []
-    if current is not None:
-        in_scope = {g: int(k or 0) for g, _, _, k in grades if k}
-        warnings = rules.targeting_warnings(current.scope, in_scope, {g: n for g, n, _ in by_grade})
-    now = clock.now()
-    stranded: dict[Visit, list[User]] = {}
-    for visit, person in db.session.execute(queries.stranded_members(school.id, today)):
-        stranded.setdefault(visit, []).append(person)
-    follow_ups = db.session.scalars(queries.open_follow_ups(school.id)).all()
-    visitors, language_unknown = db.session.execute(
-        queries.staff_and_unknown_languages(school.id)
-    ).one()
-    return render(
-        "schools/dashboard.html",
-        school=school,
-        rounds=rounds,
-        current=current,
-        by_status=[(s, counts.get(s, 0)) for s in VisitStatus],
-        total_visits=sum(counts.values()),
-        students=students,
-        visited=visited,
-        coverage=_share(visited, students),
-        by_grade=[(g, n, v, _share(v, n)) for g, n, v in by_grade],
-        by_class=[(c, n, v, _share(v, n)) for c, n, v in by_class],
-        mark=rules.COVERAGE_MARK,
-        warnings=warnings,
-        needs_new_team=list(stranded.items()),
-        overdue_reflections=db.session.scalars(queries.overdue_reflections(school.id, now))
-        .unique()
-        .all(),
-        follow_ups_open=len(follow_ups),
-        follow_ups_overdue=[f for f in follow_ups if f.due_on < today],
-        busiest=db.session.execute(queries.busiest_people(school.id)).all(),
-        visitors=visitors,
-        language_unknown=language_unknown,
+    board = school_dashboard(
+        school,
+        parse_id(request.args.get("round")),
+        clock.today(ZoneInfo(school.timezone)),
+        clock.now(),
     )
+    return render("schools/dashboard.html", school=school, **board.context())
 
 
 def _month_of(day: date) -> tuple[date, date]:
