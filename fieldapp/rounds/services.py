@@ -279,6 +279,18 @@ class Assignment:
     event: AuditEvent | None = None  # the change on record, which undo reads
 
 
+def check_school_staff(
+    round_: Round, members: Sequence[User | None], interpreter: User | None
+) -> None:
+    """Everyone picked is on the round's school's staff (a person not found: None, refused)."""
+    staff = set(
+        db.session.scalars(queries.school_staff(round_.school_id).with_only_columns(User.id))
+    )
+    picked = [*members, *([interpreter] if interpreter is not None else [])]
+    if any(p is None or p.id not in staff for p in picked):
+        raise rules.RuleViolation(_("Choose two people from this school's staff."), field="members")
+
+
 def check_assignable(people: Sequence[User], round_: Round, today: date) -> None:
     """Everyone picked is trained now and until the round ends; the reason otherwise."""
     by_user = rules.completions_by_user(db.session.scalars(completions_of(p.id for p in people)))
@@ -356,15 +368,16 @@ def _take_team_off(visit: Visit, by: User) -> None:
 def assign(
     round_: Round,
     visits_: Sequence[Visit],
-    members: Sequence[User],
+    members: Sequence[User | None],
     *,
     versions: dict[int, int],
     interpreter: User | None,
     by: User,
     today: date,
 ) -> Assignment:
-    """Give several visits of a round the same team (see ``_change_teams`` for the visits
-    left alone)."""
+    """Give several visits of a round the same team of the school's staff (see
+    ``_change_teams`` for the visits left alone)."""
+    check_school_staff(round_, members, interpreter)
     check_assignable(members, round_, today)
     return _change_teams(
         "round.assign",

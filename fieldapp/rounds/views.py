@@ -294,14 +294,6 @@ def assign(round: Round):
         ]
         interpreter_id = picked.team["interpreter"]
         interpreter = db.session.get(User, interpreter_id) if interpreter_id else None
-    school_staff = set(
-        db.session.scalars(queries.school_staff(round.school_id).with_only_columns(User.id))
-    )
-    if any(m is None or m.id not in school_staff for m in members) or (
-        interpreter is not None and interpreter.id not in school_staff
-    ):
-        message = _("Choose two people from this school's staff.")
-        return _board(round, 422, [("error", message)], picked, team_error=message)
     try:
         result = services.assign(
             round,

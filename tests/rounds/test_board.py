@@ -4,12 +4,14 @@ shown", taking teams off, and undo of the last change."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp.models import AuditEvent, Role, Visit, VisitStatus
+from fieldapp.rounds import services
+from fieldapp.rules import RuleViolation
 from tests.factories import make_round, make_school, make_user, make_visit
 
 HX = {"HX-Request": "true"}
@@ -264,3 +266,24 @@ def test_crafted_board_input_is_a_4xx_never_a_500(db, client, school, coordinato
         for action in ("assign", "unassign"):
             response = client.post(f"/rounds/{rnd.id}/{action}", data=data, headers=HX)
             assert 400 <= response.status_code < 500, (action, data)
+
+
+def test_assigning_people_of_another_school_is_refused_by_the_service_itself(db, school):
+    """Whoever calls ``services.assign`` (the board, an API, a script) gets the staff rule."""
+    rnd = make_round(school)
+    visit = make_visit(school, round=rnd, team=[])
+    ours = make_user(Role.VISITOR, school)
+    theirs = make_user(Role.VISITOR, make_school())
+    admin = make_user(Role.ADMIN)
+    for members, interpreter in (([ours, theirs], None), ([ours, None], None), ([ours], theirs)):
+        with pytest.raises(RuleViolation, match="this school's staff"):
+            services.assign(
+                rnd,
+                [visit],
+                members,
+                versions={visit.id: visit.version},
+                interpreter=interpreter,
+                by=admin,
+                today=date.today(),
+            )
+    assert visit.team == []
