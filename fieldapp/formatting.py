@@ -10,7 +10,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
-from fieldapp import rules
+from fieldapp import policy, rules
 from fieldapp.grades import grade_label
 from fieldapp.i18n import current_locale, family_label
 from fieldapp.i18n import gettext as _
@@ -148,28 +148,36 @@ def format_phone(value: str | None, region: str = "US") -> str:
     return phonenumbers.format_number(number, fmt)
 
 
+# The main menu: each entry is shown to whoever may open its page (policy decides, not roles
+# named here). Trainers see "Training" rather than "My training"; "Reports" opens the first
+# report this person may read.
+NAV = [
+    (_l("My visits"), "visits.my_visits", policy.view_my_visits),
+    (_l("School"), "schools.home", policy.coordinate),
+    (_l("Training"), "training.home", policy.train),
+    (_l("Trained staff"), "training.roster", policy.view_trained_roster),
+    (_l("My training"), "training.mine", policy.own_training),
+    (_l("Admin"), "admin.home", policy.administer),
+]
+REPORTS = [
+    ("reports.district", policy.view_district_report),
+    ("reports.report", policy.view_reports),
+    ("reports.training", policy.view_training_report),
+]
+
+
 def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
     items = []
-    roles = current_user.role_set
-    if Role.VISITOR in roles:
-        items.append((_("My visits"), url_for("visits.my_visits")))
-    if Role.COORDINATOR in roles:
-        items.append((_("School"), url_for("schools.home")))
-    if Role.TRAINER in roles:
-        items.append((_("Training"), url_for("training.home")))
-    if roles & {Role.TRAINER, Role.COORDINATOR}:
-        items.append((_("Trained staff"), url_for("training.roster")))
-    if roles & {Role.VISITOR, Role.COORDINATOR} and Role.TRAINER not in roles:
-        items.append((_("My training"), url_for("training.mine")))
-    if Role.ADMIN in roles:
-        items.append((_("Admin"), url_for("admin.home")))
-        items.append((_("Reports"), url_for("reports.district")))
-    elif Role.COORDINATOR in roles:
-        items.append((_("Reports"), url_for("reports.report")))
-    elif Role.TRAINER in roles:
-        items.append((_("Reports"), url_for("reports.training")))
+    for label, endpoint, permission in NAV:
+        if endpoint == "training.mine" and policy.train.allows(current_user):
+            continue
+        if permission.allows(current_user):
+            items.append((str(label), url_for(endpoint)))
+    report = next((e for e, p in REPORTS if p.allows(current_user)), None)
+    if report:
+        items.append((_("Reports"), url_for(report)))
     items.append((_("Account"), url_for("auth.account")))
     return items
 
@@ -201,8 +209,18 @@ def register(app: Flask) -> None:
         rescheduling=lambda visit: visit.status == VisitStatus.RESCHEDULING,
     )
     app.jinja_env.globals.update(
-        nav_items=nav_items, current_nav=current_nav, htmx_version="2.0.11", Role=Role
+        nav_items=nav_items,
+        current_nav=current_nav,
+        htmx_version="2.0.11",
+        Role=Role,
+        may=may,
     )
+
+
+def may(permission: str, *objects) -> bool:
+    """``{% if may("coordinate_family", family) %}``: a page offers a link or a button only to
+    whom the policy lets use it (templates name no roles)."""
+    return getattr(policy, permission).allows(current_user, *objects)
 
 
 def current_nav(items: list[tuple[str, str]]) -> str | None:

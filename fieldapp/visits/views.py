@@ -91,7 +91,7 @@ def _detail(
     status: int = 200,
     confirm_dnc: bool = False,
 ):
-    on_team = any(m.user_id == current_user.id for m in visit.team)
+    on_team = policy.work_on_visit.allows(current_user, visit)
     return render(
         "visits/detail.html",
         block="visit_body",
@@ -99,6 +99,8 @@ def _detail(
         visit=visit,
         versions=services.current_versions(visit),
         on_team=on_team,
+        coordinates=policy.coordinate_school.allows(current_user, visit.school),
+        has_my_visits=policy.view_my_visits.allows(current_user),
         contact_form=contact_form or ContactForm(formdata=None),
         confirm_dnc=confirm_dnc,
         is_open=visit.status in OPEN_STATUSES,
