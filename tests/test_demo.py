@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from fieldapp import clock, demo, rules
-from fieldapp.models import Student, TeamMember, TrainingCompletion, User, Visit, VisitStatus
+from fieldapp.models import (
+    AttendanceMonth,
+    School,
+    Student,
+    TeamMember,
+    TrainingCompletion,
+    User,
+    Visit,
+    VisitStatus,
+)
 
 ACCOUNTS = ["admin", "coordinator", "coordinator2", "trainer"] + [
     f"visitor{i}" for i in range(1, 9)
@@ -35,15 +47,36 @@ def user(db, name):
     return db.session.scalar(select(User).where(User.email == f"{name}@demo.test"))
 
 
+def attendance(db) -> list[tuple]:
+    """Every attendance row, by the student's school and name (ids differ after a reset on
+    PostgreSQL, whose sequences go on)."""
+    return sorted(
+        db.session.execute(
+            select(
+                School.code,
+                Student.first_name,
+                Student.last_name,
+                AttendanceMonth.month,
+                AttendanceMonth.days_enrolled,
+                AttendanceMonth.days_absent,
+            )
+            .join(Student, Student.id == AttendanceMonth.student_id)
+            .join(School, School.id == AttendanceMonth.school_id)
+        ).all()
+    )
+
+
 def test_seed_refuses_a_database_with_data_unless_reset(seeded, runner, db):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0
     assert "--reset" in again.output
     before = db.session.scalar(select(func.count()).select_from(Visit))
+    attendance_before = attendance(db)
     reset = runner.invoke(args=["seed-demo", "--reset"])
     assert reset.exit_code == 0, reset.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Visit)) == before
+    assert attendance(db) == attendance_before and attendance_before
 
 
 @pytest.mark.parametrize("name", ACCOUNTS)
@@ -124,3 +157,97 @@ def test_completed_demo_visits_are_recorded_on_the_day_they_happened(seeded, db)
         select(TrainingCompletion).where(TrainingCompletion.session_id.is_not(None))
     )
     assert completion.completed_on == clock.local_date(completion.session.starts_at, tz)
+
+
+def chronic_share(rows) -> float:
+    """The share of students absent 10 % of their days or more, over the rows given."""
+    days = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in rows:
+        days[row.student_id][0] += row.days_enrolled
+        days[row.student_id][1] += row.days_absent
+    return sum(absent >= enrolled / 10 for enrolled, absent in days.values()) / len(days)
+
+
+def test_every_active_student_has_a_row_for_every_month_that_has_ended(seeded, db):
+    """From August to the last month that has ended, by the school's clock; valid days, half
+    days among them, and a realistic share of chronically absent students."""
+    months = demo.attendance_months(clock.today(ZoneInfo(demo.TZ)))
+    assert len(months) >= 3
+    assert all(m.day == 1 and m < clock.today(ZoneInfo(demo.TZ)) for m in months)
+    rows = db.session.scalars(select(AttendanceMonth)).all()
+    students = db.session.scalars(select(Student).where(Student.active)).all()
+    by_student = defaultdict(list)
+    for row in rows:
+        by_student[row.student_id].append(row)
+    assert {s.id for s in students} == set(by_student)
+    school_of = {s.id: s.school_id for s in students}
+    for student_id, months_seeded in by_student.items():
+        assert sorted(r.month for r in months_seeded) == months
+        assert all(r.school_id == school_of[student_id] for r in months_seeded)
+    for row in rows:
+        assert row.days_enrolled == demo.school_days(row.month)
+        assert 0 <= row.days_absent <= row.days_enrolled
+        assert (row.days_absent * 2) % 1 == 0
+    assert any(row.days_absent % 1 for row in rows)  # a few half days
+    assert 0.05 <= chronic_share(rows) <= 0.35
+
+
+def test_early_in_the_school_year_the_demo_has_last_year_too(app, db):
+    """In September only August has ended: last year's months come too, so that the impact
+    report has a year to show; by the demo's clock, not the wall clock."""
+    september = datetime(2026, 9, 20, 19, 0, tzinfo=UTC)
+    app.config["CLOCK_OFFSET"] = september - datetime.now(UTC)
+    demo.seed()
+    months = db.session.scalars(select(AttendanceMonth.month).distinct()).all()
+    assert sorted(months) == [
+        *(date(2025, m, 1) for m in (8, 9, 10, 11, 12)),
+        *(date(2026, m, 1) for m in (1, 2, 3, 4, 5, 6, 8)),
+    ]
+
+
+def test_the_school_calendar_has_a_month_s_worth_of_days_and_none_in_july():
+    year = [date(2026, m, 1) for m in range(8, 13)] + [date(2027, m, 1) for m in range(1, 8)]
+    days = {m.month: demo.school_days(m) for m in year}
+    assert days[7] == 0
+    assert all(18 <= days[m] <= 22 for m in (9, 10, 1, 3, 5))
+    assert all(5 <= days[m] <= 22 for m in (8, 11, 12, 2, 4, 6))
+    assert 175 <= sum(days.values()) <= 195  # about 180 days of school
+
+
+def test_attendance_months_are_the_school_months_that_have_ended():
+    def months(day):
+        return [m.strftime("%Y-%m") for m in demo.attendance_months(day)]
+
+    assert months(date(2026, 12, 5)) == ["2026-08", "2026-09", "2026-10", "2026-11"]
+    assert months(date(2026, 11, 1)) == ["2026-08", "2026-09", "2026-10"]
+    last_year = ["2025-08", "2025-09", "2025-10", "2025-11", "2025-12"] + [
+        f"2026-0{m}" for m in range(1, 7)
+    ]
+    assert months(date(2026, 7, 15)) == last_year
+    assert months(date(2026, 10, 31)) == [*last_year, "2026-08", "2026-09"]
+    assert months(date(2027, 6, 30))[-1] == "2027-05"
+
+
+def test_visited_students_miss_fewer_days_after_the_visit_and_nobody_else_changes():
+    """The effect the impact report looks for: about a quarter fewer days missed in the months
+    after the month of the family's first visit of the year; the same chances otherwise."""
+    rng = random.Random(7)
+    months = demo.attendance_months(date(2027, 6, 10))  # August to May
+    first_visits = demo.FirstVisits()
+    visited = range(0, 4000, 2)
+    for student_id in visited:
+        first_visits.add(student_id, date(2026, 11, 20))
+    absent = defaultdict(Decimal)
+    enrolled = defaultdict(Decimal)
+    for student_id in range(4000):
+        group = "visited" if student_id in visited else "not visited"
+        for month, days, missed in demo.student_attendance(rng, student_id, months, first_visits):
+            when = "before" if month < date(2026, 11, 1) else "after" if month.month != 11 else ""
+            enrolled[group, when] += days
+            absent[group, when] += missed
+
+    def rate(group, when):
+        return absent[group, when] / enrolled[group, when]
+
+    assert 0.65 < rate("visited", "after") / rate("visited", "before") < 0.85
+    assert 0.9 < rate("not visited", "after") / rate("not visited", "before") < 1.1

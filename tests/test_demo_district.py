@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp import demo, demo_district, rules
 from fieldapp.models import (
+    AttendanceMonth,
     AuditEvent,
     ContactAttempt,
     Family,
@@ -78,6 +79,26 @@ def test_one_percent_of_the_district_has_its_share_of_everything(district, db):
     assert interpreters > 0
     rounds = db.session.scalars(select(Round)).all()
     assert sum(r.is_open for r in rounds) == 2 and len(rounds) == 4
+
+
+def test_every_student_has_attendance_for_the_months_that_have_ended(district, db):
+    months = demo.attendance_months(datetime.now(UTC).astimezone(TZ).date())
+    assert count(db, AttendanceMonth) == count(db, Student) * len(months)
+    assert sorted(db.session.scalars(select(AttendanceMonth.month).distinct())) == months
+    strays = db.session.scalar(
+        select(func.count())
+        .select_from(AttendanceMonth)
+        .join(Student, Student.id == AttendanceMonth.student_id)
+        .where(
+            (Student.school_id != AttendanceMonth.school_id)
+            | (AttendanceMonth.days_absent > AttendanceMonth.days_enrolled)
+        )
+    )
+    assert strays == 0
+    enrolled, absent = db.session.execute(
+        select(func.sum(AttendanceMonth.days_enrolled), func.sum(AttendanceMonth.days_absent))
+    ).one()
+    assert 0.9 < 1 - absent / enrolled < 0.97  # the attendance rate of a real district
 
 
 def test_every_team_keeps_the_model_s_rules(district, db):
@@ -219,17 +240,23 @@ def test_the_same_day_gives_the_same_district(app, db):
     now = datetime(2026, 10, 20, 16, 0, tzinfo=UTC)
 
     def snapshot():
-        return db.session.execute(
+        visits = db.session.execute(
             select(Visit.id, Visit.status, Visit.scheduled_start, Visit.family_id).order_by(
                 Visit.id
             )
         ).all()
+        attendance = db.session.execute(
+            select(
+                AttendanceMonth.student_id, AttendanceMonth.month, AttendanceMonth.days_absent
+            ).order_by(AttendanceMonth.id)
+        ).all()
+        return visits, attendance
 
     demo_district.seed(0.002, now=now)
     first = snapshot()
     demo_district.seed(0.002, now=now, reset=True)
     db.session.expire_all()
-    assert snapshot() == first and len(first) > 50
+    assert snapshot() == first and len(first[0]) > 50 and first[1]
 
 
 def test_a_database_with_data_is_refused_unless_reset(district, runner):
