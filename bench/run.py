@@ -182,7 +182,7 @@ def migration_head() -> str:
 
 
 def dataset_key(scale: float) -> str:
-    from fieldapp.demo_district import GENERATOR_VERSION
+    from bench.district import GENERATOR_VERSION
 
     return f"head-{migration_head()}_gen-{GENERATOR_VERSION}_scale-{scale:g}"
 
@@ -289,7 +289,8 @@ def build(settings: Settings, url: str) -> None:
     """Migrations, then `flask seed-demo --scale district --reset`'s service, in this process."""
     from flask_migrate import upgrade
 
-    from fieldapp import create_app, demo_district
+    from bench import district as demo_district
+    from fieldapp import create_app
     from fieldapp.extensions import db
 
     instance = settings.data / "instance"

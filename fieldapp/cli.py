@@ -144,8 +144,14 @@ def seed_demo(reset: bool, scale: str, factor: float):
     from fieldapp import demo
 
     if scale == "district":
-        from fieldapp import demo_district
-
+        try:
+            # Bench data, kept beside the bench: there in a checkout, not in an installed app.
+            from bench import district as demo_district
+        except ImportError as exc:
+            raise click.ClickException(
+                "The district-scale demo comes with the repository's bench/ folder: run this "
+                "from a checkout of fieldapp."
+            ) from exc
         try:
             counts = demo_district.seed(factor, reset=reset, progress=click.echo)
         except demo.DemoError as exc:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from fieldapp import demo, demo_district, rules
+from bench import district as demo_district
+from fieldapp import demo, rules
 from fieldapp.models import (
     AttendanceMonth,
     AuditEvent,
