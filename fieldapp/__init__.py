@@ -105,8 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.sync.views import bp as sync_bp
     from fieldapp.sync.views import shell as shell_bp
     from fieldapp.training.views import bp as training_bp
+    from fieldapp.visits.feed_views import feed_bp as calendar_feed_bp
     from fieldapp.visits.views import bp as visits_bp
-    from fieldapp.visits.views import feed_bp as calendar_feed_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(oidc_bp, url_prefix="/login/with")
