@@ -135,50 +135,59 @@ def apply(item: dict, user: User, now: datetime) -> Result:
     kind = item.get("kind")
     if kind not in KINDS:
         return Result(answer_id, "refused", _("This app does not know that kind of item."))
+    target, refusal = _target(kind, item, user)
+    if refusal:
+        return Result(answer_id, "refused", refusal)
+    written_at = receipts.written_at(item.get("written_at"), now)
+    if written_at is None:
+        return Result(answer_id, "refused", _("The time it was written is missing or not a time."))
+    formdata = _text_data(item)
+    if formdata is None:
+        return Result(answer_id, "refused", _("What was written is missing or not text."))
+    if kind == "follow_up_done":
+        visits.complete_follow_up(target, by=user)
+        receipts.keep(client_id, by=user, kind=kind)
+        return Result(answer_id, "stored")
+    try:
+        if kind == "contact":
+            return _contact(answer_id, client_id, target, formdata, user, written_at)
+        if kind == "schedule":
+            return _schedule(answer_id, client_id, target, formdata, user, now)
+        if kind == "draft":
+            return _draft(answer_id, client_id, target, formdata, user, written_at)
+        return _reflection(answer_id, client_id, target, formdata, user, written_at, now)
+    except rules.RuleViolation as exc:
+        return Result(answer_id, "refused", _closed(target) or exc.message)
+
+
+def _target(kind: str, item: dict, user: User) -> tuple[FollowUp | Visit | None, str | None]:
+    """The follow-up or visit the item is about, if this person may still write to it; else
+    why not."""
     if kind == "follow_up_done":
         follow_up_id = _int(item.get("follow_up_id"))
         follow_up = db.session.get(FollowUp, follow_up_id) if follow_up_id else None
         if follow_up is None or not policy.complete_follow_up.allows(user, follow_up):
-            return Result(
-                answer_id,
-                "refused",
-                _("This follow-up is no longer yours (it may have been given to someone else)."),
+            return None, _(
+                "This follow-up is no longer yours (it may have been given to someone else)."
             )
-    else:
-        visit_id = _int(item.get("visit_id"))
-        visit = db.session.get(Visit, visit_id) if visit_id else None
-        if visit is None or not policy.work_on_visit.allows(user, visit):
-            return Result(
-                answer_id,
-                "refused",
-                _(
-                    "This visit is no longer assigned to you (it may have been given to "
-                    "another team)."
-                ),
-            )
-    written_at = receipts.written_at(item.get("written_at"), now)
-    if written_at is None:
-        return Result(answer_id, "refused", _("The time it was written is missing or not a time."))
+        return follow_up, None
+    visit_id = _int(item.get("visit_id"))
+    visit = db.session.get(Visit, visit_id) if visit_id else None
+    if visit is None or not policy.work_on_visit.allows(user, visit):
+        return None, _(
+            "This visit is no longer assigned to you (it may have been given to another team)."
+        )
+    return visit, None
+
+
+def _text_data(item: dict) -> MultiDict | None:
+    """What was written, as form data (text only, without NUL); None if it is not that."""
     data = item.get("data")
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
-        return Result(answer_id, "refused", _("What was written is missing or not text."))
-    if kind == "follow_up_done":
-        visits.complete_follow_up(follow_up, by=user)
-        receipts.keep(client_id, by=user, kind=kind)
-        return Result(answer_id, "stored")
-    formdata = MultiDict({k.replace("\0", ""): v.replace("\0", "") for k, v in data.items()})
-    try:
-        if kind == "contact":
-            return _contact(answer_id, client_id, visit, formdata, user, written_at)
-        if kind == "schedule":
-            return _schedule(answer_id, client_id, visit, formdata, user, now)
-        if kind == "draft":
-            return _draft(answer_id, client_id, visit, formdata, user, written_at)
-        return _reflection(answer_id, client_id, visit, formdata, user, written_at, now)
-    except rules.RuleViolation as exc:
-        return Result(answer_id, "refused", _closed(visit) or exc.message)
+        return None
+    return MultiDict({k.replace("\0", ""): v.replace("\0", "") for k, v in data.items()})
 
 
 def _contact(answer_id, client_id, visit, formdata, user, written_at) -> Result:
