@@ -74,6 +74,15 @@ def disable(
     auth_services.set_active(person, False, by=by, now=now)
 
 
+def _add_role(person: User, role: Role, school: School | None) -> None:
+    """Give ``person`` the role (at the school, for a school's role) unless they hold it."""
+    if role.is_school_role and school is None:
+        raise rules.RuleViolation(_("Choose the school for this role."), field="school_id")
+    school_id = school.id if school is not None and role.is_school_role else None
+    if not any(a.role == role and a.school_id == school_id for a in person.roles):
+        person.roles.append(RoleAssignment(role=role, school_id=school_id))
+
+
 def update_person(
     person: User,
     *,
@@ -94,16 +103,7 @@ def update_person(
     if person.id == by.id and any(a.role == Role.ADMIN for a in remove):
         raise rules.RuleViolation(_("You cannot take your own admin role away."), field="remove")
     if add is not None:
-        role, school = add
-        if role.is_school_role and school is None:
-            raise rules.RuleViolation(_("Choose the school for this role."), field="school_id")
-        if not role.is_school_role:
-            school = None
-        held = any(
-            a.role == role and a.school_id == (school.id if school else None) for a in person.roles
-        )
-        if not held:
-            person.roles.append(RoleAssignment(role=role, school_id=school.id if school else None))
+        _add_role(person, *add)
     kept = [a for a in person.roles if a not in remove]
     if not kept:
         raise rules.RuleViolation(_("Everyone keeps at least one role."), field="remove")
