@@ -16,6 +16,7 @@ from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Role, RoleAssignment, School, User, Visit
 from fieldapp.rounds import services as rounds
+from fieldapp.rounds import suggestions
 from fieldapp.visits import services as visits
 
 
@@ -43,13 +44,13 @@ def replacements_for(person: User, visits_: Sequence[Visit], now: datetime) -> R
             result.suggested[visit.id] = None
             continue
         if visit.round_id not in by_round:
-            by_round[visit.round_id] = rounds.staff_for(visit.round, _school_day(visit, now))
+            by_round[visit.round_id] = suggestions.staff_for(visit.round, _school_day(visit, now))
         staff = by_round[visit.round_id]
         on_team = {m.user_id for m in visit.team} | {person.id}
         people = [p for p in staff.assignable if p.id not in on_team]
         result.candidates[visit.id] = people
         result.reasons[visit.id] = staff.reasons
-        pick = rounds.suggest(visit, people, staff.open_counts).people
+        pick = suggestions.suggest(visit, people, staff.open_counts).people
         result.suggested[visit.id] = pick[0].id if pick else None
     return result
 

@@ -18,7 +18,7 @@ from fieldapp.i18n import ngettext
 from fieldapp.models import Round, RoundScope, School, User, Visit, VisitType
 from fieldapp.paging import CountedPage
 from fieldapp.rendering import is_partial_request, redirect_after_post, render
-from fieldapp.rounds import queries, services
+from fieldapp.rounds import queries, services, suggestions
 from fieldapp.rounds.forms import RoundForm
 from fieldapp.visits import services as visit_services
 
@@ -162,8 +162,8 @@ def _board(
             [*visits, *db.session.scalars(queries.board_visits_by_id(round_.id, list(hidden)))],
             key=lambda v: v.id,
         )
-    staff = services.staff_for(round_, today)
-    teachers = services.teachers_by_visit(visits)
+    staff = suggestions.staff_for(round_, today)
+    teachers = suggestions.teachers_by_visit(visits)
     classes = db.session.scalars(queries.classes(school.id)).all()
     picked = picked or Picked()
     if picked.all_shown:
@@ -182,7 +182,7 @@ def _board(
         # A team member disabled or with a lapsed training: the visit needs a new team.
         needs_new_team=visit_services.stranded_teams(visits, today),
         suggestions={
-            v.id: services.suggest(v, staff.assignable, staff.open_counts, teachers[v.id])
+            v.id: suggestions.suggest(v, staff.assignable, staff.open_counts, teachers[v.id])
             for v in visits
         },
         classes=classes,
@@ -285,8 +285,8 @@ def assign(round: Round):
         return _board(round, 422, [("error", _("Tick the visits to assign first."))], picked)
     today = clock.today(ZoneInfo(round.school.timezone))
     if form.get("suggested"):
-        staff = services.staff_for(round, today)
-        members = services.suggest(chosen[0], staff.assignable, staff.open_counts).people
+        staff = suggestions.staff_for(round, today)
+        members = suggestions.suggest(chosen[0], staff.assignable, staff.open_counts).people
         interpreter = None
     else:
         members = [

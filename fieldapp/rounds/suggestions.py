@@ -1,0 +1,88 @@
+"""Who could visit: a round's staff as the assignment board sees them (trained through the
+round, or why not, and their open visits), and the suggested team for a visit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from fieldapp import rules
+from fieldapp.extensions import db
+from fieldapp.i18n import gettext as _
+from fieldapp.models import Round, User, Visit
+from fieldapp.rounds import queries
+from fieldapp.training.queries import completions_of
+
+
+@dataclass
+class Staff:
+    """A school's staff as the assignment board sees them for one round."""
+
+    people: list[User]
+    reasons: dict[int, str | None]  # why someone cannot be assigned (None: they can)
+    open_counts: dict[int, int]
+
+    @property
+    def assignable(self) -> list[User]:
+        return [p for p in self.people if self.reasons[p.id] is None]
+
+
+def staff_for(round_: Round, today: date) -> Staff:
+    people = db.session.scalars(queries.school_staff(round_.school_id)).all()
+    by_user = rules.completions_by_user(db.session.scalars(completions_of(p.id for p in people)))
+    reasons = {
+        p.id: rules.why_not_assignable(by_user.get(p.id, []), today, round_.ends_on) for p in people
+    }
+    counts = dict(db.session.execute(queries.open_visit_counts(round_.school_id)).all())
+    return Staff(list(people), reasons, counts)
+
+
+def teachers_by_visit(visits_: Sequence[Visit]) -> dict[int, set[int]]:
+    """Visit id -> the user ids of its students' teachers, in one query for a page of visits."""
+    student_ids = {s.id for v in visits_ for s in v.students}
+    by_student: dict[int, set[int]] = {}
+    if student_ids:
+        for student_id, user_id in db.session.execute(queries.teachers_of_students(student_ids)):
+            by_student.setdefault(student_id, set()).add(user_id)
+    return {v.id: {t for s in v.students for t in by_student.get(s.id, ())} for v in visits_}
+
+
+@dataclass
+class Suggestion:
+    people: list[User]
+    reasons: list[str]
+
+
+def suggest(
+    visit: Visit,
+    candidates: Sequence[User],
+    open_counts: dict[int, int],
+    teachers: set[int] | None = None,
+) -> Suggestion:
+    """Two people for a visit: the student's own teacher first, then a speaker of the family's
+    language, then whoever has the fewest open visits. ``candidates`` are assignable people;
+    ``teachers``: the ids of the students' teachers, when already known (``teachers_by_visit``)."""
+    if teachers is None:
+        teachers = teachers_by_visit([visit])[visit.id]
+    language = visit.family.home_language if visit.family else None
+
+    def score(person: User) -> tuple:
+        return (
+            person.id not in teachers,
+            language is None or language not in person.spoken_languages,
+            open_counts.get(person.id, 0),
+            person.name,
+        )
+
+    chosen = sorted(candidates, key=score)[:2]
+    reasons = []
+    for person in chosen:
+        why = []
+        if person.id in teachers:
+            why.append(_("teacher"))
+        if language not in (None, "en") and language in person.spoken_languages:
+            why.append(_("speaks the family's language"))
+        why.append(_("%(num)d open", num=open_counts.get(person.id, 0)))
+        reasons.append(f"{person.first_name} ({', '.join(why)})")
+    return Suggestion(chosen, reasons)
