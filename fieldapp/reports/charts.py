@@ -5,16 +5,18 @@ bars (categories × series) and the table under the chart, which is also its CSV
 turns a chart into rectangles and text positions in a 360-unit-wide ``viewBox``: the SVG scales
 to the screen, and 14-unit text stays readable on a 360 px phone. Horizontal bars, so that long
 labels (class names, schools) need no rotation; a label longer than fits goes above its bar.
-Series differ by pattern as well as colour, and every figure is also written out.
+Series differ by pattern as well as colour, and every figure is also written out. ``layout``
+is put together from small pure functions (``legend``, ``scale_max``, ``grid``, the bars,
+``mark_line``), each tested on its own (tests/reports/test_charts.py).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from babel.numbers import format_decimal
-from flask_babel import get_locale
+from fieldapp.reports.formats import num
 
 WIDTH = 360
 FONT = 14
@@ -76,99 +78,178 @@ def _nice_max(value: float) -> float:
 
 def _fmt(value: float) -> str:
     """A bar's number in the reader's language ("1,234.5" in English, "1234,5" in Spanish)."""
-    pattern = "#,##0" if float(value).is_integer() else "#,##0.0"
-    return format_decimal(value, pattern, locale=str(get_locale() or "en"))
+    return num(value, "#,##0" if float(value).is_integer() else "#,##0.0")
+
+
+# ---- the parts of the geometry, each a pure function of the chart ------------------------------
+
+
+def side_by_side(chart: Chart) -> bool:
+    """Unstacked bars of several series: one bar per series, each carrying its own number."""
+    return not chart.stacked and len(chart.series) > 1
+
+
+def legend(series: Sequence[Series]) -> tuple[list[dict], float]:
+    """The legend's items, wrapped to the width, and the height they take (none for one series)."""
+    if len(series) <= 1:
+        return [], 0.0
+    items = []
+    x, y = 0.0, 0.0
+    for i, s in enumerate(series):
+        width = 18 + 6 + len(s.label) * CHAR + 16
+        if x + width > WIDTH and x > 0:
+            x, y = 0.0, y + 22
+        items.append({"x": x, "y": y, "label": s.label, "fill": i})
+        x += width
+    return items, y + 30
+
+
+def totals(chart: Chart) -> list[float]:
+    """Each category's reach on the scale: its stack's sum, or its longest bar side by side."""
+    return [sum(v) if chart.stacked else max(v, default=0) for v in chart.values]
+
+
+def value_labels(chart: Chart) -> list[str]:
+    """The number written at the end of each row: the chart's own, else its total."""
+    return chart.value_labels or [_fmt(total) for total in totals(chart)]
+
+
+def scale_max(chart: Chart) -> float:
+    """The value at the right end of the bars: a round number above the largest, and for shares
+    with a mark, room to see the mark (at 40 % of the width at most)."""
+    top = max([*totals(chart), chart.mark or 0, 0])
+    if not chart.percent:
+        return _nice_max(top)
+    return max(_nice_max(top * 1.05), (chart.mark or 0) * 2.5)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Where the rows go: from ``top`` down, ``row_h`` apart; bars from ``x0`` over ``span`` for
+    values up to ``scale``. Labels sit left of their bar when all are short, else above it."""
+
+    top: float
+    x0: float
+    span: float
+    scale: float
+    bar_h: int
+    row_h: int
+    labels_left: bool
+    side_by_side: bool
+    value_w: float
+
+    def length(self, value: float) -> float:
+        return self.span * value / self.scale if self.scale else 0
+
+
+def _bars_end(labels_left: bool, several: bool, value_w: float) -> float:
+    """Where the longest bar ends: short of each bar's number side by side, else short of the
+    row's number when it shares the line with the label."""
+    if several:
+        return WIDTH - 4 * CHAR
+    return WIDTH - value_w if labels_left else WIDTH
+
+
+def grid(chart: Chart, top: float, values: Sequence[str]) -> Grid:
+    """The plot's frame below ``top`` (the legend's height), for the row numbers ``values``."""
+    labels_left = max((len(c) for c in chart.categories), default=0) <= LABEL_LEFT_MAX
+    value_w = max((len(v) for v in values), default=1) * CHAR + 8
+    several = side_by_side(chart)
+    x0 = max((len(c) for c in chart.categories), default=1) * CHAR + 10 if labels_left else 0.0
+    x1 = _bars_end(labels_left, several, value_w)
+    n = len(chart.series)
+    bar_h = 11 if several else 18
+    bars_h = bar_h * n + 2 * (n - 1) if several else bar_h
+    return Grid(
+        top=top,
+        x0=x0,
+        span=x1 - x0,
+        scale=scale_max(chart),
+        bar_h=bar_h,
+        row_h=bars_h + (10 if labels_left else 32),
+        labels_left=labels_left,
+        side_by_side=several,
+        value_w=value_w,
+    )
+
+
+def stacked_bars(g: Grid, values: Sequence[float], y: float) -> list[dict]:
+    """One bar per series, end to end from the axis (or a single series' one bar)."""
+    bars, cursor = [], g.x0
+    for j, value in enumerate(values):
+        width = g.length(value)
+        bars.append({"x": cursor, "y": y, "w": width, "h": g.bar_h, "fill": j})
+        cursor += width
+    return bars
+
+
+def bars_side_by_side(
+    g: Grid, values: Sequence[float], texts: Sequence[str], y: float
+) -> list[dict]:
+    """One thin bar per series, one under the other, each with its number (``texts``) after it."""
+    bars = []
+    for j, value in enumerate(values):
+        width, by = g.length(value), y + j * (g.bar_h + 2)
+        bars.append(
+            {"x": g.x0, "y": by, "w": width, "h": g.bar_h, "fill": j, "text": texts[j]}
+            | {"tx": g.x0 + width + 4, "ty": by + g.bar_h - 1.5}
+        )
+    return bars
+
+
+def fitted(label: str, g: Grid) -> str:
+    """A category's label, cut short with "…" where it would not fit."""
+    room = LABEL_LEFT_MAX if g.labels_left else int((WIDTH - g.value_w - 8) / CHAR)
+    return label if len(label) <= room else label[: room - 1] + "…"
+
+
+def row(chart: Chart, g: Grid, i: int, category: str, values: list[float], value: str) -> dict:
+    """The ``i``-th row: the category's label, its number (``value``) and its bars."""
+    row_y = g.top + i * g.row_h
+    bar_y = row_y + (0 if g.labels_left else 20)
+    if g.side_by_side:
+        texts = chart.bar_labels[i] if chart.bar_labels else [_fmt(v) for v in values]
+        bars = bars_side_by_side(g, values, texts, bar_y)
+    else:
+        bars = stacked_bars(g, values, bar_y)
+    text_y = bar_y + g.bar_h / 2 + 5 if g.labels_left else row_y + 14
+    return {
+        "label": category,
+        "text": fitted(category, g),
+        "lx": 0,
+        "ly": text_y,
+        "value": "" if g.side_by_side else value,
+        "vx": WIDTH,
+        "vy": text_y,
+        "bars": bars,
+    }
+
+
+def mark_line(chart: Chart, g: Grid, rows: Sequence[dict]) -> dict | None:
+    """The dashed line at ``chart.mark``, drawn across each row's bars only, so that it never
+    runs through a label above a bar; its label goes above the first row."""
+    if chart.mark is None:
+        return None
+    segments = [(b["y"] - 3, b["y"] + b["h"] + 3) for r in rows for b in r["bars"][:1]]
+    return {"x": g.x0 + g.span * chart.mark / g.scale, "segments": segments, "label_y": g.top - 10}
 
 
 def layout(chart: Chart) -> dict:
     """Positions for the SVG: legend items, rows (label, value text, bars) and the mark line."""
-    series_n = len(chart.series)
-    legend = []
-    x, y = 0.0, 0.0
-    if series_n > 1:
-        for i, s in enumerate(chart.series):
-            width = 18 + 6 + len(s.label) * CHAR + 16
-            if x + width > WIDTH and x > 0:
-                x, y = 0.0, y + 22
-            legend.append({"x": x, "y": y, "label": s.label, "fill": i})
-            x += width
-        y += 30
+    items, top = legend(chart.series)
     if chart.mark is not None:
-        y += 20  # room for the mark's label
-    labels_left = max((len(c) for c in chart.categories), default=0) <= LABEL_LEFT_MAX
-    value_labels = chart.value_labels or [
-        _fmt(sum(v) if chart.stacked else max(v, default=0)) for v in chart.values
-    ]
-    value_w = max((len(v) for v in value_labels), default=1) * CHAR + 8
-    if labels_left:
-        label_w = max((len(c) for c in chart.categories), default=1) * CHAR + 10
-        x0 = label_w
-        x1 = WIDTH - (0 if not chart.stacked and series_n > 1 else value_w)
-    else:
-        x0, x1 = 0.0, WIDTH
-    if not chart.stacked and series_n > 1:
-        x1 = WIDTH - 4 * CHAR  # each bar carries its own number
-    bar_h = 18 if chart.stacked or series_n == 1 else 11
-    bars_h = bar_h if chart.stacked or series_n == 1 else bar_h * series_n + 2 * (series_n - 1)
-    row_h = bars_h + (10 if labels_left else 32)
-    totals = [sum(v) if chart.stacked else max(v, default=0) for v in chart.values]
-    top = max([*totals, chart.mark or 0, 0])
-    scale_max = _nice_max(top * 1.05 if chart.percent else top)
-    if chart.percent:
-        scale_max = max(scale_max, (chart.mark or 0) * 2.5)
-    span = x1 - x0
-    rows = []
-    for i, (category, values) in enumerate(zip(chart.categories, chart.values, strict=True)):
-        row_y = y + i * row_h
-        bar_y = row_y + (0 if labels_left else 20)
-        bars = []
-        cursor = x0
-        for j, value in enumerate(values):
-            width = span * value / scale_max if scale_max else 0
-            if chart.stacked or series_n == 1:
-                bars.append({"x": cursor, "y": bar_y, "w": width, "h": bar_h, "fill": j})
-                cursor += width
-            else:
-                by = bar_y + j * (bar_h + 2)
-                bars.append(
-                    {
-                        "x": x0,
-                        "y": by,
-                        "w": width,
-                        "h": bar_h,
-                        "fill": j,
-                        "text": chart.bar_labels[i][j] if chart.bar_labels else _fmt(value),
-                        "tx": x0 + width + 4,
-                        "ty": by + bar_h - 1.5,
-                    }
-                )
-        room = LABEL_LEFT_MAX if labels_left else int((WIDTH - value_w - 8) / CHAR)
-        rows.append(
-            {
-                "label": category,
-                "text": category if len(category) <= room else category[: room - 1] + "…",
-                "lx": 0,
-                "ly": bar_y + bar_h / 2 + 5 if labels_left else row_y + 14,
-                "value": value_labels[i] if chart.stacked or series_n == 1 else "",
-                "vx": WIDTH,
-                "vy": bar_y + bar_h / 2 + 5 if labels_left else row_y + 14,
-                "bars": bars,
-            }
-        )
-    height = y + len(rows) * row_h + 4
-    mark = None
-    if chart.mark is not None:
-        mx = x0 + span * chart.mark / scale_max
-        # Drawn across the bars only, so that it never runs through a label above a bar.
-        segments = [(b["y"] - 3, b["y"] + b["h"] + 3) for r in rows for b in r["bars"][:1]]
-        mark = {"x": mx, "segments": segments, "label_y": y - 10}
+        top += 20  # room for the mark's label
+    numbers = value_labels(chart)
+    g = grid(chart, top, numbers)
+    pairs = enumerate(zip(chart.categories, chart.values, strict=True))
+    rows = [row(chart, g, i, category, values, numbers[i]) for i, (category, values) in pairs]
     return {
         "width": WIDTH,
-        "height": max(height, 24),
-        "legend": legend,
+        "height": max(top + len(rows) * g.row_h + 4, 24),
+        "legend": items,
         "rows": rows,
-        "x0": x0,
-        "mark": mark,
+        "x0": g.x0,
+        "mark": mark_line(chart, g, rows),
         "fills": FILLS,
         "font": FONT,
     }

@@ -81,6 +81,65 @@ def _schools(allowed: set[int] | None, user: User) -> list[School]:
     return sorted(mine.values(), key=lambda s: s.name)
 
 
+def _chosen_school(
+    raw: str, schools: list[School], allowed: set[int] | None, by_school: bool
+) -> School | None:
+    """The school asked for (``raw``, its id), among ``schools``; a 404 for any other."""
+    if not by_school:
+        return None
+    if raw:
+        wanted = parse_id(raw)
+        school = next((s for s in schools if s.id == wanted), None)
+        if school is None:
+            abort(404)
+        return school
+    if allowed is not None and schools:
+        return schools[0]  # a coordinator's report is about one school at a time
+    return None
+
+
+def _school_choices(schools: list[School], allowed: set[int] | None) -> list[SelectChoice]:
+    everyone = [] if allowed is not None else [SelectChoice("", _("All schools"))]
+    return everyone + [SelectChoice(str(s.id), s.name) for s in schools]
+
+
+def _chosen_round(
+    raw: str, rounds: list[Round], by_school: bool
+) -> tuple[Round | None, str | None]:
+    """The round asked for (``raw``, its id) among the school's ``rounds``, or a notice why none
+    is: an id that is not a number is a 404, another school's round only a notice."""
+    if not (by_school and raw):
+        return None, None
+    wanted = parse_id(raw)
+    if wanted is None:
+        abort(404)
+    chosen = next((r for r in rounds if r.id == wanted), None)
+    if chosen is None:  # e.g. the school was just changed: not an error to shout
+        return None, _("That round is not one of this school's: showing all rounds.")
+    return chosen, None
+
+
+def _round_choices(rounds: list[Round]) -> list[SelectChoice]:
+    return [SelectChoice("", _("All rounds"))] + [
+        SelectChoice(str(r.id), r.name if r.is_open else _("%(round)s (closed)", round=r.name))
+        for r in rounds
+    ]
+
+
+def _school_ids(
+    school: School | None, schools: list[School], allowed: set[int] | None
+) -> tuple[int, ...] | None:
+    """The schools a report covers: the one chosen, else all this person may see (None: all)."""
+    if school is not None:
+        return (school.id,)
+    return None if allowed is None else tuple(sorted(s.id for s in schools))
+
+
+def _valid(field):
+    """A field's value, or None while it has an error (the error stays beside the field)."""
+    return None if field.errors else field.data
+
+
 def read(
     args: Mapping[str, str],
     allowed: set[int] | None,
@@ -95,45 +154,19 @@ def read(
     form = ReportFilterForm(args)
     form.validate()
     schools = _schools(allowed, user)
-    school = None
-    if by_school:
-        raw = args.get("school", "")
-        if raw:
-            wanted = parse_id(raw)
-            school = next((s for s in schools if s.id == wanted), None)
-            if school is None:
-                abort(404)
-        elif allowed is not None and schools:
-            school = schools[0]  # a coordinator's report is about one school at a time
-    form.school.choices = ([] if allowed is not None else [SelectChoice("", _("All schools"))]) + [
-        SelectChoice(str(s.id), s.name) for s in schools
-    ]
+    school = _chosen_school(args.get("school", ""), schools, allowed, by_school)
+    form.school.choices = _school_choices(schools, allowed)
     form.school.data = str(school.id) if school else ""
     rounds = list(db.session.scalars(round_queries.rounds(school.id))) if school else []
-    chosen_round, notice = None, None
-    raw_round = args.get("round", "")
-    if by_school and raw_round:
-        wanted = parse_id(raw_round)
-        if wanted is None:
-            abort(404)
-        chosen_round = next((r for r in rounds if r.id == wanted), None)
-        if chosen_round is None:  # e.g. the school was just changed: not an error to shout
-            notice = _("That round is not one of this school's: showing all rounds.")
-    form.round.choices = [SelectChoice("", _("All rounds"))] + [
-        SelectChoice(str(r.id), r.name if r.is_open else _("%(round)s (closed)", round=r.name))
-        for r in rounds
-    ]
+    chosen_round, notice = _chosen_round(args.get("round", ""), rounds, by_school)
+    form.round.choices = _round_choices(rounds)
     form.round.data = str(chosen_round.id) if chosen_round else ""
-    if school is not None:
-        ids: tuple[int, ...] | None = (school.id,)
-    else:
-        ids = None if allowed is None else tuple(sorted(s.id for s in schools))
     scope = Scope(
-        school_ids=ids,
+        school_ids=_school_ids(school, schools, allowed),
         round_id=chosen_round.id if chosen_round else None,
-        start=None if form.start.errors else form.start.data,
-        end=None if form.end.errors else form.end.data,
-        grade=None if form.grade.errors else (form.grade.data or None),
+        start=_valid(form.start),
+        end=_valid(form.end),
+        grade=_valid(form.grade) or None,
         timezone=school.timezone if school else default_timezone,
     )
     return Filters(form, scope, schools, school, rounds, chosen_round, notice)

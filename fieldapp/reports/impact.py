@@ -34,9 +34,9 @@ from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import AttendanceMonth, Student, Visit, VisitStatus, VisitStudent
 from fieldapp.reports.charts import Chart, Series
+from fieldapp.reports.formats import num as _num
+from fieldapp.reports.formats import pct as percent
 from fieldapp.reports.queries import local_date, zone_offsets
-from fieldapp.reports.services import _num
-from fieldapp.reports.services import _pct as percent
 
 MIN_GROUP = 10
 SMALL_GROUP = 30
@@ -115,7 +115,7 @@ def groups(school_ids: tuple[int, ...] | None, year: Year, timezone: str) -> Sel
         .subquery("first_visits")
     )
     visit_month = month_start(
-        local_date(first.c.first_at, zone_offsets(timezone, lo.date(), hi.date()))
+        local_date(first.c.first_at, zone_offsets(timezone, year.first, year.last))
     )
     enrolled, absent, month = (
         AttendanceMonth.days_enrolled,

@@ -1,0 +1,21 @@
+"""Numbers for people in the reader's language, as the reports write them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_decimal, format_percent
+from flask_babel import get_locale
+
+
+def locale() -> str:
+    return str(get_locale() or "en")
+
+
+def num(value: float | Decimal, pattern: str = "#,##0") -> str:
+    """A number for people, in the reader's language ("1,234" / "1234", "2.50" / "2,50")."""
+    return format_decimal(value, pattern, locale=locale())
+
+
+def pct(share: float) -> str:
+    return format_percent(share, locale=locale())
