@@ -139,6 +139,19 @@ def _exports_school(user: User, school: School) -> bool:
     return user.has_role(Role.ADMIN) or _coordinates(user, school.id)
 
 
+def _teaches_student(user: User, student: Student) -> bool:
+    """A teacher of record of the student, in a current class."""
+    return any(user in c.teachers for c in student.classes if c.active)
+
+
+def _may_view_attendance(user: User, student: Student) -> bool:
+    """A student's attendance, month by month, is part of the student's own record: the
+    student's teachers of record and the coordinators of the student's school see it. The
+    family's card also opens to the teams that visit the family and to the teachers and
+    coordinators of a sibling: they do not see it."""
+    return _coordinates(user, student.school_id) or _teaches_student(user, student)
+
+
 # ---- the permissions --------------------------------------------------------------------------
 
 signed_in = Permission("signed_in", ALL_ROLES)
@@ -188,6 +201,11 @@ create_accounts = Permission("create_accounts", frozenset({Role.ADMIN, Role.COOR
 view_reports = Permission("view_reports", frozenset({Role.COORDINATOR, Role.ADMIN}))
 view_district_report = Permission("view_district_report", frozenset({Role.ADMIN}))
 view_training_report = Permission("view_training_report", frozenset({Role.TRAINER, Role.ADMIN}))
+# A student's attendance by month, on the family's card: the student's teachers of record and
+# the coordinators of the student's school. (The impact report shows aggregates only.)
+view_attendance = Permission(
+    "view_attendance", frozenset({Role.VISITOR, Role.COORDINATOR}), _may_view_attendance
+)
 # Relationship data out to the school's systems: its coordinators, and admins for any school.
 export_relationships = Permission(
     "export_relationships", frozenset({Role.COORDINATOR, Role.ADMIN}), _exports_school

@@ -230,6 +230,17 @@ def school_year_label(day: date) -> str:
     return f"{start.year}–{end.year % 100:02d}"
 
 
+# ---- Attendance (the impact report, the student's record) -------------------------------------
+
+# Chronically absent: missed 10 % or more of the days enrolled. Compared exactly, as
+# ``absent × CHRONIC_DIVISOR ≥ enrolled`` (no rounding at the line), in Python and in SQL alike.
+CHRONIC_DIVISOR = 10
+
+
+def chronically_absent(days_enrolled, days_absent) -> bool:
+    return days_enrolled > 0 and days_absent * CHRONIC_DIVISOR >= days_enrolled
+
+
 # ---- The visit's state machine ----------------------------------------------------------------
 
 S = VisitStatus

@@ -12,14 +12,20 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from fieldapp import policy
 from fieldapp.extensions import db
 from fieldapp.models import (
+    ClassTeacher,
+    Family,
     FollowUp,
     Role,
     RosterImport,
+    SchoolClass,
+    Student,
     TrainingCompletion,
     TrainingKind,
     TrainingSession,
+    User,
     VisitMode,
     VisitStatus,
 )
@@ -213,7 +219,7 @@ MATRIX = [
         {"visitor": 422, "other_visitor": 404, "coordinator": 422, "other_coordinator": 404},
     ),
     (
-        "visits.submit_reflection",
+        "visits.reflection",
         "POST",
         "/visits/{visit_a}/reflection",
         {"visitor": 422, "other_visitor": 404},
@@ -870,3 +876,38 @@ def test_refused_access_is_audited(world, db, client, login):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "access.refused"))
     assert event.actor_id == world.users["trainer"].id and not event.success
     assert event.detail["status"] == 403
+
+
+# ---- permissions without a route of their own ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "card", "attendance"),
+    [
+        ("teacher", True, True),
+        ("coordinator", True, True),
+        ("visitor", True, False),  # visits the family, does not teach the student
+        ("former_teacher", False, False),  # their class with the student has ended
+        ("other_visitor", False, False),
+        ("other_coordinator", False, False),
+        ("trainer", False, False),
+        ("admin", False, False),  # the district sees a family's record on the privacy pages
+    ],
+)
+def test_a_students_attendance_is_for_their_teachers_and_coordinators(world, who, card, attendance):
+    student = db.session.get(Student, world.ids["student_a"])
+    if who in ("teacher", "former_teacher"):
+        person = make_user(Role.VISITOR, student.school)
+        school_class = SchoolClass(
+            school=student.school, name=f"Class of {person.id}", active=who == "teacher"
+        )
+        db.session.add(school_class)
+        db.session.flush()
+        db.session.add(ClassTeacher(class_id=school_class.id, user_id=person.id))
+        student.classes.append(school_class)
+        db.session.flush()
+    else:
+        person = db.session.get(User, world.users[who].id)
+    family = db.session.get(Family, world.ids["family_a"])
+    assert policy.view_family.allows(person, family) is card
+    assert policy.view_attendance.allows(person, student) is attendance

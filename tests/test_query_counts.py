@@ -6,14 +6,16 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
 
-from fieldapp import audit
+from fieldapp import audit, clock, rules
 from fieldapp.extensions import db as _db
 from fieldapp.models import (
     Attendance,
+    AttendanceMonth,
     FollowUp,
     HoursEntry,
     Reflection,
@@ -25,6 +27,7 @@ from fieldapp.models import (
 )
 from tests.factories import (
     add_completion,
+    make_family,
     make_round,
     make_school,
     make_student,
@@ -214,3 +217,51 @@ def test_every_main_page_keeps_its_query_budget(app, db, client, login, role, ur
     assert counts[1] <= counts[0], f"{url}: {counts[0]} statements, then {counts[1]}\n{shown}"
     budget = BUDGETS.get(url, BUDGET)
     assert counts[1] <= budget, f"{url}: {counts[1]} statements (budget {budget})\n{shown}"
+
+
+def family_with_attendance(n: int) -> dict:
+    """A family of ``n`` children at one school, all in one teacher's class, each with ``n``
+    months of attendance this school year, and a visit to them."""
+    school = make_school()
+    teacher = make_user(Role.VISITOR, school)
+    family = make_family()
+    first = rules.school_year(clock.today(ZoneInfo(school.timezone)))[0]
+    for _ in range(n):
+        student = make_student(school, family, teacher=teacher)
+        _db.session.add_all(
+            AttendanceMonth(
+                student_id=student.id,
+                school_id=school.id,
+                month=date(first.year + (6 + m) // 12, (6 + m) % 12 + 1, 1),
+                days_enrolled=Decimal(20),
+                days_absent=Decimal(1),
+            )
+            for m in range(n)
+        )
+    visit = make_visit(school, family=family)
+    return {
+        "coordinator": make_user(Role.COORDINATOR, school),
+        "teacher": teacher,
+        "visitor": visit.members[0],  # visits the family, teaches none of them: no attendance
+        "family": family.id,
+    }
+
+
+@pytest.mark.parametrize("role", ["coordinator", "teacher", "visitor"])
+def test_the_family_card_reads_its_students_attendance_at_once(app, db, client, login, role):
+    """One statement for the attendance of all the students shown, however many students and
+    months. (A teacher's card also reads the classes and teachers that policy.view_family
+    checks before the page: flat, but above the page budget; not the attendance's doing.)"""
+    counts = []
+    for n in (2, 6):
+        world = family_with_attendance(n)
+        login(world[role])
+        with count_queries(db.engine) as statements:
+            response = client.get(f"/families/{world['family']}")
+        assert response.status_code == 200
+        shown = "Attendance this school year" in response.get_data(as_text=True)
+        assert shown is (role != "visitor")
+        counts.append(len(statements))
+    assert counts[1] <= counts[0], f"{counts[0]} statements, then {counts[1]}"
+    if role != "teacher":
+        assert counts[1] <= BUDGET, f"{counts[1]} statements (budget {BUDGET})"

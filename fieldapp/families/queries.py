@@ -3,12 +3,14 @@ of queries that does not grow with the rows shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from fieldapp.models import (
+    AttendanceMonth,
     Family,
     FollowUp,
     Guardian,
@@ -24,11 +26,38 @@ from fieldapp.models import (
 
 
 def students(family_id: int) -> Select:
+    """The family's students at school, with their classes and teachers in the same statement:
+    who teaches each one decides who sees their attendance (policy.view_attendance). Joined
+    collections: read with ``.unique()``."""
     return (
         select(Student)
         .where(Student.family_id == family_id, Student.active.is_(True))
-        .options(joinedload(Student.school))
+        .options(
+            joinedload(Student.school),
+            joinedload(Student.classes).joinedload(SchoolClass.teachers),
+        )
         .order_by(Student.first_name)
+    )
+
+
+def attendance_months(years: Mapping[tuple[date, date], Iterable[int]]) -> Select:
+    """The attendance months of students, each student in the school year ``(first, last)``
+    given for them, by student and month."""
+    return (
+        select(AttendanceMonth)
+        .where(
+            or_(
+                *(
+                    and_(
+                        AttendanceMonth.student_id.in_(list(ids)),
+                        AttendanceMonth.month.between(first, last),
+                    )
+                    for (first, last), ids in years.items()
+                )
+            )
+        )
+        .options(joinedload(AttendanceMonth.school))
+        .order_by(AttendanceMonth.student_id, AttendanceMonth.month, AttendanceMonth.school_id)
     )
 
 

@@ -7,14 +7,18 @@ the caller commits. Phone numbers arrive in E.164 and emails lower-cased (the fo
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
 
-from fieldapp import audit
+from fieldapp import audit, rules
 from fieldapp.extensions import db
 from fieldapp.families import queries
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import ngettext
 from fieldapp.models import (
+    AttendanceMonth,
     ContactMethod,
     Family,
     Guardian,
@@ -335,3 +339,62 @@ def roster_row(student: Student, visited: set[int] | None, round_: Round | None)
         round_.name if round_ else "",
         "" if visited is None else int(student.id in visited),
     ]
+
+
+# ---- a student's attendance this school year, on the card -------------------------------------
+
+
+def attendance_rate(days_enrolled: Decimal, days_absent: Decimal) -> Decimal | None:
+    """The share of the days enrolled that the student was there; None with no day enrolled."""
+    return (days_enrolled - days_absent) / days_enrolled if days_enrolled else None
+
+
+@dataclass(frozen=True)
+class AttendanceYear:
+    """One student's attendance in the school year so far: the months imported, and their sum."""
+
+    student: Student
+    first_day: date  # of the school year
+    months: list[AttendanceMonth]
+
+    @property
+    def label(self) -> str:
+        return rules.school_year_label(self.first_day)
+
+    @property
+    def rows(self) -> list[tuple[AttendanceMonth, Decimal | None]]:
+        """Each month with its attendance rate."""
+        return [(m, attendance_rate(m.days_enrolled, m.days_absent)) for m in self.months]
+
+    @property
+    def days_enrolled(self) -> Decimal:
+        return sum((m.days_enrolled for m in self.months), Decimal(0))
+
+    @property
+    def days_absent(self) -> Decimal:
+        return sum((m.days_absent for m in self.months), Decimal(0))
+
+    @property
+    def rate(self) -> Decimal | None:
+        return attendance_rate(self.days_enrolled, self.days_absent)
+
+    @property
+    def chronically_absent(self) -> bool:
+        return rules.chronically_absent(self.days_enrolled, self.days_absent)
+
+
+def attendance_this_year(
+    students: Sequence[Student], today: Mapping[int, date]
+) -> list[AttendanceYear]:
+    """Each student's attendance in the school year of ``today[student.id]`` (the day at the
+    student's school), in the students' order; a month with no row imported is not there. One
+    query for all the students."""
+    years = {s.id: rules.school_year(today[s.id]) for s in students}
+    by_year: dict[tuple[date, date], list[int]] = {}
+    for student_id, year in years.items():
+        by_year.setdefault(year, []).append(student_id)
+    months: dict[int, list[AttendanceMonth]] = {}
+    if by_year:
+        for month in db.session.scalars(queries.attendance_months(by_year)):
+            months.setdefault(month.student_id, []).append(month)
+    return [AttendanceYear(s, years[s.id][0], months.get(s.id, [])) for s in students]

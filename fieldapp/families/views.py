@@ -32,14 +32,28 @@ bp = Blueprint("families", __name__)
 @bp.get("/families/<int:family_id>")
 @policy.requires(policy.view_family, family=Family)
 def card(family: Family):
+    students = db.session.scalars(queries.students(family.id)).unique().all()
+    # A student's attendance: only to their teachers and their school's coordinators, in the
+    # school year of the day at their school.
+    shown = [s for s in students if policy.view_attendance.allows(current_user, s)]
+    attendance = family_services.attendance_this_year(
+        shown, {s.id: clock.today(zone(s.school.timezone)) for s in shown}
+    )
     # ``kept``: the visitor's phone keeps the card to open with no signal (static/app.js):
-    # audited as what it is, the card going to the phone, not a person reading it now.
+    # audited as what it is, the card going to the phone, not a person reading it now. The
+    # students whose attendance it showed are named in the event.
     kept = request.args.get("kept") == "1"
-    audit.viewed("family.kept" if kept else "family.view", actor=current_user, obj=family)
+    audit.viewed(
+        "family.kept" if kept else "family.view",
+        actor=current_user,
+        obj=family,
+        **({"attendance_of": [s.id for s in shown]} if shown else {}),
+    )
     return render(
         "families/card.html",
         family=family,
-        students=db.session.scalars(queries.students(family.id)).all(),
+        students=students,
+        attendance=attendance,
         reflection=db.session.scalar(queries.latest_reflection(family.id)),
         follow_ups=db.session.scalars(queries.open_follow_ups(family.id)).all(),
         visits=db.session.scalars(queries.visit_history(family.id)).all(),

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from fieldapp import clock, tombstones
+from fieldapp import clock, rules, tombstones
 from fieldapp.extensions import db
 from fieldapp.privacy import services
 
@@ -22,8 +22,8 @@ def _when(moment) -> str:
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
 @with_appcontext
 def purge(dry_run: bool):
-    """Delete reflections and audit events older than the district keeps them, and the API's
-    record of deletions older than a client may lag."""
+    """Delete reflections, students' attendance and audit events older than the district keeps
+    them, and the API's record of deletions older than a client may lag."""
     report = services.purge(now=clock.now(), dry_run=dry_run)
     db.session.commit()
     verb = "Would delete" if dry_run else "Deleted"
@@ -33,6 +33,14 @@ def purge(dry_run: bool):
         click.echo(
             f"Reflections submitted before {_when(report.reflections_before)}: {verb.lower()} "
             f"{report.reflections}, with {report.private_notes} private note(s)."
+        )
+    if report.attendance_before is None:
+        click.echo("Attendance: kept for ever (no attendance_retention_years set).")
+    else:
+        click.echo(
+            f"Attendance of school years before {rules.school_year_label(report.attendance_before)}"
+            f" (months before {report.attendance_before:%Y-%m-%d}): {verb.lower()} "
+            f"{report.attendance_months} month(s)."
         )
     if report.audit_before is None:
         click.echo("Audit trail: kept for ever (no audit_retention_days set).")

@@ -150,6 +150,19 @@ class RetentionForm(FlaskForm):
             "Leave empty to keep them for ever."
         ),
     )
+    attendance_retention_years = IntegerField(
+        _l("Keep students’ attendance for (school years before this one)"),
+        validators=[
+            Optional(),
+            plausible_number,
+            NumberRange(1, 100, _l("Enter between 1 and 100 school years.")),
+        ],
+        description=_l(
+            "The current school year is always kept. With 2, the two school years before it "
+            "are kept too, and older months are deleted by the purge. Leave empty to keep "
+            "them for ever."
+        ),
+    )
     audit_retention_days = IntegerField(
         _l("Keep the audit trail for (days)"),
         validators=[

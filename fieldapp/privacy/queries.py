@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.models import (
+    AttendanceMonth,
     AuditEvent,
     ContactAttempt,
     Family,
@@ -87,12 +88,19 @@ def find_families(term: str, phone: str | None = None) -> Select:
 
 
 def family_students(family_id: int) -> Select:
-    """All of them, active or not: the record is what the app holds, not what it shows."""
+    """All of them, active or not: the record is what the app holds, not what it shows. Each
+    with its attendance months, every school year held, in the same statement: rows of
+    (student, month), the month None for a student with none."""
     return (
-        select(Student)
+        select(Student, AttendanceMonth)
+        .outerjoin(AttendanceMonth, AttendanceMonth.student_id == Student.id)
         .where(Student.family_id == family_id)
-        .options(joinedload(Student.school), selectinload(Student.classes))
-        .order_by(Student.first_name, Student.id)
+        .options(
+            joinedload(Student.school),
+            selectinload(Student.classes),
+            joinedload(AttendanceMonth.school),
+        )
+        .order_by(Student.first_name, Student.id, AttendanceMonth.month, AttendanceMonth.school_id)
     )
 
 

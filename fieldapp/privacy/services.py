@@ -16,12 +16,13 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
 
-from fieldapp import audit, tombstones
+from fieldapp import audit, clock, tombstones
 from fieldapp.extensions import db
-from fieldapp.formatting import CONTACT_METHODS, LANGUAGES, MODES, OUTCOMES, VISIT_TYPES
+from fieldapp.formatting import CONTACT_METHODS, LANGUAGES, MODES, OUTCOMES, VISIT_TYPES, zone
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import (
+    AttendanceMonth,
     AuditEvent,
     ContactAttempt,
     Family,
@@ -37,10 +38,11 @@ from fieldapp.models import (
     VisitStatus,
 )
 from fieldapp.privacy import queries
-from fieldapp.rules import OPEN_STATUSES, STATUS_LABELS
+from fieldapp.rules import OPEN_STATUSES, STATUS_LABELS, school_year, school_year_label
 
 AUDIT_RETENTION_KEY = "audit_retention_days"
 REFLECTION_RETENTION_KEY = "reflection_retention_years"
+ATTENDANCE_RETENTION_KEY = "attendance_retention_years"
 
 # The shared part of a reflection, as the form names it.
 REFLECTION_FIELDS = {
@@ -65,6 +67,8 @@ PRIVATE_NOTE_WITHHELD = _l(
 class Retention:
     reflection_years: int | None  # None: kept for ever
     audit_days: int | None
+    # Whole school years kept before the current one (by the day in the district's zone).
+    attendance_years: int | None
 
 
 def _int_setting(key: str) -> int | None:
@@ -76,19 +80,34 @@ def retention() -> Retention:
     return Retention(
         reflection_years=_int_setting(REFLECTION_RETENTION_KEY),
         audit_days=_int_setting(AUDIT_RETENTION_KEY),
+        attendance_years=_int_setting(ATTENDANCE_RETENTION_KEY),
     )
 
 
 def set_retention(
-    *, reflection_years: int | None, audit_days: int | None, by: User | None
+    *,
+    reflection_years: int | None,
+    audit_days: int | None,
+    attendance_years: int | None = None,
+    by: User | None,
 ) -> Retention:
-    wanted = {REFLECTION_RETENTION_KEY: reflection_years, AUDIT_RETENTION_KEY: audit_days}
+    """The district's retention, each None for "kept for ever". Attendance not given is kept for
+    ever too (the settings page always gives it)."""
+    wanted = {
+        REFLECTION_RETENTION_KEY: reflection_years,
+        AUDIT_RETENTION_KEY: audit_days,
+        ATTENDANCE_RETENTION_KEY: attendance_years,
+    }
     for key, value in wanted.items():
         setting = db.session.get(Setting, key) or Setting(key=key)
         setting.value = str(value) if value else None
         db.session.add(setting)
     audit.record(
-        "privacy.retention", actor=by, reflection_years=reflection_years, audit_days=audit_days
+        "privacy.retention",
+        actor=by,
+        reflection_years=reflection_years,
+        audit_days=audit_days,
+        attendance_years=attendance_years,
     )
     db.session.flush()
     return retention()
@@ -101,6 +120,13 @@ def years_before(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year - years, day=28)
 
 
+def attendance_kept_from(today: date, years: int) -> date:
+    """The first day of the oldest school year whose attendance is kept on ``today``: the
+    current school year, and ``years`` whole school years before it."""
+    first, _ = school_year(today)
+    return first.replace(year=first.year - years)
+
+
 # ---- purge ------------------------------------------------------------------------------------
 
 
@@ -109,6 +135,8 @@ class PurgeReport:
     reflections_before: datetime | None  # None: reflections are kept for ever
     reflections: int
     private_notes: int
+    attendance_before: date | None  # the first day of the oldest school year kept; None: all
+    attendance_months: int
     audit_before: datetime | None
     audit_events: int
     api_tombstones_before: datetime  # the API lists a deletion tombstones.KEEP_DAYS days
@@ -118,13 +146,19 @@ class PurgeReport:
 
 def purge(*, now: datetime, dry_run: bool = False) -> PurgeReport:
     """Delete what is older than the district keeps: reflections (with their private notes) by
-    the day they were submitted, and audit events; and the API's record of deletions older than
-    a client may lag. The cards that held a purged reflection change (the API sends them again,
-    without it). ``dry_run`` only counts."""
+    the day they were submitted, students' attendance by the school year of its month (the
+    current school year by the district's clock, ``DEFAULT_TIMEZONE``), and audit events; and
+    the API's record of deletions older than a client may lag. The cards that held a purged
+    reflection change (the API sends them again, without it). ``dry_run`` only counts."""
     keep = retention()
     reflections_before = years_before(now, keep.reflection_years) if keep.reflection_years else None
     audit_before = now - timedelta(days=keep.audit_days) if keep.audit_days else None
-    counts = {"reflections": 0, "private_notes": 0, "audit_events": 0}
+    attendance_before = (
+        attendance_kept_from(clock.local_date(now, zone()), keep.attendance_years)
+        if keep.attendance_years
+        else None
+    )
+    counts = {"reflections": 0, "private_notes": 0, "attendance_months": 0, "audit_events": 0}
     if reflections_before is not None:
         old = select(Reflection.id).where(Reflection.submitted_at < reflections_before)
         if not dry_run:  # the cards that showed these reflections are sent again, without them
@@ -138,6 +172,10 @@ def purge(*, now: datetime, dry_run: bool = False) -> PurgeReport:
         }
         for name, (model, where) in targets.items():
             counts[name] = _remove(model, where, dry_run)
+    if attendance_before is not None:
+        counts["attendance_months"] = _remove(
+            AttendanceMonth, AttendanceMonth.month < attendance_before, dry_run
+        )
     if audit_before is not None:
         counts["audit_events"] = _remove(AuditEvent, AuditEvent.at < audit_before, dry_run)
     tombstones_before, counts["api_tombstones"] = tombstones.prune(now=now, dry_run=dry_run)
@@ -146,6 +184,7 @@ def purge(*, now: datetime, dry_run: bool = False) -> PurgeReport:
         db.session.flush()
     return PurgeReport(
         reflections_before=reflections_before,
+        attendance_before=attendance_before,
         audit_before=audit_before,
         api_tombstones_before=tombstones_before,
         dry_run=dry_run,
@@ -173,7 +212,12 @@ def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
     """Everything the app holds about one family, readable: what the family has a right to see
     (the teams' private notes without their words, ``_private_note_entry``). The page and the
     JSON export are both this, so they cannot disagree."""
-    students = db.session.scalars(queries.family_students(family.id)).all()
+    students: dict[int, Student] = {}
+    attendance: dict[int, list[AttendanceMonth]] = {}
+    for student, month in db.session.execute(queries.family_students(family.id)):
+        students.setdefault(student.id, student)
+        if month is not None:
+            attendance.setdefault(student.id, []).append(month)
     visits = db.session.scalars(queries.family_visits(family.id)).all()
     visit_ids = [v.id for v in visits]
     drafts: dict[int, list] = {}
@@ -228,8 +272,9 @@ def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
                 "classes": [c.name for c in s.classes],
                 "school_student_id": s.sis_id,
                 "enrolled": s.active,
+                "attendance": [_attendance_entry(m) for m in attendance.get(s.id, [])],
             }
-            for s in students
+            for s in students.values()
         ],
         "visits": [_visit_record(v, drafts.get(v.id, [])) for v in visits],
         "follow_ups": [
@@ -251,6 +296,17 @@ def family_record(family: Family, *, now: datetime) -> dict[str, Any]:
             }
             for event, actor in db.session.execute(queries.record_access(family.id, visit_ids))
         ],
+    }
+
+
+def _attendance_entry(month: AttendanceMonth) -> dict[str, Any]:
+    """A month of a student's attendance, as the school's system counted it."""
+    return {
+        "school_year": school_year_label(month.month),
+        "month": month.month,
+        "school": month.school.name,
+        "days_enrolled": month.days_enrolled,
+        "days_absent": month.days_absent,
     }
 
 
@@ -353,6 +409,7 @@ class ErasureCounts:
     private_notes: int
     drafts: int
     follow_ups: int
+    attendance_months: int
     visits_kept: int
     visits_cancelled: int
     students_kept: int
@@ -365,6 +422,7 @@ def _erased(family_id: int) -> dict[str, tuple[type, Any]]:
     """What goes, as (model, condition), in an order the foreign keys accept."""
     visits = select(Visit.id).where(Visit.family_id == family_id)
     reflections = select(Reflection.id).where(Reflection.visit_id.in_(visits))
+    students = select(Student.id).where(Student.family_id == family_id)
     return {
         "private_notes": (PrivateNote, PrivateNote.reflection_id.in_(reflections)),
         "reflections": (Reflection, Reflection.visit_id.in_(visits)),
@@ -375,6 +433,9 @@ def _erased(family_id: int) -> dict[str, tuple[type, Any]]:
             or_(FollowUp.family_id == family_id, FollowUp.visit_id.in_(visits)),
         ),
         "guardians": (Guardian, Guardian.family_id == family_id),
+        # The students stay on the school's roster; their attendance month by month is part
+        # of the record the family asked to erase.
+        "attendance_months": (AttendanceMonth, AttendanceMonth.student_id.in_(students)),
     }
 
 
@@ -396,7 +457,8 @@ def erasure_preview(family: Family) -> ErasureCounts:
 
 def erase_family(family: Family, *, reason: str, by: User | None, now: datetime) -> ErasureCounts:
     """Erase a family on its request. Its contacts, reflections with their private notes,
-    drafts, follow-ups, guardians and the family itself are deleted. Its visits stay, without
+    drafts, follow-ups, guardians, its students' attendance months and the family itself are
+    deleted. Its visits stay, without
     the family, so that counts, coverage and hours stay true; the place and the status reason
     (which can hold an address or a personal detail) are cleared, and a visit still open is
     cancelled, since nobody can arrange it any more. Its students stay on the roster (they come

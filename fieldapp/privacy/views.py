@@ -178,6 +178,7 @@ def settings():
     form = RetentionForm(
         formdata=None,
         reflection_retention_years=keep.reflection_years,
+        attendance_retention_years=keep.attendance_years,
         audit_retention_days=keep.audit_days,
     )
     return _settings_page(form)
@@ -193,6 +194,7 @@ def save_settings():
     services.set_retention(
         reflection_years=form.reflection_retention_years.data,
         audit_days=form.audit_retention_days.data,
+        attendance_years=form.attendance_retention_years.data,
         by=current_user,
     )
     db.session.commit()

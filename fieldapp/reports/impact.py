@@ -40,7 +40,6 @@ from fieldapp.reports.queries import local_date, zone_offsets
 
 MIN_GROUP = 10
 SMALL_GROUP = 30
-CHRONIC = Decimal("0.10")  # the share of enrolled days missed that makes a student chronic
 ALL_GRADES = ""  # the key of the row over every grade
 
 
@@ -157,12 +156,12 @@ def groups(school_ids: tuple[int, ...] | None, year: Year, timezone: str) -> Sel
             per.c.grade,
             per.c.visited,
             func.count(),
-            count(per.c.a * 10 >= per.c.e),
+            count(per.c.a * rules.CHRONIC_DIVISOR >= per.c.e),
             func.sum(per.c.e),
             func.sum(per.c.a),
             count(paired),
-            count(and_(paired, per.c.ab * 10 >= per.c.eb)),
-            count(and_(paired, per.c.aa * 10 >= per.c.ea)),
+            count(and_(paired, per.c.ab * rules.CHRONIC_DIVISOR >= per.c.eb)),
+            count(and_(paired, per.c.aa * rules.CHRONIC_DIVISOR >= per.c.ea)),
             total(paired, per.c.eb),
             total(paired, per.c.ab),
             total(paired, per.c.ea),

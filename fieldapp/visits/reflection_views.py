@@ -61,9 +61,15 @@ def _may_not_reflect(visit: Visit):
     return None
 
 
-@bp.get("/<int:visit_id>/reflection")
+@bp.route("/<int:visit_id>/reflection", methods=["GET", "POST"])
 @policy.requires(policy.work_on_visit, visit=Visit)
 def reflection(visit: Visit):
+    # One rule for both methods: two rules on one path make Werkzeug answer 405, not 404, to
+    # an id past the bounded int converter.
+    return _submit_reflection(visit) if request.method == "POST" else _reflection_form_page(visit)
+
+
+def _reflection_form_page(visit: Visit):
     # ``ahead``: the phone keeps the form of a visit of the coming days, to write it offline
     # after the visit; what it sends is checked then, like any reflection.
     ahead = request.args.get("ahead") == "1" and visit.status == VisitStatus.SCHEDULED
@@ -89,9 +95,7 @@ def _follow_ups(form, visit: Visit) -> list[tuple]:
     ]
 
 
-@bp.post("/<int:visit_id>/reflection")
-@policy.requires(policy.work_on_visit, visit=Visit)
-def submit_reflection(visit: Visit):
+def _submit_reflection(visit: Visit):
     client_id = _client_id()
     if _already_stored(client_id):
         return _reflection_saved(client_id)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from fieldapp.models import (
+    AttendanceMonth,
     ContactAttempt,
     ContactMethod,
     ContactOutcome,
@@ -21,6 +22,7 @@ from fieldapp.models import (
     Reflection,
     ReflectionDraft,
     Role,
+    Student,
     TeamRole,
     Visit,
     VisitMode,
@@ -40,6 +42,20 @@ class FamilyWorld:
     completed: Visit
     open_visit: Visit
     other_visit: Visit
+    lucia: Student  # with two months of attendance; the other family's student has one
+
+
+def add_attendance(db, student: Student, *months: tuple[date, str, str]) -> None:
+    for month, enrolled, absent in months:
+        db.session.add(
+            AttendanceMonth(
+                student_id=student.id,
+                school_id=student.school_id,
+                month=month,
+                days_enrolled=Decimal(enrolled),
+                days_absent=Decimal(absent),
+            )
+        )
 
 
 def _complete(db, visit: Visit, *, hopes: str, note: str, days_ago: int = 10) -> Reflection:
@@ -102,6 +118,7 @@ def world(db, school) -> FamilyWorld:
         )
     )
     sibling = make_student(school, family, grade="1", first_name="Lucía")
+    add_attendance(db, sibling, (date(2025, 9, 1), "20", "1.5"), (date(2025, 10, 1), "22", "0"))
     teacher = make_user(Role.VISITOR, school)
     interpreter = make_user(Role.VISITOR, school)
     completed = make_visit(school, team=[teacher, interpreter], family=family)
@@ -141,6 +158,7 @@ def world(db, school) -> FamilyWorld:
     )
     other = make_family(name="Other")
     other_visit = make_visit(school, family=other)
+    add_attendance(db, other_visit.students[0], (date(2025, 9, 1), "18", "4"))
     _complete(db, other_visit, hopes="To read in two languages", note="Other private note")
     db.session.add(
         FollowUp(
@@ -152,7 +170,7 @@ def world(db, school) -> FamilyWorld:
         )
     )
     db.session.commit()
-    return FamilyWorld(family, other, completed, open_visit, other_visit)
+    return FamilyWorld(family, other, completed, open_visit, other_visit, sibling)
 
 
 @pytest.fixture

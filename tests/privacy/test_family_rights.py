@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp.models import (
+    AttendanceMonth,
     AuditEvent,
     ContactAttempt,
     Family,
@@ -96,6 +97,14 @@ def test_the_record_page_shows_everything_held_and_private_notes_without_words(
     assert event.actor_id == admin.id and event.object_id == world.family.id
 
 
+def test_the_record_page_shows_the_students_attendance_months(client, admin, world):
+    html = client.get(f"/admin/privacy/families/{world.family.id}").get_data(as_text=True)
+    held = html[html.index('id="h-attendance"') : html.index('id="h-visits"')]
+    assert "Lucía" in held and "September 2025" in held and "October 2025" in held
+    assert ">1.5<" in held and ">22<" in held
+    assert ">18<" not in held  # the other family's student
+
+
 def test_the_json_export_holds_the_same_record(db, client, admin, world):
     response = client.get(f"/admin/privacy/families/{world.family.id}/export.json")
     assert response.status_code == 200
@@ -119,6 +128,24 @@ def test_the_json_export_holds_the_same_record(db, client, admin, world):
     assert PRIVATE_NOTE not in response.get_data(as_text=True)
     assert reopened["unsent_drafts"][0]["fields"] == {"Hopes and dreams": "Half"}
     assert record["follow_ups"][0]["description"] == "Send the library card form"
+    (lucia,) = [s for s in record["students"] if s["id"] == world.lucia.id]
+    assert lucia["attendance"] == [
+        {
+            "school_year": "2025–26",
+            "month": "2025-09-01",
+            "school": "César Chávez Elementary",
+            "days_enrolled": "20.0",
+            "days_absent": "1.5",
+        },
+        {
+            "school_year": "2025–26",
+            "month": "2025-10-01",
+            "school": "César Chávez Elementary",
+            "days_enrolled": "22.0",
+            "days_absent": "0.0",
+        },
+    ]
+    assert all(s["attendance"] == [] for s in record["students"] if s["id"] != world.lucia.id)
     assert record["generated_at"].endswith("+00:00")
     assert "Other private note" not in response.get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "family.export"))
@@ -168,6 +195,7 @@ def _snapshot(db) -> dict:
             Family,
             Guardian,
             Student,
+            AttendanceMonth,
             Visit,
             VisitStudent,
             TeamMember,
@@ -203,6 +231,7 @@ def test_the_erase_page_says_what_goes_and_what_stays(client, admin, world):
     assert "2 guardians," in html and "1 reflection, with 1 private note" in html
     assert "2 visits, as counts" in html and "1 still open will be cancelled" in html
     assert "3 students on the school" in html
+    assert "2 months of the students’ attendance" in html
 
 
 @pytest.mark.parametrize(
@@ -243,6 +272,7 @@ def test_erasure_deletes_exactly_the_family_and_keeps_visits_as_counts(db, clien
         "PrivateNote": 1,
         "ReflectionDraft": 1,
         "FollowUp": 1,
+        "AttendanceMonth": 2,
         "Family": 1,
     }
 
@@ -296,6 +326,7 @@ def test_erasure_deletes_exactly_the_family_and_keeps_visits_as_counts(db, clien
     assert (event.object_type, event.object_id) == ("family", family_id)
     assert event.detail["reason"] == "Family's written request"
     assert event.detail["reflections"] == 1 and event.detail["visits_kept"] == 2
+    assert event.detail["attendance_months"] == 2
     flat = json.dumps(event.detail)
     for personal in ("Flores", "Marisol", "555", "Elm", "Lucía"):
         assert personal not in flat
