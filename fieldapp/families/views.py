@@ -91,16 +91,6 @@ def follow_up_done(follow_up: FollowUp):
 PER_PAGE = 25
 
 
-@bp.context_processor
-def _permissions() -> dict:
-    """``may("coordinate_family", family)``: pages offer a link only to who policy lets use it."""
-
-    def may(permission: str, *objects) -> bool:
-        return getattr(policy, permission).allows(current_user, *objects)
-
-    return {"may": may}
-
-
 def _field_error(form, exc: RuleViolation, default: str) -> None:
     field = getattr(form, exc.field or default, None) or getattr(form, default)
     field.errors = [*field.errors, exc.message]
