@@ -63,6 +63,7 @@ PAGES = {
         "/families/{family}",
         "/training/roster",
         "/reports/",
+        "/reports/impact",
         "/schools/{school}/messages",
         "/schools/{school}/relationships",
         "/roster-imports/",
@@ -81,6 +82,7 @@ PAGES = {
         "/admin/privacy/families?q=a",
         "/admin/privacy/families/{family}",
         "/reports/district",
+        "/reports/impact",
         "/admin/api-tokens/",
     ],
 }
