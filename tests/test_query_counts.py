@@ -189,6 +189,8 @@ PAGES = [
     ("admin", "/reports/"),
     ("admin", "/reports/district"),
     ("trainer", "/reports/training"),
+    ("coordinator", "/reports/impact"),
+    ("admin", "/reports/impact"),
 ]
 # The family's whole record (their right to see what is kept about them) reads each of the
 # eleven tables that hold something of theirs once: flat, but above the budget of a main page.

@@ -286,3 +286,22 @@ def test_the_programme_report_links_to_it(dataset, client, login):
     school, _other = dataset
     login(make_user(Role.COORDINATOR, school))
     assert "/reports/impact" in client.get("/reports/").get_data(as_text=True)
+
+
+def test_the_page_costs_the_same_statements_with_more_students(dataset, client, login, db):
+    from tests.test_query_counts import BUDGET, count_queries
+
+    school, _other = dataset
+    login(make_user(Role.COORDINATOR, school))
+    url = f"/reports/impact?school={school.id}&year=2025"
+    counts = []
+    for more in (0, 40):
+        for i in range(more):
+            student(
+                school, "4", (i % 5, 1, 0), visited_at=local(2025, 10, 2, 17) if i % 2 else None
+            )
+        db.session.commit()
+        with count_queries(db.engine) as statements:
+            assert client.get(url).status_code == 200
+        counts.append(len(statements))
+    assert counts[1] == counts[0] <= BUDGET
