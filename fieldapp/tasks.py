@@ -66,6 +66,7 @@ def run_purge() -> dict[str, int]:
         return {
             "reflections": report.reflections,
             "private_notes": report.private_notes,
+            "attendance_months": report.attendance_months,
             "audit_events": report.audit_events,
         }
 

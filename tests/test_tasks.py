@@ -32,7 +32,12 @@ def _old_and_new_events(db):
 def test_the_purge_task_applies_the_retention(app, db):
     _old_and_new_events(db)
     result = tasks.purge()  # immediate in tests: runs here, now
-    assert result.get() == {"reflections": 0, "private_notes": 0, "audit_events": 1}
+    assert result.get() == {
+        "reflections": 0,
+        "private_notes": 0,
+        "attendance_months": 0,
+        "audit_events": 1,
+    }
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert "test.old" not in actions
     assert {"test.new", "privacy.purge"} <= actions
