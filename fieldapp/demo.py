@@ -231,11 +231,11 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
             db.session.add(ClassTeacher(class_id=c.id, user_id=teacher.id))
             class_rows.setdefault(school.id, []).append(c)
 
-    # Families and students: 36 students at Chávez, 24 at Parks, siblings together.
+    # Families and students: 48 students at Chávez, 16 at Parks, siblings together.
     families: dict[int, list[Family]] = {chavez.id: [], parks.id: []}
     languages = ["en"] * 5 + ["es"] * 4 + ["vi"] * 2 + ["so"]
     number = 100
-    for school, target in ((chavez, 36), (parks, 24)):
+    for school, target in ((chavez, 48), (parks, 16)):
         made = 0
         while made < target:
             lang = rng.choice(languages)
@@ -342,8 +342,13 @@ def seed(now: datetime | None = None, reset: bool = False) -> dict[str, int]:
     return counts
 
 
+# Families at the end of a round left without a team: the coordinator's board has visits to assign.
+UNASSIGNED = 6
+
+
 def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
-    """Visits for a round, in every status; the first team's visits walk through all of them."""
+    """Visits for a round: in every status, the first team's visits walking through all of them;
+    then families visited in the round's first weeks; the last few still without a team."""
     plan = [
         "today",
         "completed",
@@ -358,8 +363,11 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
         "scheduled",
         "to_arrange",
     ]
+    reachable = [f for f in families if not f.do_not_contact]
+    planned = len(plan) * 2
+    early = first_weeks(rnd.starts_on, today, len(reachable) - planned - UNASSIGNED)
     made = 0
-    for i, family in enumerate(f for f in families if not f.do_not_contact):
+    for i, family in enumerate(reachable):
         students = [s for s in family.students if s.school_id == rnd.school_id]
         visit = services.create_visit(
             family=family,
@@ -370,8 +378,11 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
             by=coordinator,
         )
         made += 1
-        if i >= len(plan) * 2:
-            continue  # the rest of the round is still unassigned
+        if i >= planned:
+            k = i - planned
+            if k < len(early):
+                _visit_early(visit, teams[k % len(teams)], early[k], k, coordinator, rng, at)
+            continue  # past the early visits, the rest of the round is still unassigned
         team = teams[(i // len(plan)) % len(teams)] if i < len(plan) else teams[i % len(teams)]
         step = plan[i % len(plan)]
         services.assign_team(visit, list(team), on=rnd.ends_on, by=coordinator)
@@ -433,33 +444,73 @@ def _seed_round(rnd, families, teams, coordinator, rng, today, at) -> int:
         elif step == "cancelled":
             services.cancel_visit(visit, reason="The team's partner moved schools.", by=coordinator)
         elif step == "completed":
-            child = students[0].first_name if students else "their child"
-            minutes = rng.choice([35, 40, 45])
-            services.submit_reflection(
-                visit,
-                # Written in the car just after the visit: a visit done on 13 Nov is recorded
-                # on 13 Nov, not on the day the demo was seeded.
-                now=start + timedelta(minutes=minutes + 20),
-                by=lead,
-                duration_minutes=minutes,
-                shared={
-                    "hopes_and_dreams": f"They hope {child} will be the first in the family to go "
-                    "to college; {child} wants to be a veterinarian.".replace("{child}", child),
-                    "strengths": "Grandmother reads with the children every night; "
-                    "the family cooks together on Sundays.",
-                    "want_school_to_know": f"{child} is shy at first but opens up with music.",
-                    "best_way_to_reach": "Text in the evening, after 6 pm.",
-                },
-                private_note="Dad works nights; keep calls short.",
-                follow_ups=[
-                    (
-                        "Send the library card form home",
-                        team[1],
-                        today + timedelta(days=rng.randint(-5, 10)),
-                    )
-                ],
+            follow_up = (
+                "Send the library card form home",
+                team[1],
+                today + timedelta(days=rng.randint(-5, 10)),
             )
+            _reflect(visit, lead, start, rng, follow_ups=[follow_up])
     return made
+
+
+def first_weeks(starts_on: date, today: date, count: int) -> list[date]:
+    """``count`` days spread over a round's first weeks: from the day after it starts to the end
+    of the month before last, so that a whole month of attendance that has ended follows each
+    visit's month (the impact report's "after"). Early in a school year those weeks fall in the
+    summer, or in the year before; none for a count under one."""
+    first = starts_on + timedelta(days=1)
+    last = add_months(today.replace(day=1), -1) - timedelta(days=1)
+    span = (last - first).days + 1
+    return [first + timedelta(days=k * span // count) for k in range(count)]
+
+
+def _visit_early(visit, team, day, k, coordinator, rng, at) -> None:
+    """A visit agreed on the phone a few days ahead and done on ``day``; the k-th of the round's
+    early visits comes at its own hour, so that two on one day never book a visitor twice."""
+    lead = team[0]
+    services.assign_team(visit, list(team), on=day, by=coordinator)
+    agreed = at(day - timedelta(days=4), 17)
+    services.log_contact(
+        visit,
+        method=ContactMethod.CALL,
+        outcome=ContactOutcome.AGREED,
+        note="Happy to meet at home.",
+        by=lead,
+        at=agreed,
+    )
+    start = at(day, 16 + 2 * (k % 2), 30)
+    services.schedule_visit(
+        visit,
+        start=start,
+        mode=VisitMode.HOME,
+        place=visit.family.address,
+        by=lead,
+        now=agreed + timedelta(minutes=15),
+    )
+    _reflect(visit, lead, start, rng)
+
+
+def _reflect(visit, lead, start, rng, follow_ups=()) -> None:
+    """The team's reflection, written in the car just after the visit: a visit done on 13 Nov is
+    recorded on 13 Nov, not on the day the demo was seeded."""
+    child = visit.students[0].first_name if visit.students else "their child"
+    minutes = rng.choice([35, 40, 45])
+    services.submit_reflection(
+        visit,
+        now=start + timedelta(minutes=minutes + 20),
+        by=lead,
+        duration_minutes=minutes,
+        shared={
+            "hopes_and_dreams": f"They hope {child} will be the first in the family to go "
+            "to college; {child} wants to be a veterinarian.".replace("{child}", child),
+            "strengths": "Grandmother reads with the children every night; "
+            "the family cooks together on Sundays.",
+            "want_school_to_know": f"{child} is shy at first but opens up with music.",
+            "best_way_to_reach": "Text in the evening, after 6 pm.",
+        },
+        private_note="Dad works nights; keep calls short.",
+        follow_ups=follow_ups,
+    )
 
 
 # ---- Attendance, for the impact report ---------------------------------------------------------

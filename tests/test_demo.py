@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from fieldapp import clock, demo, rules
 from fieldapp.models import (
     AttendanceMonth,
+    Round,
     School,
     Student,
     TeamMember,
@@ -22,6 +23,7 @@ from fieldapp.models import (
     Visit,
     VisitStatus,
 )
+from fieldapp.reports import impact
 
 ACCOUNTS = ["admin", "coordinator", "coordinator2", "trainer"] + [
     f"visitor{i}" for i in range(1, 9)
@@ -192,17 +194,63 @@ def test_every_active_student_has_a_row_for_every_month_that_has_ended(seeded, d
     assert 0.05 <= chronic_share(rows) <= 0.35
 
 
+def seed_on(app, moment: datetime) -> date:
+    """Seed the demo with the app's clock at ``moment``; the demo's today."""
+    app.config["CLOCK_OFFSET"] = moment - datetime.now(UTC)
+    demo.seed()
+    return clock.today(ZoneInfo(demo.TZ))
+
+
+def round_of(db, school_code: str) -> tuple[Round, list[Visit], list[date]]:
+    """The school's round, its visits and the days its completed ones were done (school's clock)."""
+    rnd = db.session.scalar(select(Round).join(School).where(School.code == school_code))
+    visits = db.session.scalars(select(Visit).where(Visit.round_id == rnd.id)).all()
+    done = [v for v in visits if v.status == VisitStatus.COMPLETED]
+    return rnd, visits, sorted(clock.local_date(v.completed_at, ZoneInfo(demo.TZ)) for v in done)
+
+
+def test_the_impact_report_has_visited_students_before_and_after_their_visit(app, db):
+    """Seeded in December, Chávez's round has families visited in late September and October, so
+    that over all grades each of the report's groups has enough students to show, and November
+    comes after each of those first visits; visits are still left to assign."""
+    today = seed_on(app, datetime(2026, 12, 6, 19, 0, tzinfo=UTC))
+    rnd, visits, days = round_of(db, "CCE")
+    assert all(rnd.starts_on < day < today for day in days)
+    assert sum(date(2026, 9, 21) < day <= date(2026, 10, 31) for day in days) >= 10
+    school = db.session.scalar(select(School).where(School.code == "CCE"))
+    result = impact.impact((school.id,), impact.Year.of(today), demo.TZ)
+    total = result.total.groups
+    assert all(total[s].shown for s in impact.SERIES), total
+    assert total["before"].students >= 12
+    assert total["not_visited"].students >= 20
+    unassigned = [v for v in visits if v.status == VisitStatus.TO_ARRANGE and not v.team]
+    assert len(unassigned) == demo.UNASSIGNED
+
+
+def test_the_round_s_first_weeks_are_followed_by_a_month_that_has_ended():
+    december = demo.first_weeks(date(2026, 9, 21), date(2026, 12, 6), 10)
+    assert december[0] == date(2026, 9, 22) and december[-1] <= date(2026, 10, 31)
+    assert len(set(december)) == 10 and december == sorted(december)
+    assert any(d.month == 9 for d in december) and any(d.month == 10 for d in december)
+    september = demo.first_weeks(date(2026, 7, 7), date(2026, 9, 20), 10)
+    assert september[0] == date(2026, 7, 8) and september[-1] <= date(2026, 7, 31)
+    assert demo.first_weeks(date(2026, 9, 21), date(2026, 12, 6), 0) == []
+    assert demo.first_weeks(date(2026, 9, 21), date(2026, 12, 6), -3) == []
+
+
 def test_early_in_the_school_year_the_demo_has_last_year_too(app, db):
     """In September only August has ended: last year's months come too, so that the impact
     report has a year to show; by the demo's clock, not the wall clock."""
-    september = datetime(2026, 9, 20, 19, 0, tzinfo=UTC)
-    app.config["CLOCK_OFFSET"] = september - datetime.now(UTC)
-    demo.seed()
+    today = seed_on(app, datetime(2026, 9, 20, 19, 0, tzinfo=UTC))
     months = db.session.scalars(select(AttendanceMonth.month).distinct()).all()
     assert sorted(months) == [
         *(date(2025, m, 1) for m in (8, 9, 10, 11, 12)),
         *(date(2026, m, 1) for m in (1, 2, 3, 4, 5, 6, 8)),
     ]
+    # The round's first weeks fell in the summer: the visits done then are inside it all the same.
+    rnd, _, days = round_of(db, "CCE")
+    assert any(day.month == 7 for day in days)
+    assert all(rnd.starts_on < day < today for day in days)
 
 
 def test_the_school_calendar_has_a_month_s_worth_of_days_and_none_in_july():
