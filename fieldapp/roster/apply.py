@@ -52,7 +52,7 @@ class Refs:
 
 
 def _insert(model: Any, rows: list[dict]) -> None:
-    """Core executemany on the table (the ORM's bulk path costs twice the CPU here); rows of
+    """Core executemany on the table (the ORM's bulk path costs more CPU here); rows of
     one statement share their keys."""
     by_keys: dict[tuple, list[dict]] = {}
     for row in rows:
