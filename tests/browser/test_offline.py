@@ -195,12 +195,17 @@ def _wait(page, condition, timeout: float = 10.0):
         page.wait_for_timeout(50)
 
 
-# The new version is installed (its files all kept) and is the one in charge.
+# The new version is installed (its files all kept) and is the one in charge. An install whose
+# file fetch failed on a busy machine is dropped by the browser and tried again at the next
+# update check, as a phone does at its next page: the check is asked for again meanwhile.
 NEW_VERSION_ACTIVE = """async () => {
   const r = await navigator.serviceWorker.getRegistration();
-  if (!r || r.installing || r.waiting || !r.active || r.active.state !== "activated") return false;
-  if (!(await caches.has("fa-static-next-version"))) return false;
-  return (await (await caches.open("fa-static-next-version")).keys()).length >= 6;
+  if (!r || r.installing || r.waiting) return false;
+  const kept = (await caches.has("fa-static-next-version"))
+    && (await (await caches.open("fa-static-next-version")).keys()).length >= 6;
+  if (kept && r.active && r.active.state === "activated") return true;
+  if (!kept) r.update().catch(() => {});
+  return false;
 }"""
 
 

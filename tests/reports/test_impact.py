@@ -304,4 +304,6 @@ def test_the_page_costs_the_same_statements_with_more_students(dataset, client, 
         with count_queries(db.engine) as statements:
             assert client.get(url).status_code == 200
         counts.append(len(statements))
-    assert counts[1] == counts[0] <= BUDGET
+    # Not more with more students. (The first request may read the signed-in session row the
+    # second finds in the worker's one-second cache: one fewer, never one more.)
+    assert counts[1] <= counts[0] <= BUDGET, counts
