@@ -125,7 +125,7 @@ def world_template(tmp_path_factory, migrated_db):
 def app_config(tmp_path, world_template):
     """Every test here starts from a copy of the world (conftest's ``app_config``, with data)."""
     template, _world = world_template
-    url = template.fresh(tmp_path)
+    url = template.for_test()
     yield base_config(url, tmp_path / "instance")
     template.drop(url)
 
