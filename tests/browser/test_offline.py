@@ -218,6 +218,9 @@ def test_a_new_service_worker_version_still_sends_the_queue(
     page.goto(f"{live_server.url}/visits/{visit_id}")
     old = page.evaluate("caches.keys()")
 
+    # No signal. Chromium's offline flag once let the save through on a busy machine: the
+    # writes are held back by the page too.
+    page.route(re.compile(r".*/(sync|contacts)$"), lambda r: r.abort("internetdisconnected"))
     context.set_offline(True)
     form = page.locator("#contact-form")
     form.get_by_text("No answer", exact=True).click()
@@ -228,12 +231,25 @@ def test_a_new_service_worker_version_still_sends_the_queue(
     # The app is updated meanwhile: a new service worker version.
     monkeypatch.setitem(live_server.app.config, "SW_VERSION", "next-version")
     context.set_offline(False)
-    page = context.new_page()
-    page.route(re.compile(r".*/sync$"), lambda route: route.abort("failed"))  # held back
-    page.goto(f"{live_server.url}/visits/")
+
+    def open_the_app():
+        page = context.new_page()
+        page.route(re.compile(r".*/sync$"), lambda route: route.abort("failed"))  # held back
+        page.goto(f"{live_server.url}/visits/")
+        return page
+
+    page = open_the_app()
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
     # Installing fetches and keeps every static file again: slow when the machine is busy.
-    _wait(page, lambda: page.evaluate(NEW_VERSION_ACTIVE), timeout=30.0)
+    try:
+        _wait(page, lambda: page.evaluate(NEW_VERSION_ACTIVE), timeout=10.0)
+    except AssertionError:
+        # Chromium may keep the new version waiting, although it skips waiting, while the old
+        # one is still busy with the open page (seen about once in 16 runs on a busy machine):
+        # it takes over when the person next opens the app, as here.
+        page.close()
+        page = open_the_app()
+        _wait(page, lambda: page.evaluate(NEW_VERSION_ACTIVE), timeout=20.0)
     new = page.evaluate("caches.keys()")
     old_static = {k for k in old if k.startswith("fa-static-")}
     assert old_static and old_static <= set(new)  # the previous version's files are kept
