@@ -58,10 +58,10 @@ def external_url(base_url: str, endpoint: str, **values) -> str:
 def run_purge() -> dict[str, int]:
     from fieldapp import clock
     from fieldapp.extensions import db
-    from fieldapp.privacy import services
+    from fieldapp.privacy import retention
 
     with app_context():
-        report = services.purge(now=clock.now())
+        report = retention.purge(now=clock.now())
         db.session.commit()
         return {
             "reflections": report.reflections,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from fieldapp import audit, clock, tasks
 from fieldapp.models import AuditEvent
-from fieldapp.privacy import services
+from fieldapp.privacy import retention
 from tests.conftest import ON_POSTGRES, REDIS_URL, redis_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ BIN = Path(sys.executable).parent
 
 
 def _old_and_new_events(db):
-    services.set_retention(reflection_years=None, audit_days=30, by=None)
+    retention.set_retention(reflection_years=None, audit_days=30, by=None)
     old = audit.record("test.old")
     old.at = clock.now() - timedelta(days=31)
     audit.record("test.new")

@@ -1,4 +1,5 @@
-"""``flask purge``, ``flask backup``, ``flask restore``: thin wrappers over the services."""
+"""``flask purge``, ``flask backup``, ``flask restore``: thin wrappers over ``retention`` and
+``backups``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask.cli import with_appcontext
 
 from fieldapp import clock, rules, tombstones
 from fieldapp.extensions import db
-from fieldapp.privacy import services
+from fieldapp.privacy import backups, retention
 
 
 def _when(moment) -> str:
@@ -24,7 +25,7 @@ def _when(moment) -> str:
 def purge(dry_run: bool):
     """Delete reflections, students' attendance and audit events older than the district keeps
     them, and the API's record of deletions older than a client may lag."""
-    report = services.purge(now=clock.now(), dry_run=dry_run)
+    report = retention.purge(now=clock.now(), dry_run=dry_run)
     db.session.commit()
     verb = "Would delete" if dry_run else "Deleted"
     if report.reflections_before is None:
@@ -70,8 +71,8 @@ def backup(path: Path, force: bool):
 
     For PostgreSQL use pg_dump (see the README)."""
     try:
-        info = services.backup_database(db.engine.url, path, force=force)
-    except services.BackupError as exc:
+        info = backups.backup_database(db.engine.url, path, force=force)
+    except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Backed up to {info.path} ({_size(info.size)}, {info.tables} tables, "
@@ -95,9 +96,9 @@ def restore(path: Path, yes: bool):
     For PostgreSQL use pg_restore (see the README)."""
     head = migrations_head()
     try:
-        target = services.sqlite_path(db.engine.url)
-        info = services.check_backup(path, expected_revision=head)
-    except services.BackupError as exc:
+        target = backups.sqlite_path(db.engine.url)
+        info = backups.check_backup(path, expected_revision=head)
+    except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{info.path} is a sound backup ({info.tables} tables, schema {info.revision}).")
     if not yes:
@@ -108,8 +109,8 @@ def restore(path: Path, yes: bool):
     db.session.remove()
     db.engine.dispose()  # this process's pooled connections would hold the old pages
     try:
-        services.restore_database(path, db.engine.url, expected_revision=head)
-    except services.BackupError as exc:
+        backups.restore_database(path, db.engine.url, expected_revision=head)
+    except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Restored {target} from {info.path}.")
 

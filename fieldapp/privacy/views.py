@@ -16,7 +16,7 @@ from fieldapp.formatting import zone
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Family
 from fieldapp.paging import CountedPage, page_number
-from fieldapp.privacy import queries, services
+from fieldapp.privacy import erasure, queries, record, retention
 from fieldapp.privacy.forms import AuditFilterForm, EraseForm, FamilySearchForm, RetentionForm
 from fieldapp.rendering import redirect_after_post, render
 
@@ -28,7 +28,7 @@ AUDIT_PER_PAGE = 50
 @bp.get("/")
 @policy.requires(policy.administer)
 def home():
-    return render("privacy/home.html", retention=services.retention())
+    return render("privacy/home.html", retention=retention.retention())
 
 
 # ---- the audit trail (read only: nothing here edits or deletes an event) ---------------------
@@ -116,26 +116,26 @@ def families():
 @bp.get("/families/<int:family_id>")
 @policy.requires(policy.administer, family=Family)
 def family(family: Family):
-    record = services.family_record(family, now=clock.now())
+    held = record.family_record(family, now=clock.now())
     # The whole record (the teams' private notes listed, never their words): a read of a
     # family record, on the trail.
     audit.record("family.view_record", actor=current_user, obj=family)
     db.session.commit()
-    return render("privacy/family.html", record=record, family_id=record["family"]["id"])
+    return render("privacy/family.html", record=held, family_id=held["family"]["id"])
 
 
 @bp.get("/families/<int:family_id>/export.json")
 @policy.requires(policy.administer, fresh=True, family=Family)
 def family_export(family: Family):
-    record = services.family_record(family, now=clock.now())
+    held = record.family_record(family, now=clock.now())
     audit.record("family.export", actor=current_user, obj=family)
     db.session.commit()
-    body = json.dumps(record, default=services.json_default, ensure_ascii=False, indent=2)
+    body = json.dumps(held, default=record.json_default, ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="family-{record["family"]["id"]}.json"'
+            "Content-Disposition": f'attachment; filename="family-{held["family"]["id"]}.json"'
         },
     )
 
@@ -146,7 +146,7 @@ def erase(family: Family):
     form = EraseForm(family_name=family.name)
     status = 200
     if form.validate_on_submit():
-        services.erase_family(family, reason=form.reason.data, by=current_user, now=clock.now())
+        erasure.erase_family(family, reason=form.reason.data, by=current_user, now=clock.now())
         db.session.commit()
         flash(
             _("The family’s record is erased. Its visits stay in the counts, without the family."),
@@ -159,7 +159,7 @@ def erase(family: Family):
         "privacy/erase.html",
         family=family,
         form=form,
-        counts=services.erasure_preview(family),
+        counts=erasure.erasure_preview(family),
         status=status,
     )
 
@@ -174,7 +174,7 @@ def _settings_page(form: RetentionForm, status: int = 200):
 @bp.get("/settings")
 @policy.requires(policy.administer)
 def settings():
-    keep = services.retention()
+    keep = retention.retention()
     form = RetentionForm(
         formdata=None,
         reflection_retention_years=keep.reflection_years,
@@ -191,7 +191,7 @@ def save_settings():
     form = RetentionForm()
     if not form.validate_on_submit():
         return _settings_page(form, status=422)
-    services.set_retention(
+    retention.set_retention(
         reflection_years=form.reflection_retention_years.data,
         audit_days=form.audit_retention_days.data,
         attendance_years=form.attendance_retention_years.data,

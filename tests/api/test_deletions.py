@@ -15,7 +15,7 @@ from fieldapp import tombstones
 from fieldapp.api import tokens
 from fieldapp.extensions import db as _db
 from fieldapp.models import ApiResource, ApiTombstone, FollowUp, Reflection, Role, School, Student
-from fieldapp.privacy import services as privacy
+from fieldapp.privacy import erasure, retention
 from fieldapp.roster import services as roster
 from fieldapp.roster.parse import read_folder
 from tests.api.conftest import complete_visit
@@ -25,7 +25,7 @@ from tests.test_query_counts import count_queries
 
 
 def erase(data) -> None:
-    privacy.erase_family(
+    erasure.erase_family(
         data.visit.family, reason="The family asked", by=data.admin, now=datetime.now(UTC)
     )
     _db.session.commit()
@@ -120,7 +120,7 @@ def test_a_token_never_lists_another_schools_deletions(data, api, db):
 def test_a_purged_reflection_sends_its_cards_again_without_it(data, api, db, runner):
     reflection = data.visit.reflections[0]
     reflection.submitted_at = datetime.now(UTC) - timedelta(days=3 * 366)
-    privacy.set_retention(reflection_years=2, audit_days=None, by=None)
+    retention.set_retention(reflection_years=2, audit_days=None, by=None)
     db.session.commit()
     cards, cursor = pull_all(api, "/relationship-cards", data.secret)
     held = {c["id"]: c["updated_at"] for c in cards}

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, insert, select
 
 from fieldapp import create_app
 from fieldapp.models import AuditEvent, Family
-from fieldapp.privacy import services
+from fieldapp.privacy import backups
 from fieldapp.privacy.cli import migrations_head
 from tests.conftest import base_config
 from tests.factories import make_family, make_visit
@@ -45,7 +45,7 @@ def _tables(path) -> list[str]:
 
 
 def _live_path(app):
-    return services.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+    return backups.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_a_backup_under_write_load_is_the_database_as_of_one_moment(
     assert not list(tmp_path.glob(".*partial"))
 
     restored = tmp_path / "restored.db"
-    services.restore_database(backup, f"sqlite:///{restored}", expected_revision=migrations_head())
+    backups.restore_database(backup, f"sqlite:///{restored}", expected_revision=migrations_head())
 
     assert _tables(restored) == _tables(source)
     for table in _tables(source):

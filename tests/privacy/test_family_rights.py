@@ -26,7 +26,7 @@ from fieldapp.models import (
     VisitStatus,
     VisitStudent,
 )
-from fieldapp.privacy import services
+from fieldapp.privacy import erasure
 from fieldapp.schools import queries as school_queries
 from tests.privacy.conftest import HOPES, HX, PRIVATE_NOTE
 
@@ -338,9 +338,9 @@ def test_erasure_is_all_or_nothing(db, admin, world, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services.audit, "record", fail)  # the last step before the family goes
+    monkeypatch.setattr(erasure.audit, "record", fail)  # the last step before the family goes
     with pytest.raises(RuntimeError):
-        services.erase_family(world.family, reason="Request", by=admin, now=datetime.now(UTC))
+        erasure.erase_family(world.family, reason="Request", by=admin, now=datetime.now(UTC))
     db.session.rollback()
     assert _snapshot(db) == before
     family = db.session.get(Family, world.family.id)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from fieldapp.models import Guardian
-from fieldapp.privacy import queries, services
+from fieldapp.privacy import erasure, queries
 from fieldapp.privacy.search import FAMILY_FTS, GUARDIAN_FTS
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_family
@@ -78,7 +78,7 @@ def test_the_index_follows_every_change_and_erasure(db, client, admin, families)
     db.session.delete(nguyen.guardians[1])
     db.session.commit()
     assert found(client, "lan@school") == []
-    services.erase_family(added, reason="Request", by=admin, now=datetime.now(UTC))
+    erasure.erase_family(added, reason="Request", by=admin, now=datetime.now(UTC))
     db.session.commit()
     assert found(client, "okonk") == []
     if not ON_POSTGRES:  # the FTS tables hold exactly the rows there are

@@ -19,7 +19,7 @@ from fieldapp.models import (
     Visit,
     VisitStatus,
 )
-from fieldapp.privacy import services
+from fieldapp.privacy import retention
 from tests.factories import make_school, make_student, make_visit
 from tests.privacy.conftest import _complete, add_attendance
 
@@ -56,7 +56,7 @@ def test_admins_set_how_long_records_are_kept(db, client, admin):
     # Empty: kept for ever.
     client.post("/admin/privacy/settings", data={})
     db.session.expire_all()
-    assert services.retention() == services.Retention(None, None, None)
+    assert retention.retention() == retention.Retention(None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_purge_keeps_everything_when_nothing_is_set(db, runner, aged):
 
 
 def test_purge_dry_run_prints_and_deletes_nothing(db, runner, aged):
-    services.set_retention(reflection_years=2, audit_days=365, by=None)
+    retention.set_retention(reflection_years=2, audit_days=365, by=None)
     db.session.commit()
     before = _left(db)
     result = runner.invoke(args=["purge", "--dry-run"])
@@ -131,7 +131,7 @@ def test_purge_dry_run_prints_and_deletes_nothing(db, runner, aged):
 
 
 def test_purge_deletes_what_is_older_than_kept(db, runner, aged):
-    services.set_retention(reflection_years=2, audit_days=365, by=None)
+    retention.set_retention(reflection_years=2, audit_days=365, by=None)
     db.session.commit()
     visits_before = db.session.scalar(
         select(func.count()).select_from(Visit).where(Visit.status == VisitStatus.COMPLETED)
@@ -159,8 +159,8 @@ def test_purge_deletes_what_is_older_than_kept(db, runner, aged):
 
 def test_years_before_a_leap_day():
     leap = datetime(2028, 2, 29, 12, tzinfo=UTC)
-    assert services.years_before(leap, 1) == datetime(2027, 2, 28, 12, tzinfo=UTC)
-    assert services.years_before(leap, 4) == datetime(2024, 2, 29, 12, tzinfo=UTC)
+    assert retention.years_before(leap, 1) == datetime(2027, 2, 28, 12, tzinfo=UTC)
+    assert retention.years_before(leap, 4) == datetime(2024, 2, 29, 12, tzinfo=UTC)
 
 
 # ---- students' attendance, by whole school years -----------------------------------------------
@@ -189,7 +189,7 @@ def attended(db) -> dict[str, date]:
 
 
 def test_purge_keeps_the_current_school_year_and_the_whole_years_set(db, runner, attended):
-    services.set_retention(reflection_years=None, audit_days=None, attendance_years=1, by=None)
+    retention.set_retention(reflection_years=None, audit_days=None, attendance_years=1, by=None)
     db.session.commit()
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
@@ -204,7 +204,7 @@ def test_purge_keeps_the_current_school_year_and_the_whole_years_set(db, runner,
 
 
 def test_purge_dry_run_counts_attendance_and_deletes_none(db, runner, attended):
-    services.set_retention(reflection_years=None, audit_days=None, attendance_years=1, by=None)
+    retention.set_retention(reflection_years=None, audit_days=None, attendance_years=1, by=None)
     db.session.commit()
     before = _months(db)
     result = runner.invoke(args=["purge", "--dry-run"])
@@ -219,9 +219,9 @@ def test_the_current_school_year_is_the_districts_not_utcs(app, db):
     app.config["DEFAULT_TIMEZONE"] = "America/Los_Angeles"
     student = make_student(make_school())
     add_attendance(db, student, (date(2024, 6, 1), "20", "0"), (date(2024, 7, 1), "20", "0"))
-    services.set_retention(reflection_years=None, audit_days=None, attendance_years=1, by=None)
+    retention.set_retention(reflection_years=None, audit_days=None, attendance_years=1, by=None)
     db.session.flush()
-    report = services.purge(now=datetime(2026, 7, 1, 5, tzinfo=UTC))
+    report = retention.purge(now=datetime(2026, 7, 1, 5, tzinfo=UTC))
     assert report.attendance_before == date(2024, 7, 1)
     assert report.attendance_months == 1
     assert _months(db) == [date(2024, 7, 1)]
@@ -236,4 +236,4 @@ def test_the_current_school_year_is_the_districts_not_utcs(app, db):
     ],
 )
 def test_attendance_is_kept_from_the_start_of_a_school_year(today, years, kept_from):
-    assert services.attendance_kept_from(today, years) == kept_from
+    assert retention.attendance_kept_from(today, years) == kept_from

@@ -123,7 +123,7 @@ def test_with_one_reflection_there_is_nothing_to_merge(db, client, login):
 
 
 def test_a_family_with_merged_versions_can_still_be_erased(db, client, login):
-    from fieldapp.privacy import services as privacy
+    from fieldapp.privacy import erasure
 
     visit = two_versions(db, client, login)
     ids = [r.id for r in db.session.get(Visit, visit.id).reflections]
@@ -133,7 +133,7 @@ def test_a_family_with_merged_versions_can_still_be_erased(db, client, login):
     )
     db.session.expire_all()
     family = db.session.get(Visit, visit.id).family
-    counts = privacy.erase_family(family, reason="The family asked", by=None, now=datetime.now(UTC))
+    counts = erasure.erase_family(family, reason="The family asked", by=None, now=datetime.now(UTC))
     db.session.commit()
     assert counts.reflections == 3 and counts.private_notes == 2  # the merge kept none
     assert db.session.scalar(select(func.count()).select_from(Reflection)) == 0
