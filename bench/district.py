@@ -27,21 +27,15 @@ from sqlalchemy import Table, insert, text
 
 from fieldapp import clock
 from fieldapp.auth.passwords import hash_password
-from fieldapp.demo import (
-    ADULTS,
-    CHILDREN,
-    DEMO_PASSWORD,
-    STREETS,
-    SURNAMES,
-    TZ,
-    DemoError,
+from fieldapp.demo import DEMO_PASSWORD, TZ, DemoError, database_is_empty
+from fieldapp.demo import _clear as clear_database
+from fieldapp.demo.attendance import (
     FirstVisits,
     attendance_imported_at,
     attendance_months,
-    database_is_empty,
     student_attendance,
 )
-from fieldapp.demo import _clear as clear_database
+from fieldapp.demo.names import ADULTS, CHILDREN, STREETS, SURNAMES
 from fieldapp.extensions import db
 from fieldapp.models import (
     Attendance,

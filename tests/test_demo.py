@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp import clock, demo, rules
+from fieldapp.demo.attendance import FirstVisits, attendance_months, school_days, student_attendance
+from fieldapp.demo.rounds import UNASSIGNED, first_weeks
 from fieldapp.models import (
     AttendanceMonth,
     Round,
@@ -173,7 +175,7 @@ def chronic_share(rows) -> float:
 def test_every_active_student_has_a_row_for_every_month_that_has_ended(seeded, db):
     """From August to the last month that has ended, by the school's clock; valid days, half
     days among them, and a realistic share of chronically absent students."""
-    months = demo.attendance_months(clock.today(ZoneInfo(demo.TZ)))
+    months = attendance_months(clock.today(ZoneInfo(demo.TZ)))
     assert len(months) >= 3
     assert all(m.day == 1 and m < clock.today(ZoneInfo(demo.TZ)) for m in months)
     rows = db.session.scalars(select(AttendanceMonth)).all()
@@ -187,7 +189,7 @@ def test_every_active_student_has_a_row_for_every_month_that_has_ended(seeded, d
         assert sorted(r.month for r in months_seeded) == months
         assert all(r.school_id == school_of[student_id] for r in months_seeded)
     for row in rows:
-        assert row.days_enrolled == demo.school_days(row.month)
+        assert row.days_enrolled == school_days(row.month)
         assert 0 <= row.days_absent <= row.days_enrolled
         assert (row.days_absent * 2) % 1 == 0
     assert any(row.days_absent % 1 for row in rows)  # a few half days
@@ -224,18 +226,18 @@ def test_the_impact_report_has_visited_students_before_and_after_their_visit(app
     assert total["before"].students >= 12
     assert total["not_visited"].students >= 20
     unassigned = [v for v in visits if v.status == VisitStatus.TO_ARRANGE and not v.team]
-    assert len(unassigned) == demo.UNASSIGNED
+    assert len(unassigned) == UNASSIGNED
 
 
 def test_the_round_s_first_weeks_are_followed_by_a_month_that_has_ended():
-    december = demo.first_weeks(date(2026, 9, 21), date(2026, 12, 6), 10)
+    december = first_weeks(date(2026, 9, 21), date(2026, 12, 6), 10)
     assert december[0] == date(2026, 9, 22) and december[-1] <= date(2026, 10, 31)
     assert len(set(december)) == 10 and december == sorted(december)
     assert any(d.month == 9 for d in december) and any(d.month == 10 for d in december)
-    september = demo.first_weeks(date(2026, 7, 7), date(2026, 9, 20), 10)
+    september = first_weeks(date(2026, 7, 7), date(2026, 9, 20), 10)
     assert september[0] == date(2026, 7, 8) and september[-1] <= date(2026, 7, 31)
-    assert demo.first_weeks(date(2026, 9, 21), date(2026, 12, 6), 0) == []
-    assert demo.first_weeks(date(2026, 9, 21), date(2026, 12, 6), -3) == []
+    assert first_weeks(date(2026, 9, 21), date(2026, 12, 6), 0) == []
+    assert first_weeks(date(2026, 9, 21), date(2026, 12, 6), -3) == []
 
 
 def test_early_in_the_school_year_the_demo_has_last_year_too(app, db):
@@ -255,7 +257,7 @@ def test_early_in_the_school_year_the_demo_has_last_year_too(app, db):
 
 def test_the_school_calendar_has_a_month_s_worth_of_days_and_none_in_july():
     year = [date(2026, m, 1) for m in range(8, 13)] + [date(2027, m, 1) for m in range(1, 8)]
-    days = {m.month: demo.school_days(m) for m in year}
+    days = {m.month: school_days(m) for m in year}
     assert days[7] == 0
     assert all(18 <= days[m] <= 22 for m in (9, 10, 1, 3, 5))
     assert all(5 <= days[m] <= 22 for m in (8, 11, 12, 2, 4, 6))
@@ -264,7 +266,7 @@ def test_the_school_calendar_has_a_month_s_worth_of_days_and_none_in_july():
 
 def test_attendance_months_are_the_school_months_that_have_ended():
     def months(day):
-        return [m.strftime("%Y-%m") for m in demo.attendance_months(day)]
+        return [m.strftime("%Y-%m") for m in attendance_months(day)]
 
     assert months(date(2026, 12, 5)) == ["2026-08", "2026-09", "2026-10", "2026-11"]
     assert months(date(2026, 11, 1)) == ["2026-08", "2026-09", "2026-10"]
@@ -280,8 +282,8 @@ def test_visited_students_miss_fewer_days_after_the_visit_and_nobody_else_change
     """The effect the impact report looks for: about a quarter fewer days missed in the months
     after the month of the family's first visit of the year; the same chances otherwise."""
     rng = random.Random(7)
-    months = demo.attendance_months(date(2027, 6, 10))  # August to May
-    first_visits = demo.FirstVisits()
+    months = attendance_months(date(2027, 6, 10))  # August to May
+    first_visits = FirstVisits()
     visited = range(0, 4000, 2)
     for student_id in visited:
         first_visits.add(student_id, date(2026, 11, 20))
@@ -289,7 +291,7 @@ def test_visited_students_miss_fewer_days_after_the_visit_and_nobody_else_change
     enrolled = defaultdict(Decimal)
     for student_id in range(4000):
         group = "visited" if student_id in visited else "not visited"
-        for month, days, missed in demo.student_attendance(rng, student_id, months, first_visits):
+        for month, days, missed in student_attendance(rng, student_id, months, first_visits):
             when = "before" if month < date(2026, 11, 1) else "after" if month.month != 11 else ""
             enrolled[group, when] += days
             absent[group, when] += missed

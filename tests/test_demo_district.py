@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from bench import district as demo_district
 from fieldapp import demo, rules
+from fieldapp.demo.attendance import attendance_months
 from fieldapp.models import (
     AttendanceMonth,
     AuditEvent,
@@ -83,7 +84,7 @@ def test_one_percent_of_the_district_has_its_share_of_everything(district, db):
 
 
 def test_every_student_has_attendance_for_the_months_that_have_ended(district, db):
-    months = demo.attendance_months(datetime.now(UTC).astimezone(TZ).date())
+    months = attendance_months(datetime.now(UTC).astimezone(TZ).date())
     assert count(db, AttendanceMonth) == count(db, Student) * len(months)
     assert sorted(db.session.scalars(select(AttendanceMonth.month).distinct())) == months
     strays = db.session.scalar(
