@@ -27,7 +27,7 @@ from tests.factories import make_family, make_school, make_student, make_user
 HX = {"HX-Request": "true"}
 
 
-# ---- the school year (rules.py) --------------------------------------------------------------
+# ---- the school year (rules/school_years.py) -----------------------------------------------------
 
 
 @pytest.mark.parametrize(
