@@ -35,14 +35,19 @@ run: install translations
 	$(BIN)/flask seed-demo-if-empty
 	BIN=$(BIN) PORT=$(PORT) bash scripts/serve.sh
 
+# Four workers on the two cores: the browser tests spend half their time waiting on the phone
+# and the network, so two workers left the cores half idle. Work stealing keeps the long tests
+# (lie-fi, accessibility) from finishing alone at the end.
+PYTEST_PARALLEL ?= -n 4 --dist worksteal
+
 ## Everything CI runs: Debian packages (as root), lint, format check, then the whole test suite
 ## on SQLite and again on a throwaway PostgreSQL server.
 test: install-test system-deps node_modules/.installed translations
 	@date +%s > $(VENV)/.test-started
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n 2 --durations=20
-	bash scripts/with-postgres.sh $(BIN)/pytest -n 2 --durations=20
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=20
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_PARALLEL) --durations=20
 	@echo "make test: lint and both runs took $$(( $$(date +%s) - $$(cat $(VENV)/.test-started) )) s"
 
 system-deps:

@@ -75,7 +75,8 @@ def phone(browser, server):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My visits")).to_be_visible()
     page.wait_for_function("() => !!navigator.serviceWorker.controller")
-    page.wait_for_function("() => document.documentElement.dataset.warm === 'done'", timeout=20000)
+    # Keeping every page of the round for offline use: slow when four test workers share the cores.
+    page.wait_for_function("() => document.documentElement.dataset.warm === 'done'", timeout=40000)
     yield context, page
     server.faults.clear()
     server.faults.release(resume=False)
@@ -196,7 +197,7 @@ def one_run(server, context, page, kind: str, fault: str, action: str, n: int):
     return page
 
 
-CHUNKS = 4  # the runs in four tests, which xdist's workers share
+CHUNKS = 8  # the runs in eight tests, which xdist's workers share
 
 
 def all_runs() -> list[tuple[str, str, str]]:
