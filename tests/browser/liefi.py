@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 FAULTS = ("hang", "500", "captive", "drop_after_store", "offline")
+# What a visitor writes in the field: a contact, a reflection, a draft, or the queue sending them.
+FIELD_WRITES = r"^POST /(sync$|visits/\d+/(contacts|reflection|reflection/draft)$)"
 
 
 class Dropped(Exception):

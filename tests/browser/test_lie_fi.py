@@ -28,7 +28,7 @@ from fieldapp.models import (
     VisitStatus,
 )
 from tests.browser.conftest import PHONE, LiveServer, save_screenshot
-from tests.browser.liefi import FAULTS, LieFi
+from tests.browser.liefi import FAULTS, FIELD_WRITES, LieFi
 from tests.browser.test_offline import new_visit
 from tests.conftest import ON_POSTGRES, base_config
 
@@ -40,7 +40,6 @@ ACTIONS = ("stay", "navigate", "back", "close_tab", "reload")
 # Every (kind, fault, action) at least twice, then random ones. Fewer on the PostgreSQL run:
 # the phone's side is the same there; the server's exactly-once is tested in tests/sync/.
 RUNS = int(os.environ.get("LIEFI_RUNS", "40" if ON_POSTGRES else "200"))
-FIELD_WRITES = r"^POST /(sync$|visits/\d+/(contacts|reflection|reflection/draft)$)"
 
 
 @pytest.fixture(scope="module")
