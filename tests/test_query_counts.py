@@ -38,6 +38,22 @@ from tests.factories import (
 BUDGET = 10
 
 
+@pytest.fixture
+def app_config(app_config):
+    """As in production: a read's audit event waits in the process's buffer and its thread
+    writes each second's events in one insert (fieldapp.audit), not the request. (The tests'
+    default, ``AUDIT_FLUSH_SECONDS = 0``, writes it in the request: one statement more than a
+    reader's request costs.) tests/test_audit_buffer.py proves every read still leaves its
+    event."""
+    return app_config | {"AUDIT_FLUSH_SECONDS": 3600}
+
+
+@pytest.fixture(autouse=True)
+def _events_written(app):
+    yield
+    audit.flush(app)  # what waits, into this test's database before it goes
+
+
 @contextmanager
 def count_queries(engine):
     statements: list[str] = []

@@ -56,7 +56,7 @@ def card(family: Family):
         attendance=attendance,
         reflection=db.session.scalar(queries.latest_reflection(family.id)),
         follow_ups=db.session.scalars(queries.open_follow_ups(family.id)).all(),
-        visits=db.session.scalars(queries.visit_history(family.id)).all(),
+        visits=db.session.scalars(queries.visit_history(family.id)).unique().all(),
         today=clock.today(zone()),
     )
 
