@@ -16,14 +16,18 @@ def schools_with_counts() -> Select:
     return select(School, students.label("students")).order_by(School.name)
 
 
-def users(q: str | None = None, limit: int = 200) -> Select:
-    """People by name, those whose name or email contains ``q`` when it is given."""
+PEOPLE_PER_PAGE = 50  # a district has ~10,000 staff: the list is paged, and searched
+
+
+def users(q: str | None = None) -> Select:
+    """People by name, those whose name or email contains ``q`` when it is given (paged: a
+    page of them, their roles in one more statement)."""
     query = select(User).options(selectinload(User.roles)).order_by(User.name, User.id)
     if q:
         query = query.where(
             or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True))
         )
-    return query.limit(limit)
+    return query
 
 
 def schools(ids: set[int] | None = None) -> Select:

@@ -20,6 +20,7 @@ from fieldapp.formatting import ROLE_LABELS
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import ngettext
 from fieldapp.models import Role, RoleAssignment, School, User, Visit
+from fieldapp.paging import page_number
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.visits import queries as visit_queries
 
@@ -37,9 +38,25 @@ def home():
         search=search,
         q=q,
         schools=db.session.execute(queries.schools_with_counts()).all(),
-        users=db.session.scalars(queries.users(q or None)).all(),
+        people=_people_page(q),
         status=200 if not search.errors else 422,
     )
+
+
+def _people_page(q: str):
+    """A page of people (counted apart: ``COUNT(*) OVER ()`` would read every match before the
+    page's 50); a page past the last shows the last."""
+
+    def paged(number: int):
+        return db.paginate(
+            queries.users(q or None),
+            page=number,
+            per_page=queries.PEOPLE_PER_PAGE,
+            error_out=False,
+        )
+
+    people = paged(page_number())
+    return paged(people.pages) if not people.items and people.page > 1 and people.total else people
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])

@@ -29,6 +29,27 @@ def test_the_people_list_finds_by_name_or_email(db, client, login):
     assert client.get("/admin/?q=" + "x" * 101).status_code == 422
 
 
+def test_the_people_list_comes_a_page_at_a_time_in_name_order(db, client, login):
+    """A district's 10,000 staff are never one page: 50 a page, by name, the search kept."""
+    admin = make_user(Role.ADMIN, name="Aaron Admin")
+    for n in range(60):
+        make_user(Role.VISITOR, name=f"Teacher {n:02d}", email=f"t{n:02d}@school.example")
+    login(admin)
+    first = client.get("/admin/").get_data(as_text=True)
+    assert "Aaron Admin" in first and "Teacher 48" in first and "Teacher 49" not in first
+    assert "61 people · page 1 of 2" in first
+    assert 'href="/admin/?page=2"' in first
+    second = client.get("/admin/?page=2").get_data(as_text=True)
+    assert "Teacher 49" in second and "Teacher 59" in second and "Teacher 48" not in second
+    searched = client.get("/admin/?q=teacher&page=2").get_data(as_text=True)
+    assert "60 people · page 2 of 2" in searched and "Teacher 50" in searched
+    assert "q=teacher" in searched and "Aaron Admin" not in searched
+    # A page past the last shows the last; junk is the first.
+    past = client.get("/admin/?page=99").get_data(as_text=True)
+    assert "Teacher 59" in past and "page 2 of 2" in past
+    assert "Aaron Admin" in client.get("/admin/?page=abc").get_data(as_text=True)
+
+
 def test_the_admin_renames_sets_the_staff_id_and_changes_roles(db, client, login):
     admin = make_user(Role.ADMIN)
     school = make_school()
