@@ -19,7 +19,9 @@ def page_number() -> int:
 
 class RowsPage(Pagination):
     """A page of a SELECT of several columns (``db.paginate`` keeps only the first), whose
-    total the caller already knows (from counts it shows anyway)."""
+    total the caller already knows (from counts it shows anyway). ``query`` is the SELECT, or a
+    function of (limit, offset) giving the page's own SELECT (a page that picks its rows
+    before it reads what it shows of them)."""
 
     def __init__(self, query: Any, total: int, per_page: int) -> None:
         self._select, self._total = query, total
@@ -27,7 +29,10 @@ class RowsPage(Pagination):
         super().__init__(page=min(page_number(), pages), per_page=per_page, error_out=False)
 
     def _query_items(self) -> list[Any]:
-        query = self._select.limit(self.per_page).offset(self._query_offset)
+        if callable(self._select):
+            query = self._select(self.per_page, self._query_offset)
+        else:
+            query = self._select.limit(self.per_page).offset(self._query_offset)
         return list(db.session.execute(query).all())
 
     def _query_count(self) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
@@ -348,7 +349,13 @@ def roster():
     counted = dict(db.session.execute(queries.roster_counts(shown, today)).all())
     counts = {s: counted.get(s.value, 0) for s in TrainingStatus}
     total = counts[wanted] if wanted else sum(counts.values())
-    page = RowsPage(queries.roster(shown, today, wanted), total, ROSTER_PER_PAGE)
+    page = RowsPage(
+        queries.roster(shown, today, wanted)
+        if wanted
+        else partial(queries.roster_page, shown, today),
+        total,
+        ROSTER_PER_PAGE,
+    )
     people = {person.id for _school, person, *_rest in page.items}
     return render(
         "training/roster.html",

@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 
 from fieldapp import rules
-from fieldapp.models import Role, TrainingKind
+from fieldapp.models import Role, RoleAssignment, TrainingKind
 from fieldapp.training import queries, services
 from tests.factories import add_completion, make_school, make_user
 
@@ -69,3 +69,27 @@ def test_sql_and_rules_agree_on_every_history(app, db):
         assert got == expected, on
         counts = dict(db.session.execute(queries.roster_counts([school.id], on)).all())
         assert sum(counts.values()) == len(people)
+
+
+def test_a_roster_page_picks_its_people_first_and_shows_the_same_rows(app, db):
+    """``roster_page`` (the page's people chosen first, only their training read) is the same
+    page of the same rows as ``roster`` cut to the page: across schools, at every offset, with
+    a disabled person left out and someone at two schools shown at each."""
+    schools = [make_school(), make_school()]
+    people = []
+    for n, history in enumerate(_histories()[:30]):
+        person = make_user(Role.VISITOR, schools[n % 2], trained=False)
+        for kind, done, until in history:
+            completed = DAY + timedelta(days=done)
+            valid = None if until is None else DAY + timedelta(days=until)
+            add_completion(person, completed, max(valid, completed) if valid else None, kind=kind)
+        people.append(person)
+    people[0].active = False
+    db.session.add(RoleAssignment(user=people[1], role=Role.VISITOR, school=schools[0]))
+    db.session.commit()
+    for school_ids in (None, [schools[0].id], [s.id for s in schools]):
+        whole = db.session.execute(queries.roster(school_ids, DAY)).all()
+        assert people[0].id not in {person.id for _, person, *_ in whole}
+        for offset in (0, 7, 28, 60):
+            page = db.session.execute(queries.roster_page(school_ids, DAY, 7, offset)).all()
+            assert page == whole[offset : offset + 7], (school_ids, offset)
