@@ -169,9 +169,13 @@ ANALYSE = not ON_POSTGRES
 def axe_problems(page) -> list[str]:
     if not ANALYSE:
         return []
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("() => typeof axe === 'object'"):  # once a page, not once a width
+        page.add_script_tag(path=str(AXE))
+    # Only the violations in detail: the passes and the rest are not read here.
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+        """async (tags) => await axe.run(document,
+            {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
+        TAGS,
     )
     return [
         f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes'][:3]]}"
