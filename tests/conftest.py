@@ -3,6 +3,7 @@ a CLI runner, ``login``, and the factories in ``tests.factories``."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 import shutil
@@ -60,7 +61,46 @@ def _cache_url_builders() -> None:
     Rule._compile_builder = cached
 
 
+def _cache_rule_parsing() -> None:
+    """What is left of ``create_app``'s cost after the builders: each rule's parse into the
+    router's parts (regular expressions, weights). It depends on the rule's text and the map's
+    settings and converter classes: parse each once per test process and give every app's rule
+    the same parts, with the converters copied onto its own map."""
+    from werkzeug.routing.rules import Rule
+
+    compile_rule = Rule.compile
+    cache: dict = {}
+
+    def cached(self):
+        m = self.map
+        key = (
+            self.rule,
+            self.host,
+            self.subdomain,
+            m.host_matching,
+            self.merge_slashes,
+            tuple(sorted(m.converters.items())),
+        )
+        found = cache.get(key)
+        if found is None:
+            compile_rule(self)
+            cache[key] = (self._parts, self._trace, self._converters)
+            return
+        parts, trace, converters = found
+        self._parts, self._trace = list(parts), list(trace)
+        self._converters = {}
+        for name, converter in converters.items():
+            self._converters[name] = copy.copy(converter)
+            self._converters[name].map = m
+        self.arguments |= {name for dynamic, name in trace if dynamic}
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    Rule.compile = cached
+
+
 _cache_url_builders()
+_cache_rule_parsing()
 
 
 class _MemoryBytecodeCache(BytecodeCache):
@@ -214,6 +254,8 @@ class PostgresTemplate:
         return self.copy(self.name, f"{self.name}_test")
 
     def drop(self, url: str) -> None:
+        if url in _KEPT_URLS:  # the next test's ``for_test`` replaces it (the last one goes
+            return  # with the throwaway server): one DROP DATABASE a test, not two
         self.admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
