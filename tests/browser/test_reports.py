@@ -13,6 +13,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENS, save_screenshot
 
+# Layout, print and a sort done in the page: the same HTML on both databases, so the PostgreSQL
+# run leaves them to the SQLite run (it still filters and opens the impact report in a browser;
+# every report's queries run on PostgreSQL in tests/reports).
+LAYOUT_ONLY = pytest.mark.sqlite_only
+
 SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 900}}
 REPORTS = {
     "coordinator": ("coordinator@demo.test", "/reports/"),
@@ -33,6 +38,7 @@ def signed_in_page(browser, live_server, email, viewport, **extra):
     return context, page
 
 
+@LAYOUT_ONLY
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("report", ["coordinator", "district"])
 def test_report_pages_fit_the_screen(browser, live_server, report, size):
@@ -79,6 +85,7 @@ def test_filters_apply_in_place_and_the_url_follows(browser, live_server):
     context.close()
 
 
+@LAYOUT_ONLY
 def test_the_district_table_sorts_in_place(browser, live_server):
     context, page = signed_in_page(browser, live_server, "admin@demo.test", SIZES["laptop"])
     page.goto(f"{live_server.url}/reports/district")
@@ -95,6 +102,7 @@ def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
 
+@LAYOUT_ONLY
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
 @pytest.mark.parametrize("report", list(REPORTS))
 def test_each_report_prints_on_one_or_two_clean_pages(browser, live_server, report, paper):
