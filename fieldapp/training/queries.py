@@ -125,6 +125,14 @@ def _staff_pairs(school_ids: Iterable[int] | None):
     return pairs.distinct().subquery("staff")
 
 
+ROSTER_ORDER = (School.name, User.name, User.id)  # by school, then name: whole or a page
+
+
+def _status(st):
+    """A person's status value from ``status_on``'s row: no completion is not trained."""
+    return func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value)
+
+
 def _staff_statuses(school_ids: Iterable[int] | None, on: date) -> Select:
     """(school_id, user_id, status value, valid_until) for the active staff of the schools
     (None: every school): one row per school a person works at."""
@@ -135,7 +143,7 @@ def _staff_statuses(school_ids: Iterable[int] | None, on: date) -> Select:
         select(
             pairs.c.school_id.label("school_id"),
             User.id.label("user_id"),
-            func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value).label("status"),
+            _status(st).label("status"),
             st.c.valid_until.label("valid_until"),
         )
         .select_from(pairs)
@@ -158,37 +166,32 @@ def roster(
     )
     if status is not None:
         query = query.where(staff.c.status == status.value)
-    return query.order_by(School.name, User.name, User.id)
+    return query.order_by(*ROSTER_ORDER)
 
 
 def roster_page(school_ids: Iterable[int] | None, on: date, limit: int, offset: int) -> Select:
     """One page of ``roster`` with no status asked for, as the same rows: the page's people
     are chosen first (by school, then name) and only their training is read — not the status
-    of a district's 10,000 staff to show 50 of them."""
+    of a district's 10,000 staff to show a page of them."""
     pairs = _staff_pairs(school_ids)
     page = (
         select(pairs.c.school_id, pairs.c.user_id)
         .join(School, School.id == pairs.c.school_id)
         .join(User, User.id == pairs.c.user_id)
         .where(User.active.is_(True))
-        .order_by(School.name, User.name, User.id)
+        .order_by(*ROSTER_ORDER)
         .limit(limit)
         .offset(offset)
         .cte("page")  # read twice below, chosen once
     )
     st = status_on(on, select(page.c.user_id))
     return (
-        select(
-            School,
-            User,
-            func.coalesce(st.c.status, TrainingStatus.NOT_TRAINED.value),
-            st.c.valid_until,
-        )
+        select(School, User, _status(st), st.c.valid_until)
         .select_from(page)
         .join(School, School.id == page.c.school_id)
         .join(User, User.id == page.c.user_id)
         .outerjoin(st, st.c.user_id == User.id)
-        .order_by(School.name, User.name, User.id)
+        .order_by(*ROSTER_ORDER)
     )
 
 
