@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -156,7 +157,7 @@ def one_run(server, context, page, kind: str, fault: str, action: str, n: int):
     visit_id = visit_for(server, kind)
     marker = f"run {n}: {kind} under {fault}, then {action}"
     path = f"/visits/{visit_id}" + ("" if kind == "contact" else "/reflection")
-    page.goto(server.url + path)
+    open_page(page, server.url + path)
     if fault == "offline":
         context.set_offline(True)
     else:
@@ -196,6 +197,19 @@ def one_run(server, context, page, kind: str, fault: str, action: str, n: int):
     assert left == 0, f"{marker}: {left} items left on the phone"
     server.query(lambda: close(visit_id))
     return page
+
+
+def open_page(page, url: str) -> None:
+    """The previous run's page may still be leaving by itself: a reflection's save that hung,
+    then resumed after a retry had stored it, answers at last with the way to My visits
+    (/visits/#done), and the browser follows it. Go once that navigation is over."""
+    try:
+        page.goto(url)
+    except PlaywrightError as exc:
+        if "interrupted by another navigation" not in str(exc):
+            raise
+        page.wait_for_load_state()
+        page.goto(url)
 
 
 def close(visit_id: int) -> None:
