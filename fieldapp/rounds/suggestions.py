@@ -3,6 +3,7 @@ round, or why not, and their open visits), and the suggested team for a visit.""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,16 @@ class Staff:
     def assignable(self) -> list[User]:
         return [p for p in self.people if self.reasons[p.id] is None]
 
+    def options(self) -> list[tuple[int, str, str | None]]:
+        """Each person as the team picker lists them: id, "Name · 3 open — why not", and why
+        they cannot be assigned (None: they can). Made once for the picker's three lists."""
+        options = []
+        for p in self.people:
+            why = self.reasons[p.id]
+            label = f"{p.name} · {_('%(num)d open', num=self.open_counts.get(p.id, 0))}"
+            options.append((p.id, f"{label} — {why}" if why else label, why))
+        return options
+
 
 def staff_for(round_: Round, today: date) -> Staff:
     people = db.session.scalars(queries.school_staff(round_.school_id)).all()
@@ -48,6 +59,25 @@ def teachers_by_visit(visits_: Sequence[Visit]) -> dict[int, set[int]]:
     return {v.id: {t for s in v.students for t in by_student.get(s.id, ())} for v in visits_}
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    person: User
+    id: int
+    languages: frozenset[str]
+    rest: tuple[int, str]  # open visits, name: the last two keys of a suggestion's order
+
+
+class Pool:
+    """Assignable people as ``suggest`` compares them, read off each ``User`` once: a board
+    suggests a team for each of its cards from the same school's staff."""
+
+    def __init__(self, people: Sequence[User], open_counts: dict[int, int]) -> None:
+        self.candidates = [
+            _Candidate(p, p.id, frozenset(p.spoken_languages), (open_counts.get(p.id, 0), p.name))
+            for p in people
+        ]
+
+
 @dataclass
 class Suggestion:
     people: list[User]
@@ -56,26 +86,25 @@ class Suggestion:
 
 def suggest(
     visit: Visit,
-    candidates: Sequence[User],
+    candidates: Sequence[User] | Pool,
     open_counts: dict[int, int],
     teachers: set[int] | None = None,
 ) -> Suggestion:
     """Two people for a visit: the student's own teacher first, then a speaker of the family's
-    language, then whoever has the fewest open visits. ``candidates`` are assignable people;
+    language, then whoever has the fewest open visits. ``candidates`` are assignable people
+    (or their ``Pool``, made once for many visits);
     ``teachers``: the ids of the students' teachers, when already known (``teachers_by_visit``)."""
     if teachers is None:
         teachers = teachers_by_visit([visit])[visit.id]
     language = visit.family.home_language if visit.family else None
+    pool = candidates if isinstance(candidates, Pool) else Pool(candidates, open_counts)
 
-    def score(person: User) -> tuple:
-        return (
-            person.id not in teachers,
-            language is None or language not in person.spoken_languages,
-            open_counts.get(person.id, 0),
-            person.name,
-        )
+    def score(c: _Candidate) -> tuple:
+        return (c.id not in teachers, language is None or language not in c.languages, *c.rest)
 
-    chosen = sorted(candidates, key=score)[:2]
+    # The two best, as sorted(...)[:2] would pick them (nsmallest is stable too), without
+    # sorting the school's whole staff for every card of the board.
+    chosen = [c.person for c in heapq.nsmallest(2, pool.candidates, key=score)]
     reasons = []
     for person in chosen:
         why = []

@@ -164,6 +164,7 @@ def _board(
         )
     staff = suggestions.staff_for(round_, today)
     teachers = suggestions.teachers_by_visit(visits)
+    pool = suggestions.Pool(staff.assignable, staff.open_counts)
     classes = db.session.scalars(queries.classes(school.id)).all()
     picked = picked or Picked()
     if picked.all_shown:
@@ -177,13 +178,13 @@ def _board(
         visits=visits,
         page=page,
         staff=staff.people,
+        staff_options=staff.options(),
         reasons=staff.reasons,
         open_counts=staff.open_counts,
         # A team member disabled or with a lapsed training: the visit needs a new team.
         needs_new_team=visit_services.stranded_teams(visits, today),
         suggestions={
-            v.id: suggestions.suggest(v, staff.assignable, staff.open_counts, teachers[v.id])
-            for v in visits
+            v.id: suggestions.suggest(v, pool, staff.open_counts, teachers[v.id]) for v in visits
         },
         classes=classes,
         # The grades of the school's classes and of the visits shown (no query of its own).
