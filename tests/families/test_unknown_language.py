@@ -54,6 +54,23 @@ def test_the_dashboard_counts_them_with_a_link(db, client, login):
     assert f'href="/schools/{school.id}/roster?language=unknown"' in html
 
 
+def test_the_dashboard_counts_each_family_of_the_schools_active_students_once(
+    db, client, login
+):
+    school, coordinator, *_ = _world(db)  # one: the Okafors (their visit's student)
+    other = make_school(name="Parks Middle")
+    twice = make_family(name="Diallo", home_language=None)
+    make_student(school, twice)
+    make_student(school, twice)  # two children at the school: one family
+    make_student(school, make_family(name="Gone", home_language=None), active=False)
+    make_student(other, make_family(name="Elsewhere", home_language=None))
+    make_student(school, make_family(name="Tran", home_language="vi"))
+    db.session.commit()
+    login(coordinator)
+    html = client.get(f"/schools/{school.id}/").get_data(as_text=True)
+    assert "2 families whose home language is not known" in html
+
+
 def test_the_coordinator_sets_the_language_in_one_step(db, client, login):
     school, coordinator, _, unknown, _, _ = _world(db)
     login(coordinator)
