@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_percent as babel_format_percent
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
@@ -108,10 +110,31 @@ DATE_PATTERNS = {"en": "d MMM y", "es": "d MMM y"}
 
 def _babel_format(value: date | datetime, patterns: dict[str, str]) -> str:
     code = current_locale() if has_request_context() else "en"
-    text = babel_format_datetime(value, patterns.get(code, patterns["en"]), locale=code)
+    # The patterns name no zone: the text depends on the wall-clock time alone, which is the
+    # key (two aware times equal in UTC may read differently).
+    return _wall_time_text(value.replace(tzinfo=None), patterns.get(code, patterns["en"]), code)
+
+
+# Formatting a time with Babel reads the locale's names field by field (some 30 µs); the same
+# times come back on every page that lists them. A pure function of its arguments, kept per
+# process, the oldest going first.
+@functools.lru_cache(maxsize=8192)
+def _wall_time_text(value: datetime, pattern: str, code: str) -> str:
+    text = babel_format_datetime(value, pattern, locale=code)
     if code == "en":
         text = text.replace("AM", "am").replace("PM", "pm")
     return text.replace(".", "")  # CLDR's Spanish abbreviations end with a dot: "dic."
+
+
+@functools.lru_cache(maxsize=8192)
+def _percent_text(share: float, pattern: str | None, code: str) -> str:
+    return babel_format_percent(share, pattern, locale=code)
+
+
+def format_percent(share: float, pattern: str | None = None) -> str:
+    """ "45 %" / "45%" as the interface's language writes it (Flask-Babel's ``percentformat``,
+    kept per process as the times above)."""
+    return _percent_text(share, pattern, current_locale() if has_request_context() else "en")
 
 
 def format_when(value: datetime | None, tz_name: str | None = None) -> str:
@@ -186,6 +209,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=format_when,
         day=format_date,
+        percentformat=format_percent,
         # None: the family's language is not known (a roster that did not say), never English.
         language=lambda code: LANGUAGES.get(code, code) if code else _("Not known"),
         status=lambda s: rules.STATUS_LABELS[s],

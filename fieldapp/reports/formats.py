@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 from flask_babel import get_locale
+
+from fieldapp.formatting import format_percent
 
 
 def locale() -> str:
@@ -18,4 +20,4 @@ def num(value: float | Decimal, pattern: str = "#,##0") -> str:
 
 
 def pct(share: float) -> str:
-    return format_percent(share, locale=locale())
+    return format_percent(share)

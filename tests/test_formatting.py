@@ -1,0 +1,42 @@
+"""Times, dates and shares as people read them, kept per process (``fieldapp.formatting``): the
+same text as Babel gives, in the reader's language and the school's zone, whatever was asked
+before (the memo is keyed by the wall-clock time, never by the instant)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask_babel import force_locale
+
+from fieldapp.formatting import format_date, format_percent, format_when
+
+INSTANT = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
+
+
+def test_one_instant_reads_as_each_schools_clock_says(app):
+    with app.test_request_context("/"):
+        for _ in range(2):  # the second time from the memo
+            assert format_when(INSTANT, "America/Chicago") == "Tue 1 Dec, 4:30 pm"
+            assert format_when(INSTANT, "America/New_York") == "Tue 1 Dec, 5:30 pm"
+            assert format_when(INSTANT, "Pacific/Auckland") == "Wed 2 Dec, 11:30 am"
+            assert format_date(INSTANT, "Pacific/Auckland") == "2 Dec 2026"
+            assert format_date(date(2026, 12, 1)) == "1 Dec 2026"
+
+
+def test_each_language_has_its_own_text(app):
+    with app.test_request_context("/"):
+        assert format_when(INSTANT, "America/Chicago") == "Tue 1 Dec, 4:30 pm"
+        assert format_percent(0.4567) == "46%"
+        with force_locale("es"):
+            assert format_when(INSTANT, "America/Chicago") == "mar 1 dic, 16:30"
+            assert format_percent(0.4567) == "46\xa0%"
+        assert format_percent(Decimal("0.4567")) == "46%"
+
+
+def test_templates_use_them(app):
+    with app.test_request_context("/"), force_locale("es"):
+        html = app.jinja_env.from_string("{{ share | percentformat }} {{ at | when(tz) }}").render(
+            share=0.5, at=INSTANT, tz="America/Chicago"
+        )
+    assert html == "50\xa0% mar 1 dic, 16:30"
