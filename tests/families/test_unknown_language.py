@@ -54,9 +54,7 @@ def test_the_dashboard_counts_them_with_a_link(db, client, login):
     assert f'href="/schools/{school.id}/roster?language=unknown"' in html
 
 
-def test_the_dashboard_counts_each_family_of_the_schools_active_students_once(
-    db, client, login
-):
+def test_the_dashboard_counts_each_family_of_the_schools_active_students_once(db, client, login):
     school, coordinator, *_ = _world(db)  # one: the Okafors (their visit's student)
     other = make_school(name="Parks Middle")
     twice = make_family(name="Diallo", home_language=None)
