@@ -16,16 +16,45 @@ from decimal import Decimal
 
 from flask import Response, stream_with_context
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
 from werkzeug.routing import IntegerConverter
+from wtforms import SelectField as WTFormsSelectField
 from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from fieldapp.i18n import gettext as _
 
 MAX_ID = 2**31 - 1  # the largest id our INTEGER keys hold on PostgreSQL (int4); SQLite holds more
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class _Select(Select):
+    """WTForms' select, each plain option written directly: ``<option selected value="3">…``,
+    the markup WTForms writes (its attributes sorted by name, the value and label escaped).
+    WTForms builds each option through ``html_params`` and ``Markup.format``: a filter form's
+    lists (classes, languages, grades) were a fifth of the roster page. An option with
+    attributes of its own still goes through WTForms."""
+
+    @classmethod
+    def _dispatch_render_option(cls):
+        return cls.render_option  # WTForms reads its signature on every list, to pick a style
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if choice.render_kw or kwargs:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
+
+
+class SelectField(WTFormsSelectField):
+    """The app's select list: WTForms' own, written faster (``_Select``)."""
+
+    widget = _Select()
 
 
 class NulFreeMultiDict(ImmutableMultiDict):

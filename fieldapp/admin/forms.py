@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField, SelectMultipleField, StringField
+from wtforms import SearchField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fieldapp.fields import SelectField
 from fieldapp.i18n import lazy_gettext as _l
 
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from fieldapp.fields import SelectField
 from fieldapp.i18n import lazy_gettext as _l
 
 

@@ -6,12 +6,12 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectChoice,
-    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from fieldapp.auth.passwords import MAX_LENGTH, password_problem
+from fieldapp.fields import SelectField
 from fieldapp.i18n import LOCALES
 from fieldapp.i18n import lazy_gettext as _l
 

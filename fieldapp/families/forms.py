@@ -18,7 +18,6 @@ from wtforms import (
     FormField,
     HiddenField,
     SelectChoice,
-    SelectField,
     StringField,
     TelField,
 )
@@ -32,7 +31,7 @@ from fieldapp.families.services import (
     StudentDetails,
     household_name,
 )
-from fieldapp.fields import SafeListForm, parse_id
+from fieldapp.fields import SafeListForm, SelectField, parse_id
 from fieldapp.formatting import CONTACT_METHODS, LANGUAGES
 from fieldapp.grades import GRADES, lazy_grade_label
 from fieldapp.i18n import family_label

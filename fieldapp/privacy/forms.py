@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import DateField, Form, IntegerField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp.families.forms import to_e164
-from fieldapp.fields import plausible_number, sane_date
+from fieldapp.fields import SelectField, plausible_number, sane_date
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField
+from wtforms import DateField, SelectChoice
 from wtforms.validators import Optional
 
-from fieldapp.fields import sane_date
+from fieldapp.fields import SelectField, sane_date
 from fieldapp.grades import GRADES, lazy_grade_label
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l

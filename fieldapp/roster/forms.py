@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField
 
+from fieldapp.fields import SelectField
 from fieldapp.i18n import lazy_gettext as _l
 
 

@@ -16,7 +16,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -31,7 +30,7 @@ from wtforms.validators import (
 )
 
 from fieldapp import rules
-from fieldapp.fields import SafeListForm, clean_formdata, plausible_number, sane_date
+from fieldapp.fields import SafeListForm, SelectField, clean_formdata, plausible_number, sane_date
 from fieldapp.formatting import CONTACT_METHODS, MODES, OUTCOMES
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
