@@ -58,3 +58,30 @@ def test_the_offsets_follow_the_dst_changes():
     assert queries.zone_offsets("Australia/Brisbane", date(2026, 1, 1), date(2026, 12, 31)) == (
         (None, 600),
     )
+
+
+def test_a_statement_compiled_for_one_zone_is_never_reused_for_another(db):
+    """The offsets are written into the SQL and are part of its cache key: one process, one
+    statement shape, several zones and ranges one after the other, each with its own days."""
+    zones = ["America/Los_Angeles", "Australia/Brisbane", "America/Los_Angeles", "Europe/Paris"]
+    schools = {tz: make_school(timezone=tz) for tz in set(zones)}
+    for school in schools.values():
+        for at in INSTANTS:
+            make_visit(school, status=VisitStatus.COMPLETED, completed_at=at, scheduled_start=at)
+    db.session.flush()
+    for timezone, end in [
+        *((tz, date(2026, 12, 31)) for tz in zones),
+        (zones[0], date(2027, 6, 30)),
+    ]:
+        scope = queries.Scope(
+            school_ids=(schools[timezone].id,), start=date(2026, 1, 1), end=end, timezone=timezone
+        )
+        counted = {
+            date.fromisoformat(str(day)[:10]): n
+            for day, _status, n in db.session.execute(queries.visits_by_day_and_status(scope))
+        }
+        expected: dict[date, int] = {}
+        for at in INSTANTS:
+            day = clock.local_date(at, scope.zone)
+            expected[day] = expected.get(day, 0) + 1
+        assert counted == expected, timezone
