@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import format_percent as babel_format_percent
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
@@ -131,10 +132,25 @@ def _percent_text(share: float, pattern: str | None, code: str) -> str:
     return babel_format_percent(share, pattern, locale=code)
 
 
-def format_percent(share: float, pattern: str | None = None) -> str:
-    """ "45 %" / "45%" as the interface's language writes it (Flask-Babel's ``percentformat``,
-    kept per process as the times above)."""
-    return _percent_text(share, pattern, current_locale() if has_request_context() else "en")
+@functools.lru_cache(maxsize=8192)
+def _number_text(kind: type, value, pattern: str, code: str) -> str:
+    return babel_format_decimal(value, pattern, locale=code)  # ``kind``: 2.5 and Decimal apart
+
+
+def _code(code: str | None) -> str:
+    return code or (current_locale() if has_request_context() else "en")
+
+
+def format_number(value, pattern: str = "#,##0", code: str | None = None) -> str:
+    """ "1,234" / "1234", "2.50" / "2,50": a number in the language ``code`` (by default the
+    interface's), kept per process as the times above."""
+    return _number_text(type(value), value, pattern, _code(code))
+
+
+def format_percent(share: float, pattern: str | None = None, code: str | None = None) -> str:
+    """ "45 %" / "45%" as the language writes it (Flask-Babel's ``percentformat``), kept per
+    process as the times above."""
+    return _percent_text(share, pattern, _code(code))
 
 
 def format_when(value: datetime | None, tz_name: str | None = None) -> str:

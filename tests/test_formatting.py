@@ -40,3 +40,16 @@ def test_templates_use_them(app):
             share=0.5, at=INSTANT, tz="America/Chicago"
         )
     assert html == "50\xa0% mar 1 dic, 16:30"
+
+
+def test_numbers_in_each_language_and_each_kind(app):
+    from fieldapp.formatting import format_number
+
+    with app.test_request_context("/"):
+        assert format_number(1234) == "1,234"
+        assert format_number(2.5, "#,##0.00") == "2.50"
+        assert format_number(Decimal("2.5"), "#,##0.00") == "2.50"
+        with force_locale("es"):
+            assert format_number(2.5, "#,##0.00") == "2,50"
+        assert format_number(2.5, "#,##0.00", "es") == "2,50"
+        assert format_percent(0.25, code="es") == "25\xa0%"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_decimal
 from flask_babel import get_locale
 
-from fieldapp.formatting import format_percent
+from fieldapp.formatting import format_number, format_percent
 
 
 def locale() -> str:
@@ -16,8 +15,8 @@ def locale() -> str:
 
 def num(value: float | Decimal, pattern: str = "#,##0") -> str:
     """A number for people, in the reader's language ("1,234" / "1234", "2.50" / "2,50")."""
-    return format_decimal(value, pattern, locale=locale())
+    return format_number(value, pattern, locale())
 
 
 def pct(share: float) -> str:
-    return format_percent(share)
+    return format_percent(share, code=locale())
