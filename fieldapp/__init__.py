@@ -60,9 +60,11 @@ def register_extensions(app: Flask) -> None:
         rendering,
     )
     from fieldapp.auth import oidc
+    from fieldapp.auth.cookies import CookieSessionInterface
     from fieldapp.auth.sessions import load_user
     from fieldapp.extensions import csrf, db, limiter, login_manager, migrate
 
+    app.session_interface = CookieSessionInterface()  # Flask's cookie, verified once per process
     logs.init_app(app)
     audit.init_app(app)  # before db: its teardown then runs after the session's
     db.init_app(app)
