@@ -31,9 +31,40 @@ db = SQLAlchemy(
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+class _Limiter(Limiter):
+    """Flask-Limiter, whose check before every request is skipped while no limit could apply
+    there: no default, application, meta or blueprint limit, no endpoint hint, no in-memory
+    fallback. The app's limits are all on views (sign-in, family links, the API, calendar
+    feeds), checked when the view is called, as before; the check before every request then
+    only worked out that nothing applies, a tenth of a signed-in request that does nothing."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if in_middleware and callable_name is None and self._nothing_request_wide():
+            return None
+        return super()._check_request_limit(
+            callable_name=callable_name, in_middleware=in_middleware
+        )
+
+    def _nothing_request_wide(self) -> bool:
+        try:
+            manager = self.limit_manager
+            return not (
+                manager._application_limits
+                or manager._default_limits
+                or manager._blueprint_limits
+                or manager._endpoint_hints
+                or self._meta_limits
+                or self._in_memory_fallback
+            )
+        except AttributeError:  # a Flask-Limiter that keeps these elsewhere: check in full
+            return False
+
+
 # Per-address limits, counted in the app's database (fieldapp.ratelimit_storage) or in Redis when
 # FIELDAPP_REDIS_URL is set: never per worker.
-limiter = Limiter(key_func=get_remote_address)
+limiter = _Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")

@@ -8,6 +8,7 @@ import types
 
 import pytest
 from flask import request
+from flask_limiter import Limit
 from sqlalchemy import event, func, select
 
 from fieldapp import config, create_app, ratelimit_storage
@@ -157,6 +158,32 @@ def test_the_family_page_refuses_the_21st_request_from_one_address(client, db):
     assert 429 not in codes[:OFFER_LIMIT]
     assert codes[OFFER_LIMIT] == 429
     assert counters(db) >= 1
+
+
+def test_the_check_before_each_request_is_skipped_only_while_no_limit_applies_there(
+    client, db, monkeypatch
+):
+    """Every limit of the app is on a view; with one for every request (a default limit), the
+    check before each request runs again and counts an ordinary page."""
+    full_checks = []
+    original = type(limiter).__mro__[1]._check_request_limit
+
+    def counting(self, callable_name=None, in_middleware=True):
+        full_checks.append((callable_name, in_middleware))
+        return original(self, callable_name=callable_name, in_middleware=in_middleware)
+
+    monkeypatch.setattr(type(limiter).__mro__[1], "_check_request_limit", counting)
+    assert client.get("/healthz").status_code == 200
+    assert full_checks == []  # nothing could apply before the view: no check
+    offer_page(client)
+    assert full_checks and all(not middleware for _, middleware in full_checks)  # the view's
+    full_checks.clear()
+    manager = limiter.limit_manager
+    monkeypatch.setattr(manager, "_default_limits", [])
+    manager.set_default_limits([Limit("2 per minute", key_function=lambda: "everyone")])
+    codes = [client.get("/healthz").status_code for _ in range(3)]
+    assert (None, True) in full_checks
+    assert codes == [200, 200, 429]
 
 
 @pytest.fixture
