@@ -352,6 +352,15 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _vary(response):
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+        # As ``response.vary.add`` twice, without parsing the header into a set and writing it
+        # back twice in the usual cases: no Vary yet, or the session's "Cookie" only.
+        headers = response.headers
+        vary = headers.get("Vary")
+        if vary is None:
+            headers["Vary"] = "Accept-Language, Cookie"
+        elif vary == "Cookie":
+            headers["Vary"] = "Cookie, Accept-Language"
+        else:
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
         return response

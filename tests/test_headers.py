@@ -103,3 +103,36 @@ def test_production_cookies_are_secure_and_host_bound(app_config, monkeypatch, d
     )
     assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
     assert "Domain=" not in cookie
+
+
+@pytest.mark.parametrize(
+    "before", [None, "Cookie", "HX-Request", "Accept-Language", "Origin, Cookie"]
+)
+def test_every_answer_varies_by_language_and_cookie_once(app, before):
+    """A page depends on the reader's language and on who is signed in: Vary says so once,
+    after whatever the view already said."""
+    from flask import make_response
+
+    with app.test_request_context("/"):
+        response = make_response("x")
+        if before:
+            response.headers["Vary"] = before
+        vary = [v.strip() for v in app.process_response(response).headers["Vary"].split(",")]
+    assert sorted(vary) == sorted(set(vary))
+    assert {"Accept-Language", "Cookie"} <= set(vary)
+    if before:  # the view's own first, in its order
+        said = [v.strip() for v in before.split(",")]
+        assert vary[: len(said)] == said
+
+
+def test_a_views_own_protective_header_is_kept_and_not_doubled(app):
+    from flask import make_response
+
+    with app.test_request_context("/"):
+        response = make_response("x")
+        response.headers["content-security-policy"] = "default-src 'none'"
+        headers = app.process_response(response).headers
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cache-Control"] == "no-store"
