@@ -6,11 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.i18n import gettext as _
-from fieldapp.models import AuditEvent, Round, TeamMember, User, Visit, VisitStatus
+from fieldapp.models import (
+    AuditEvent,
+    ContactAttempt,
+    Round,
+    TeamMember,
+    User,
+    Visit,
+    VisitStatus,
+)
 from fieldapp.rules import OPEN_STATUSES
 
 
@@ -116,6 +124,22 @@ def group_my_visits(visits: list[Visit], now: datetime) -> MyVisits:
             else:
                 groups.upcoming.append(v)
     return groups
+
+
+CONTACTS_SHOWN = 10  # the contact log on a visit's page: the latest, and a link to all
+
+
+def latest_contacts(visit_id: int, limit: int | None = CONTACTS_SHOWN) -> Select:
+    """(contact, how many the visit has) for the ``limit`` latest contacts (None: all), newest
+    first, with who logged each: the page shows what a person reads on a phone, not a log that
+    grows with every call (a visit called every day for a term)."""
+    query = (
+        select(ContactAttempt, func.count().over())
+        .where(ContactAttempt.visit_id == visit_id)
+        .options(joinedload(ContactAttempt.by))
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+    )
+    return query.limit(limit) if limit is not None else query
 
 
 def last_private_note_correction(visit_id: int) -> Select:

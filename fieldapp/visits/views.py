@@ -78,11 +78,17 @@ def _detail(
     confirm_dnc: bool = False,
 ):
     on_team = policy.work_on_visit.allows(current_user, visit)
+    all_contacts = request.args.get("contacts") == "all"
+    rows = db.session.execute(
+        queries.latest_contacts(visit.id, None if all_contacts else queries.CONTACTS_SHOWN)
+    ).all()
     return render(
         "visits/detail.html",
         block="visit_body",
         status=status,
         visit=visit,
+        contacts=[contact for contact, _ in reversed(rows)],  # in the order they happened
+        contacts_total=rows[0][1] if rows else 0,
         versions=services.current_versions(visit),
         on_team=on_team,
         coordinates=policy.coordinate_school.allows(current_user, visit.school),

@@ -117,6 +117,48 @@ def test_contacts_stay_in_order(db, visit, visitor, client):
     assert positions == sorted(positions)
 
 
+def test_a_long_contact_log_shows_the_latest_ten_and_links_to_all(db, visit, visitor, client):
+    """A family called every day for a term: the page shows the last ten, in the order they
+    happened, says how many there are and links to all of them (a plain link)."""
+    start = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
+    for n in range(13):
+        db.session.add(
+            ContactAttempt(
+                visit_id=visit.id,
+                by_id=visitor.id,
+                method=ContactMethod.CALL,
+                outcome=ContactOutcome.NO_ANSWER,
+                note=f"Try number {n:02d}",
+                at=start + timedelta(days=n),
+            )
+        )
+    db.session.commit()
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    shown = re.findall(r"Try number (\d\d)", page)
+    assert shown == [f"{n:02d}" for n in range(3, 13)]  # the last ten, oldest of them first
+    assert "The last 10 of 13 contacts." in page
+    assert 'start="4"' in page  # numbered as they happened: 4 to 13
+    assert f'href="/visits/{visit.id}?contacts=all#contact-log"' in page
+    fragment = contact(client, visit, "left_message", note="Fourteenth", headers=HX)
+    html = fragment.get_data(as_text=True)
+    assert "The last 10 of 14 contacts." in html and "Fourteenth" in html
+    assert "Try number 03" not in html and "Try number 04" in html
+    everything = client.get(f"/visits/{visit.id}?contacts=all").get_data(as_text=True)
+    assert re.findall(r"Try number (\d\d)", everything) == [f"{n:02d}" for n in range(13)]
+    assert "Fourteenth" in everything and "The last" not in everything
+    spanish = client.get(f"/visits/{visit.id}", headers={"Accept-Language": "es"})
+    assert "Los últimos 10 de 14 contactos." in spanish.get_data(as_text=True)
+    assert "Verlos todos" in spanish.get_data(as_text=True)
+
+
+def test_a_short_contact_log_is_shown_whole_without_a_link(db, visit, visitor, client):
+    for outcome in ("no_answer", "left_message"):
+        contact(client, visit, outcome)
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert "No answer" in page and "Left a message" in page
+    assert "contacts=all" not in page
+
+
 def test_a_contact_without_an_outcome_is_refused_next_to_the_field(db, visit, visitor, client):
     response = client.post(
         f"/visits/{visit.id}/contacts", data={"method": "call", "note": "kept text"}
