@@ -133,7 +133,7 @@ def _percent_text(share: float, pattern: str | None, code: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _number_text(kind: type, value, pattern: str, code: str) -> str:
+def _number_text(kind: type, value, pattern: str | None, code: str) -> str:
     return babel_format_decimal(value, pattern, locale=code)  # ``kind``: 2.5 and Decimal apart
 
 
@@ -145,6 +145,12 @@ def format_number(value, pattern: str = "#,##0", code: str | None = None) -> str
     """ "1,234" / "1234", "2.50" / "2,50": a number in the language ``code`` (by default the
     interface's), kept per process as the times above."""
     return _number_text(type(value), value, pattern, _code(code))
+
+
+def format_decimal(value, pattern: str | None = None) -> str:
+    """Flask-Babel's ``decimalformat`` (the language's own pattern unless one is given), kept
+    per process as the times above."""
+    return _number_text(type(value), value, pattern, _code(None))
 
 
 def format_percent(share: float, pattern: str | None = None, code: str | None = None) -> str:
@@ -226,6 +232,7 @@ def register(app: Flask) -> None:
         when=format_when,
         day=format_date,
         percentformat=format_percent,
+        decimalformat=format_decimal,
         # None: the family's language is not known (a roster that did not say), never English.
         language=lambda code: LANGUAGES.get(code, code) if code else _("Not known"),
         status=lambda s: rules.STATUS_LABELS[s],

@@ -53,3 +53,14 @@ def test_numbers_in_each_language_and_each_kind(app):
             assert format_number(2.5, "#,##0.00") == "2,50"
         assert format_number(2.5, "#,##0.00", "es") == "2,50"
         assert format_percent(0.25, code="es") == "25\xa0%"
+
+
+def test_decimalformat_is_flask_babels_own_kept(app):
+    from flask_babel import format_decimal as flask_babel_decimal
+
+    with app.test_request_context("/"):
+        for value in (0, 7, 1234, 1234567, 2.5, Decimal("1234.5678")):
+            for locale in ("en", "es"):
+                with force_locale(locale):
+                    ours = app.jinja_env.from_string("{{ n | decimalformat }}").render(n=value)
+                    assert ours == flask_babel_decimal(value), (value, locale)
