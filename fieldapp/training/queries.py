@@ -33,9 +33,13 @@ def completions_of(user_ids: Iterable[int]) -> Select:
 
 
 def sessions() -> Select:
+    """Sessions with their invited schools' names and zones (what a list of sessions shows and
+    the zone its times are read in: the trainer's home lists some 60, each inviting a dozen)."""
     return (
         select(TrainingSession)
-        .options(selectinload(TrainingSession.schools))
+        .options(
+            selectinload(TrainingSession.schools).load_only(School.id, School.name, School.timezone)
+        )
         .order_by(TrainingSession.starts_at.desc())
     )
 
