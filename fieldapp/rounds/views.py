@@ -193,6 +193,7 @@ def _board(
             key=grade_order,
         ),
         languages=LANGUAGES,
+        language_names={code: str(name) for code, name in LANGUAGES.items()},
         visit_types=VISIT_TYPES,
         filter_args={
             k: v
