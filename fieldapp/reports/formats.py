@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import get_locale
-
 from fieldapp.formatting import format_number, format_percent
+from fieldapp.i18n import current_locale
 
 
 def locale() -> str:
-    return str(get_locale() or "en")
+    return current_locale()
 
 
 def num(value: float | Decimal, pattern: str = "#,##0") -> str:
