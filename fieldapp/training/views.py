@@ -367,6 +367,7 @@ def roster():
         page=page,
         counts=counts,
         statuses=list(TrainingStatus),
+        status_labels={s: s.label for s in TrainingStatus},
         today=today,
         certificates=dict(db.session.execute(queries.latest_completions(people)).all())
         if people
