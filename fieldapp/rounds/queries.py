@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
@@ -29,6 +30,7 @@ from fieldapp.models import (
 from fieldapp.rules import OPEN_STATUSES
 
 
+@functools.lru_cache(maxsize=1024)  # immutable: built once per school
 def rounds(school_id: int) -> Select:
     return select(Round).where(Round.school_id == school_id).order_by(Round.starts_on.desc())
 
