@@ -29,12 +29,17 @@ from fieldapp.models import (
 )
 from fieldapp.rules import OPEN_STATUSES
 
+# A statement is immutable: those that take only ids, days and filter values are built once per
+# arguments and run again as the same object, whose cache key is kept with it.
+_built_once = functools.lru_cache(maxsize=1024)
 
-@functools.lru_cache(maxsize=1024)  # immutable: built once per school
+
+@_built_once
 def rounds(school_id: int) -> Select:
     return select(Round).where(Round.school_id == school_id).order_by(Round.starts_on.desc())
 
 
+@_built_once
 def current_round(school_id: int) -> Select:
     """The school's latest open round (else its latest round)."""
     return rounds(school_id).order_by(Round.closed_at.is_not(None), Round.starts_on.desc()).limit(1)
@@ -181,6 +186,7 @@ def board_visits_by_id(round_id: int, visit_ids: list[int]) -> Select:
     )
 
 
+@_built_once
 def board_visits(
     round_id: int,
     grade: str | None,
@@ -210,6 +216,7 @@ def people(user_ids: Iterable[int]) -> Select:
     return select(User).where(User.id.in_(list(user_ids)))
 
 
+@_built_once
 def school_staff(school_id: int) -> Select:
     """People who can visit for this school: its visitors (a coordinator who also visits holds
     the visitor role too; one who only coordinates is not staff to assign or count)."""
@@ -230,6 +237,7 @@ def school_staff(school_id: int) -> Select:
     )
 
 
+@_built_once
 def open_visit_counts(school_id: int) -> Select:
     return (
         select(TeamMember.user_id, func.count())
@@ -239,6 +247,7 @@ def open_visit_counts(school_id: int) -> Select:
     )
 
 
+@_built_once
 def classes(school_id: int) -> Select:
     return (
         select(SchoolClass)
@@ -247,6 +256,7 @@ def classes(school_id: int) -> Select:
     )
 
 
+@_built_once
 def grades(school_id: int) -> Select:
     return (
         select(Student.grade)
@@ -255,6 +265,7 @@ def grades(school_id: int) -> Select:
     )
 
 
+@_built_once
 def visited_student_ids(round_id: int) -> Select:
     return (
         select(VisitStudent.student_id)
