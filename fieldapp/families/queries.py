@@ -3,6 +3,7 @@ of queries that does not grow with the rows shown."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
 
@@ -23,6 +24,10 @@ from fieldapp.models import (
     VisitStatus,
     VisitStudent,
 )
+
+# The school's statements (its roster and its filters' lists) are immutable: built once per
+# school and filters, then run again as the same object, whose cache key is kept with it.
+_built_once = functools.lru_cache(maxsize=1024)
 
 
 def students(family_id: int) -> Select:
@@ -116,6 +121,7 @@ ROSTER_ORDER = {
 }
 
 
+@_built_once
 def roster(
     school_id: int,
     *,
@@ -177,6 +183,7 @@ def visited_students(round_id: int, student_ids: Iterable[int] | None = None) ->
     return query
 
 
+@_built_once
 def school_rounds(school_id: int) -> Select:
     """The school's rounds, latest first: the roster's "visited" is about one of them."""
     return (
@@ -186,6 +193,7 @@ def school_rounds(school_id: int) -> Select:
     )
 
 
+@_built_once
 def school_classes(school_id: int) -> Select:
     return (
         select(SchoolClass)
