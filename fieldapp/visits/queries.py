@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.i18n import gettext as _
@@ -129,17 +129,23 @@ def group_my_visits(visits: list[Visit], now: datetime) -> MyVisits:
 CONTACTS_SHOWN = 10  # the contact log on a visit's page: the latest, and a link to all
 
 
-def latest_contacts(visit_id: int, limit: int | None = CONTACTS_SHOWN) -> Select:
-    """(contact, how many the visit has) for the ``limit`` latest contacts (None: all), newest
-    first, with who logged each: the page shows what a person reads on a phone, not a log that
-    grows with every call (a visit called every day for a term)."""
-    query = (
-        select(ContactAttempt, func.count().over())
-        .where(ContactAttempt.visit_id == visit_id)
-        .options(joinedload(ContactAttempt.by))
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-    )
-    return query.limit(limit) if limit is not None else query
+_ALL_CONTACTS = (  # built once: a visit's page runs it with the visit's id (and a limit)
+    select(ContactAttempt, func.count().over())
+    .where(ContactAttempt.visit_id == bindparam("visit_id"))
+    .options(joinedload(ContactAttempt.by))
+    .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+)
+_LATEST_CONTACTS = _ALL_CONTACTS.limit(bindparam("limit"))
+
+
+def latest_contacts(visit_id: int, limit: int | None = CONTACTS_SHOWN) -> tuple[Select, dict]:
+    """(statement, parameters) for (contact, how many the visit has) of the ``limit`` latest
+    contacts (None: all), newest first, with who logged each: the page shows what a person
+    reads on a phone, not a log that grows with every call (a visit called every day for a
+    term)."""
+    if limit is None:
+        return _ALL_CONTACTS, {"visit_id": visit_id}
+    return _LATEST_CONTACTS, {"visit_id": visit_id, "limit": limit}
 
 
 def last_private_note_correction(visit_id: int) -> Select:

@@ -80,7 +80,7 @@ def _detail(
     on_team = policy.work_on_visit.allows(current_user, visit)
     all_contacts = request.args.get("contacts") == "all"
     rows = db.session.execute(
-        queries.latest_contacts(visit.id, None if all_contacts else queries.CONTACTS_SHOWN)
+        *queries.latest_contacts(visit.id, None if all_contacts else queries.CONTACTS_SHOWN)
     ).all()
     return render(
         "visits/detail.html",
