@@ -110,7 +110,7 @@ DATE_PATTERNS = {"en": "d MMM y", "es": "d MMM y"}
 
 
 def _babel_format(value: date | datetime, patterns: dict[str, str]) -> str:
-    code = current_locale() if has_request_context() else "en"
+    code = _code(None)
     # The patterns name no zone: the text depends on the wall-clock time alone, which is the
     # key (two aware times equal in UTC may read differently).
     return _wall_time_text(value.replace(tzinfo=None), patterns.get(code, patterns["en"]), code)
@@ -141,16 +141,11 @@ def _code(code: str | None) -> str:
     return code or (current_locale() if has_request_context() else "en")
 
 
-def format_number(value, pattern: str = "#,##0", code: str | None = None) -> str:
+def format_number(value, pattern: str | None = None, code: str | None = None) -> str:
     """ "1,234" / "1234", "2.50" / "2,50": a number in the language ``code`` (by default the
-    interface's), kept per process as the times above."""
+    interface's), in ``pattern`` (by default the language's own: Flask-Babel's
+    ``decimalformat``), kept per process as the times above."""
     return _number_text(type(value), value, pattern, _code(code))
-
-
-def format_decimal(value, pattern: str | None = None) -> str:
-    """Flask-Babel's ``decimalformat`` (the language's own pattern unless one is given), kept
-    per process as the times above."""
-    return _number_text(type(value), value, pattern, _code(None))
 
 
 def format_percent(share: float, pattern: str | None = None, code: str | None = None) -> str:
@@ -232,7 +227,7 @@ def register(app: Flask) -> None:
         when=format_when,
         day=format_date,
         percentformat=format_percent,
-        decimalformat=format_decimal,
+        decimalformat=format_number,
         # None: the family's language is not known (a roster that did not say), never English.
         language=lambda code: LANGUAGES.get(code, code) if code else _("Not known"),
         status=lambda s: rules.STATUS_LABELS[s],

@@ -3,13 +3,13 @@ of queries that does not grow with the rows shown."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from fieldapp.extensions import built_once
 from fieldapp.models import (
     AttendanceMonth,
     Family,
@@ -24,10 +24,6 @@ from fieldapp.models import (
     VisitStatus,
     VisitStudent,
 )
-
-# The school's statements (its roster and its filters' lists) are immutable: built once per
-# school and filters, then run again as the same object, whose cache key is kept with it.
-_built_once = functools.lru_cache(maxsize=1024)
 
 
 def students(family_id: int) -> Select:
@@ -121,7 +117,7 @@ ROSTER_ORDER = {
 }
 
 
-@_built_once
+@built_once
 def roster(
     school_id: int,
     *,
@@ -183,7 +179,7 @@ def visited_students(round_id: int, student_ids: Iterable[int] | None = None) ->
     return query
 
 
-@_built_once
+@built_once
 def school_rounds(school_id: int) -> Select:
     """The school's rounds, latest first: the roster's "visited" is about one of them."""
     return (
@@ -193,7 +189,7 @@ def school_rounds(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def school_classes(school_id: int) -> Select:
     return (
         select(SchoolClass)

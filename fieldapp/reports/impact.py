@@ -18,7 +18,6 @@ away; a group under ``SMALL_GROUP`` is flagged.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,7 +28,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from fieldapp import rules
-from fieldapp.extensions import db
+from fieldapp.extensions import built_once, db
 from fieldapp.grades import grade_label, grade_order
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
@@ -92,9 +91,7 @@ def _school_filter(column, school_ids: tuple[int, ...] | None) -> list:
     return [] if school_ids is None else [column.in_(school_ids)]
 
 
-# A statement is immutable: built once per schools, year and zone (building this one is a fifth
-# of the page), then each request runs the same object, whose cache key is kept with it.
-@functools.lru_cache(maxsize=256)
+@built_once  # per schools, year and zone: building this one was a fifth of the page
 def groups(school_ids: tuple[int, ...] | None, year: Year, timezone: str) -> Select:
     """(grade, visited 1/0, students, chronic, enrolled, absent, paired, chronic before, chronic
     after, enrolled before, absent before, enrolled after, absent after), by grade and visited,

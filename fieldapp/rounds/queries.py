@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from fieldapp.extensions import built_once
 from fieldapp.models import (
     AuditEvent,
     ClassTeacher,
@@ -29,17 +29,13 @@ from fieldapp.models import (
 )
 from fieldapp.rules import OPEN_STATUSES
 
-# A statement is immutable: those that take only ids, days and filter values are built once per
-# arguments and run again as the same object, whose cache key is kept with it.
-_built_once = functools.lru_cache(maxsize=1024)
 
-
-@_built_once
+@built_once
 def rounds(school_id: int) -> Select:
     return select(Round).where(Round.school_id == school_id).order_by(Round.starts_on.desc())
 
 
-@_built_once
+@built_once
 def current_round(school_id: int) -> Select:
     """The school's latest open round (else its latest round)."""
     return rounds(school_id).order_by(Round.closed_at.is_not(None), Round.starts_on.desc()).limit(1)
@@ -186,7 +182,7 @@ def board_visits_by_id(round_id: int, visit_ids: list[int]) -> Select:
     )
 
 
-@_built_once
+@built_once
 def board_visits(
     round_id: int,
     grade: str | None,
@@ -216,7 +212,7 @@ def people(user_ids: Iterable[int]) -> Select:
     return select(User).where(User.id.in_(list(user_ids)))
 
 
-@_built_once
+@built_once
 def school_staff(school_id: int) -> Select:
     """People who can visit for this school: its visitors (a coordinator who also visits holds
     the visitor role too; one who only coordinates is not staff to assign or count)."""
@@ -237,7 +233,7 @@ def school_staff(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def open_visit_counts(school_id: int) -> Select:
     return (
         select(TeamMember.user_id, func.count())
@@ -247,7 +243,7 @@ def open_visit_counts(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def classes(school_id: int) -> Select:
     return (
         select(SchoolClass)
@@ -256,7 +252,7 @@ def classes(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def grades(school_id: int) -> Select:
     return (
         select(Student.grade)
@@ -265,7 +261,7 @@ def grades(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def visited_student_ids(round_id: int) -> Select:
     return (
         select(VisitStudent.student_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from fieldapp.extensions import built_once
 from fieldapp.models import (
     Enrollment,
     Family,
@@ -29,11 +29,6 @@ from fieldapp.rounds.queries import visited_student_ids
 from fieldapp.rules import OPEN_STATUSES, TrainingStatus
 from fieldapp.training.queries import status_on
 
-# A statement is immutable: those that take only ids and days are built once per arguments and
-# run again as the same object, whose cache key is kept with it (building and keying the
-# dashboard's nine statements was a sixth of the page).
-_built_once = functools.lru_cache(maxsize=1024)
-
 
 def coordinated_schools(user_id: int) -> Select:
     return (
@@ -44,7 +39,7 @@ def coordinated_schools(user_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def visits_by_status(school_id: int, round_id: int | None = None) -> Select:
     query = select(Visit.status, func.count()).where(Visit.school_id == school_id)
     if round_id is not None:
@@ -60,7 +55,7 @@ def active_students(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def staff(school_id: int) -> Select:
     return select(func.count(func.distinct(RoleAssignment.user_id))).where(
         RoleAssignment.school_id == school_id, RoleAssignment.role == Role.VISITOR
@@ -84,7 +79,7 @@ def coverage_by_grade(school_id: int, round_id: int | None, in_scope=None) -> Se
     )
 
 
-@_built_once
+@built_once
 def coverage_by_class(school_id: int, round_id: int | None) -> Select:
     """(class, students, visited students) of the school's active classes, as the report counts
     them (reports.queries.coverage: a class the roster ended is not listed)."""
@@ -117,7 +112,7 @@ def overdue_reflections(school_id: int, now: datetime) -> Select:
     )
 
 
-@_built_once
+@built_once
 def open_follow_ups(school_id: int) -> Select:
     return (
         select(FollowUp)
@@ -128,7 +123,7 @@ def open_follow_ups(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def busiest_people(school_id: int, limit: int = 5) -> Select:
     count = func.count(TeamMember.id).label("open")
     return (
@@ -152,7 +147,7 @@ def busiest_people(school_id: int, limit: int = 5) -> Select:
     )
 
 
-@_built_once
+@built_once
 def stranded_members(school_id: int, on: date) -> Select:
     """(visit, person) for the school's open visits and the team members who can no longer
     visit on ``on``: a disabled account, or a visitor whose training is not valid (the SQL twin
@@ -228,7 +223,7 @@ def exports(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def families_language_unknown(school_id: int) -> Select:
     """How many families of the school's active students have no known home language. From
     the school's students (an index), not from every family of the district: no index can
@@ -244,7 +239,7 @@ def families_language_unknown(school_id: int) -> Select:
     )
 
 
-@_built_once
+@built_once
 def staff_and_unknown_languages(school_id: int) -> Select:
     """(visitors, families whose language is not known) in one statement for the dashboard."""
     return select(
