@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Date, Select, and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import selectinload
 
 from fieldapp.extensions import built_once
 from fieldapp.models import (
@@ -33,14 +32,20 @@ def completions_of(user_ids: Iterable[int]) -> Select:
 
 
 def sessions() -> Select:
-    """Sessions with their invited schools' names and zones (what a list of sessions shows and
-    the zone its times are read in: the trainer's home lists some 60, each inviting a dozen)."""
+    """Sessions, latest first. A list of them shows their invited schools from
+    ``invited_schools``, not by loading each school."""
+    return select(TrainingSession).order_by(TrainingSession.starts_at.desc())
+
+
+def invited_schools(session_ids: Iterable[int]) -> Select:
+    """(session id, school name, school zone) for each school the sessions invite, by name:
+    what a list of sessions shows of them, and the zone its times are read in. Rows, not
+    loaded schools: the trainer's home lists some 80 sessions inviting a dozen schools each."""
     return (
-        select(TrainingSession)
-        .options(
-            selectinload(TrainingSession.schools).load_only(School.id, School.name, School.timezone)
-        )
-        .order_by(TrainingSession.starts_at.desc())
+        select(TrainingSessionSchool.session_id, School.name, School.timezone)
+        .join(School, School.id == TrainingSessionSchool.school_id)
+        .where(TrainingSessionSchool.session_id.in_(list(session_ids)))
+        .order_by(School.name, School.id)
     )
 
 

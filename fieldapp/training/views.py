@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import partial
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
@@ -54,7 +56,7 @@ def home():
         "training/home.html",
         upcoming=upcoming,
         past=past,
-        zones=_zones([*upcoming, *past.items]),
+        invited=_invited([*upcoming, *past.items]),
         valid_months=services.valid_months(),
         kinds=TRAINING_KINDS,
     )
@@ -98,9 +100,21 @@ def new_session():
     return render("training/new_session.html", form=form, status=status)
 
 
-def _zones(sessions: list[TrainingSession]) -> dict[int, str]:
-    """Each session's zone, for its times to read as on its own page."""
-    return {s.id: services.session_zone(s.schools).key for s in sessions}
+class Invited(NamedTuple):
+    names: str  # "Cesar Chavez Elementary, Lincoln Middle"
+    zone: str  # the session's zone: its times read as on its own page
+
+
+def _invited(sessions: Sequence[TrainingSession]) -> dict[int, Invited]:
+    """Each listed session's invited schools and zone, in one statement for the whole list."""
+    schools: dict[int, list] = {s.id: [] for s in sessions}
+    if schools:
+        for row in db.session.execute(queries.invited_schools(schools)):
+            schools[row.session_id].append(row)
+    return {
+        session_id: Invited(", ".join(r.name for r in rows), services.session_zone(rows).key)
+        for session_id, rows in schools.items()
+    }
 
 
 def _session_view(session: TrainingSession, person: User | None = None) -> dict:
@@ -437,8 +451,10 @@ def mine():
     done = {c.session_id for c in completions}
     upcoming = [
         s
-        for s in db.session.scalars(queries.sessions_for_schools(school_ids))
-        if s.starts_at >= now and s.id not in done and rules.worth_joining(s.kind, status)
+        for s in db.session.scalars(
+            queries.sessions_for_schools(school_ids).where(TrainingSession.starts_at >= now)
+        )
+        if s.id and s.id not in done and rules.worth_joining(s.kind, status)
     ]
     return render(
         "training/mine.html",
@@ -447,7 +463,7 @@ def mine():
         today=today,
         completions=completions,
         upcoming=sorted(upcoming, key=lambda s: s.starts_at),
-        zones=_zones(upcoming),
+        invited=_invited(upcoming),
         kinds=TRAINING_KINDS,
     )
 

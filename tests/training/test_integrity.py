@@ -356,3 +356,46 @@ def test_a_session_s_time_reads_in_its_own_zone_on_every_page(db, client, traine
     for url in ("/training/", f"/training/sessions/{session.id}"):
         html = client.get(url).get_data(as_text=True)
         assert "11:30 pm" in html, url  # 13:30 UTC is 23:30 in Brisbane
+
+
+def test_the_trainer_s_list_names_each_session_s_schools_and_reads_it_in_their_zone(
+    db, client, trainer
+):
+    zeta = make_school(name="Zeta Elementary", timezone="Australia/Brisbane")
+    alpha = make_school(name="Alpha Middle", timezone="Australia/Brisbane")
+    far = make_school(name="Mesa High", timezone="America/Chicago")
+    start = clock.now().replace(hour=13, minute=30, second=0, microsecond=0) + timedelta(days=3)
+    shared = session_at(zeta, start, title="Shared zone")
+    shared.schools.append(alpha)
+    mixed = session_at(far, start + timedelta(days=1), title="Two zones")
+    mixed.schools.append(alpha)
+    session_at(zeta, start - timedelta(days=30), title="Long ago")
+    _db.session.commit()
+    html = client.get("/training/").get_data(as_text=True)
+    cards = {
+        title: card
+        for card in html.split('<li class="card">')[1:]
+        for title in ("Shared zone", "Two zones", "Long ago")
+        if title in card
+    }
+    assert "<p>Alpha Middle, Zeta Elementary</p>" in cards["Shared zone"]  # by name
+    assert "11:30 pm" in cards["Shared zone"]  # both in Brisbane: 13:30 UTC is 23:30 there
+    assert "<p>Alpha Middle, Mesa High</p>" in cards["Two zones"]
+    assert "5:30 am" in cards["Two zones"]  # zones differ: the district's (Los Angeles)
+    assert "<p>Zeta Elementary</p>" in cards["Long ago"]  # past sessions too
+
+
+def test_my_training_offers_only_sessions_to_come_at_my_school(db, client, login):
+    school = make_school(timezone="Australia/Brisbane")
+    other = make_school()
+    person = make_user(Role.VISITOR, school, trained=False)
+    start = clock.now().replace(hour=13, minute=30, second=0, microsecond=0) + timedelta(days=3)
+    session_at(school, start, title="Coming up here")
+    session_at(school, start - timedelta(days=10), title="Already held here")
+    session_at(other, start, title="Elsewhere")
+    _db.session.commit()
+    login(person)
+    html = client.get("/training/me").get_data(as_text=True)
+    assert "Coming up here" in html and "11:30 pm" in html
+    assert "Already held here" not in html
+    assert "Elsewhere" not in html
