@@ -176,6 +176,13 @@ def format_phone(value: str | None, region: str = "US") -> str:
     """A stored E.164 number in one readable format; anything unparsable as it was typed."""
     if not value:
         return ""
+    return _phone_text(value, region)
+
+
+# Parsing a number reads the metadata of its country (some 100 µs); a list of families shows
+# a phone per row. A pure function of its arguments, kept per process as the times above.
+@functools.lru_cache(maxsize=8192)
+def _phone_text(value: str, region: str) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
