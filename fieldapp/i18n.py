@@ -21,7 +21,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError, localedata, support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, has_request_context, render_template, request
+from flask.globals import _cv_app  # the app context itself (see _babel_state)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
@@ -132,24 +133,33 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
 
 
-_CODES: dict[Locale, str] = {}  # a locale's code ("es"), worked out once per locale
+def _babel_state():
+    """Where Flask-Babel keeps this app context's locale (``g._flask_babel``), read from the
+    context itself: through the ``g`` proxy, each read walked Werkzeug's ``LocalProxy``, and
+    the pages ask a few hundred times (every word and every number). AttributeError before
+    Flask-Babel's first call, LookupError with no app context."""
+    return _cv_app.get().g._flask_babel
 
 
 def current_locale() -> str:
     """The request's language code. Read where Flask-Babel keeps the locale it chose (or was
     forced to), as ``translations`` does: its ``get_locale`` walks ``g`` anew on each call, and
-    a report asks for every number it writes (the impact report: some 300)."""
+    a report asks for every number it writes (the impact report: some 300). The code is kept
+    next to the locale it was read from: a different locale (``force_locale``, ``refresh``)
+    means a new lookup."""
     try:
-        locale = g._flask_babel.babel_locale
-    except (AttributeError, RuntimeError):  # not chosen yet, or no context
-        locale = None
+        ns = _babel_state()
+        locale = ns.babel_locale
+    except (AttributeError, LookupError):  # not chosen yet, or no context
+        ns = locale = None
     if locale is None:
         locale = get_locale()
-        if locale is None:
-            return DEFAULT_LOCALE
-    code = _CODES.get(locale)
-    if code is None:
-        code = _CODES[locale] = str(locale)
+        return str(locale) if locale is not None else DEFAULT_LOCALE
+    cached = ns.__dict__.get("fieldapp_code")
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    code = str(locale)
+    ns.fieldapp_code = (locale, code)
     return code
 
 
@@ -188,11 +198,11 @@ def translations():
     time. Kept next to Flask-Babel's locale, so ``force_locale`` (``in_language``) and
     ``refresh`` are followed: a different locale object means a new lookup."""
     try:
-        ns = g._flask_babel
-    except (AttributeError, RuntimeError):  # before Flask-Babel's first call, or no context
+        ns = _babel_state()
+    except (AttributeError, LookupError):  # before Flask-Babel's first call, or no context
         return get_translations()
     locale = getattr(ns, "babel_locale", None)
-    cached = getattr(ns, "fieldapp_translations", None)
+    cached = ns.__dict__.get("fieldapp_translations")
     if locale is not None and cached is not None and cached[0] is locale:
         return cached[1]
     found = get_translations()

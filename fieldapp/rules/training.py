@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from fieldapp.i18n import gettext as _
+from fieldapp.i18n import lazy_gettext as _l
 from fieldapp.models import TrainingCompletion, TrainingKind
 from fieldapp.rules.violation import message_day
 
@@ -25,12 +26,15 @@ class TrainingStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {
-            TrainingStatus.TRAINED: _("Trained"),
-            TrainingStatus.LAPSING_SOON: _("Lapsing soon"),
-            TrainingStatus.LAPSED: _("Training lapsed"),
-            TrainingStatus.NOT_TRAINED: _("Not trained"),
-        }[self]
+        return str(_LABELS[self])  # the one label asked for (a staff table asks per person)
+
+
+_LABELS = {
+    TrainingStatus.TRAINED: _l("Trained"),
+    TrainingStatus.LAPSING_SOON: _l("Lapsing soon"),
+    TrainingStatus.LAPSED: _l("Training lapsed"),
+    TrainingStatus.NOT_TRAINED: _l("Not trained"),
+}
 
 
 def training_valid_until(completions: Iterable[TrainingCompletion], on: date) -> date | None:
