@@ -6,15 +6,16 @@ bare ``.date()`` (the UTC date: an evening in California is already tomorrow in 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask.globals import _cv_app  # the app context itself: asked a few times a request
 
 
 def now() -> datetime:
-    offset = current_app.config.get("CLOCK_OFFSET") if has_app_context() else None
-    return datetime.now(UTC) + (offset or timedelta(0))
+    context = _cv_app.get(None)
+    offset = context.app.config.get("CLOCK_OFFSET") if context is not None else None
+    return datetime.now(UTC) + offset if offset else datetime.now(UTC)
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -35,7 +36,20 @@ db = SQLAlchemy(
 # Building and keying a page's statements was up to a sixth of a district page.
 built_once = functools.lru_cache(maxsize=1024)
 migrate = Migrate()
-login_manager = LoginManager()
+
+
+class _LoginManager(LoginManager):
+    """Flask-Login, without working out the browser's "identifier" (a SHA-512 of its address and
+    user agent, on every request that reads the user) while session protection is off, as it is
+    here (``fieldapp.create_app`` says why): that check would never read it."""
+
+    def _session_protection_failed(self) -> bool:
+        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 
 

@@ -64,11 +64,12 @@ def check_session():
     read at most ``sessions.FRESH_SECONDS`` ago, in this process)."""
     if request.endpoint == "static" or request.blueprint == "shell":
         return None  # files anyone may fetch (the service worker updates itself with them)
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each use of the proxy looks it up anew
+    if not user.is_authenticated:
         return None
     now = clock.now()
     row = sessions.current_row()
-    reason = sessions.why_ended(row, current_user, now=now, config=current_app.config)
+    reason = sessions.why_ended(row, user, now=now, config=current_app.config)
     if reason is None:
         if sessions.touch(row, now=now):
             db.session.commit()  # at most once a minute: most requests write nothing here

@@ -177,6 +177,6 @@ def mark_user(response):
     """Tell the service worker whose page this is: it keeps pages per person, and drops them
     all when it sees a page for nobody (signed out)."""
     if request.endpoint != "static" and request.blueprint != "shell":
-        user = current_user.id if current_user.is_authenticated else ""
-        response.headers["X-Fieldapp-User"] = str(user)
+        user = current_user._get_current_object()
+        response.headers["X-Fieldapp-User"] = str(user.id) if user.is_authenticated else ""
     return response
