@@ -159,3 +159,24 @@ def test_activity_is_noted_at_most_once_a_minute_and_seen_by_every_process(app, 
     assert laptop.get("/account").status_code == 200
     other.config["CLOCK_OFFSET"] = timedelta(minutes=81)
     assert laptop.get("/account").status_code == 302  # idle 31 minutes: signed out
+
+
+@pytest.mark.parametrize("protection", [None, "basic"])
+def test_the_browser_identifier_is_worked_out_only_when_session_protection_is_on(
+    app, db, client, monkeypatch, protection
+):
+    """Session protection is off here: Flask-Login's identifier of the browser (a SHA-512 of its
+    address and agent) is then not worked out on every request; switched on, it is again."""
+    person = make_user(Role.VISITOR)
+    db.session.commit()
+    sign_in(client, person)
+    app.config["SESSION_PROTECTION"] = protection
+    made = []
+    generator = app.login_manager._session_identifier_generator
+    monkeypatch.setattr(
+        app.login_manager,
+        "_session_identifier_generator",
+        lambda: made.append(1) or generator(),
+    )
+    assert client.get("/visits/").status_code == 200
+    assert bool(made) == (protection is not None)
