@@ -540,6 +540,7 @@ def fixtures(url: str) -> Fixtures:
             Page("training roster", "trainer", "trainer", "/training/roster"),
             Page("training session", "trainer", "trainer", f"/training/sessions/{session}"),
             Page("admin home", "admin", "admin", "/admin/"),
+            Page("admin schools", "admin", "admin", "/admin/schools"),
             Page("audit trail", "admin", "admin", "/admin/privacy/audit"),
             Page("family search", "admin", "admin", "/admin/privacy/families?q=Nguyen"),
         ]

@@ -601,6 +601,8 @@ MATRIX = [
         },
     ),
     ("admin.home", "GET", "/admin/", {"admin": 200}),
+    ("admin.schools", "GET", "/admin/schools", {"admin": 200}),
+    ("admin.schools", "GET", "/admin/schools?q=" + "x" * 101, {"admin": 422}),
     ("privacy.home", "GET", "/admin/privacy/", {"admin": 200}),
     ("privacy.audit_trail", "GET", "/admin/privacy/audit", {"admin": 200}),
     ("privacy.audit_csv", "GET", "/admin/privacy/audit.csv", {"admin": 200}),

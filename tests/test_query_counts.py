@@ -194,6 +194,8 @@ PAGES = [
     ("trainer", "/training/sessions/{session}"),
     ("trainer", "/training/sessions/{session}?school={school}&name=person&page=1"),
     ("admin", "/admin/"),
+    ("admin", "/admin/schools"),
+    ("admin", "/admin/schools?q=school&page=2"),
     ("admin", "/admin/privacy/"),
     ("admin", "/admin/privacy/audit"),
     ("admin", "/admin/privacy/families?q=Family"),

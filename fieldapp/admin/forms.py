@@ -16,6 +16,13 @@ class PeopleSearchForm(FlaskForm):
     q = SearchField(_l("Find a person"), validators=[Optional(), Length(max=100)])
 
 
+class SchoolSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: nothing changes
+
+    q = SearchField(_l("Find a school"), validators=[Optional(), Length(max=100)])
+
+
 class PersonForm(FlaskForm):
     name = StringField(
         _l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]

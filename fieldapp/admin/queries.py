@@ -5,15 +5,35 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.models import School, Student, User
 
+SCHOOLS_PER_PAGE = 50  # a district has some 200 schools: listed a page at a time, and searched
 
-def schools_with_counts() -> Select:
+
+def _schools_matching(q: str | None) -> list:
+    if not q:
+        return []
+    return [
+        or_(School.name.icontains(q, autoescape=True), School.code.icontains(q, autoescape=True))
+    ]
+
+
+def schools_with_counts(q: str | None = None) -> Select:
+    """Schools by name, with their active students (counted for the rows a page shows: each
+    count reads a school's students in the index), those whose name or code contains ``q``."""
     students = (
         select(func.count())
         .where(Student.school_id == School.id, Student.active.is_(True))
         .correlate(School)
         .scalar_subquery()
     )
-    return select(School, students.label("students")).order_by(School.name)
+    return (
+        select(School, students.label("students"))
+        .where(*_schools_matching(q))
+        .order_by(School.name, School.id)
+    )
+
+
+def count_schools(q: str | None = None) -> Select:
+    return select(func.count()).select_from(School).where(*_schools_matching(q))
 
 
 PEOPLE_PER_PAGE = 50  # a district has ~10,000 staff: the list is paged, and searched

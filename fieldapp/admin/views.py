@@ -8,7 +8,12 @@ from wtforms import SelectChoice
 
 from fieldapp import clock, i18n, mail, policy, rules, tasks
 from fieldapp.admin import queries, services
-from fieldapp.admin.forms import PeopleSearchForm, PersonForm, SignInProvidersForm
+from fieldapp.admin.forms import (
+    PeopleSearchForm,
+    PersonForm,
+    SchoolSearchForm,
+    SignInProvidersForm,
+)
 from fieldapp.auth import oidc
 from fieldapp.auth import services as auth_services
 from fieldapp.auth.forms import NewAccountForm
@@ -20,7 +25,7 @@ from fieldapp.formatting import ROLE_LABELS
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import ngettext
 from fieldapp.models import Role, RoleAssignment, School, User, Visit
-from fieldapp.paging import page_number
+from fieldapp.paging import RowsPage, page_number
 from fieldapp.rendering import redirect_after_post, render
 from fieldapp.visits import queries as visit_queries
 
@@ -37,8 +42,26 @@ def home():
         block="people",
         search=search,
         q=q,
-        schools=db.session.execute(queries.schools_with_counts()).all(),
+        schools=db.session.scalar(queries.count_schools()) or 0,
         people=_people_page(q),
+        status=200 if not search.errors else 422,
+    )
+
+
+@bp.get("/schools")
+@policy.requires(policy.administer)
+def schools():
+    """The district's schools, a page at a time by name, with their students and the links to
+    their relationship data; found by part of the name or the code."""
+    search = SchoolSearchForm(request.args)
+    q = (search.q.data or "").strip() if search.validate() else ""
+    total = db.session.scalar(queries.count_schools(q or None)) or 0
+    return render(
+        "admin/schools.html",
+        block="schools",
+        search=search,
+        q=q,
+        schools=RowsPage(queries.schools_with_counts(q or None), total, queries.SCHOOLS_PER_PAGE),
         status=200 if not search.errors else 422,
     )
 

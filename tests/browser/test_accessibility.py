@@ -78,6 +78,7 @@ PAGES = {
     ],
     "admin@demo.test": [
         "/admin/",
+        "/admin/schools",
         "/admin/privacy/",
         "/admin/privacy/audit",
         "/admin/privacy/families?q=a",

@@ -159,7 +159,16 @@ def test_a_visitors_own_training_is_in_spanish(db, client, login, district):  # 
 
 
 def test_the_admins_pages_are_in_spanish(client, admin, world, district):  # noqa: F811
-    assert_spanish(client.get("/admin/", headers=ES), "Escuelas y personas", "Añadir una cuenta")
+    assert_spanish(
+        client.get("/admin/", headers=ES),
+        "Escuelas y personas",
+        "Añadir una cuenta",
+        "sus estudiantes y datos de relación",
+    )
+    assert_spanish(
+        client.get("/admin/schools", headers=ES), "Buscar una escuela", "Datos de relación"
+    )
+    assert_spanish(client.get("/admin/schools?q=%C3%B1%C3%B1%C3%B1", headers=ES), "Ninguna escuela")
     assert_spanish(client.get("/admin/accounts/new", headers=ES), "Crear la cuenta")
     assert_spanish(client.get("/admin/privacy/", headers=ES), "Registro de auditoría")
     assert_spanish(
