@@ -38,7 +38,7 @@ def test_a_versioned_file_is_cached_for_a_year_an_old_version_is_checked_each_ti
     assert fetch(client, "/static/app.css").headers["Cache-Control"] == "no-cache"
 
 
-def test_a_changed_file_gets_a_new_url(app, tmp_path):
+def test_a_changed_file_gets_a_new_url_within_the_second(app, tmp_path, monkeypatch):
     import os
 
     from fieldapp import assets
@@ -48,6 +48,10 @@ def test_a_changed_file_gets_a_new_url(app, tmp_path):
     first = assets.version(app, "x.css")
     (tmp_path / "x.css").write_text("b{color:red}")
     os.utime(tmp_path / "x.css", ns=(1, 1))  # a new modification time, however fast the test
+    assert assets.version(app, "x.css") == first  # read less than a second ago: not again
+    (tmp_path / "y.css").write_text("c{}")
+    assert assets.version(app, "y.css") is not None  # a name not asked for yet: read now
+    monkeypatch.setattr(assets, "CHECK_SECONDS", 0)  # the second has passed
     assert assets.version(app, "x.css") != first
     assert assets.version(app, "missing.css") is None
 
