@@ -64,3 +64,41 @@ def test_decimalformat_is_flask_babels_own_kept(app):
                 with force_locale(locale):
                     ours = app.jinja_env.from_string("{{ n | decimalformat }}").render(n=value)
                     assert ours == flask_babel_decimal(value), (value, locale)
+
+
+def test_the_names_filter_writes_what_jinja_s_map_and_join_write(app):
+    """``names`` stands for ``map(attribute=…) | join(…)`` (and ``unique``, ``selectattr``) in
+    the templates: the same text, escaped the same, inside a translated sentence too."""
+    from types import SimpleNamespace as Item
+
+    people = [
+        Item(name="Ana <b>Ruiz</b>", first_name="Ana", grade="K", active=True),
+        Item(name="Ben & Co", first_name="Ben", grade="3", active=False),
+        Item(name="Cy", first_name="Cy", grade="K", active=True),
+    ]
+    pairs = [
+        ("people | names", 'people | map(attribute="name") | join(", ")'),
+        ('people | names(separator=" & ")', 'people | map(attribute="name") | join(" & ")'),
+        (
+            'people | names("first_name", " & ")',
+            'people | map(attribute="first_name") | join(" & ")',
+        ),
+        (
+            'people | names("grade", unique=True)',
+            'people | map(attribute="grade") | unique | join(", ")',
+        ),
+        (
+            'people | names(where="active")',
+            'people | selectattr("active") | map(attribute="name") | join(", ")',
+        ),
+        ("[] | names", '[] | map(attribute="name") | join(", ")'),
+    ]
+    env = app.jinja_env
+    with app.test_request_context("/"):
+        for ours, jinjas in pairs:
+            for shape in ("{{ %s }}", '{{ _("Team: %%(names)s", names=%s) }}'):
+                got = env.from_string(shape % ours).render(people=people)
+                assert got == env.from_string(shape % jinjas).render(people=people), ours
+        assert env.from_string("{{ people | names }}").render(people=people) == (
+            "Ana &lt;b&gt;Ruiz&lt;/b&gt;, Ben &amp; Co, Cy"
+        )
