@@ -194,6 +194,17 @@ def test_years_offered_run_from_the_first_with_attendance_to_this_one(dataset):
     found = impact.years((school.id,), date(2026, 12, 6))
     assert [y.start for y in found] == [2026, 2025, 2024]
     assert found[1].label == "2025–26"
+    # Several schools, and the district: from the first month any of them has.
+    assert [y.start for y in impact.years((school.id, _other.id), date(2026, 12, 6))] == [
+        2026,
+        2025,
+        2024,
+    ]
+    assert [y.start for y in impact.years(None, date(2026, 12, 6))] == [2026, 2025, 2024]
+    # Only the other school's months (2025–26): from that year; none at all: this year alone.
+    assert [y.start for y in impact.years((_other.id,), date(2026, 12, 6))] == [2026, 2025]
+    empty = make_school()
+    assert [y.start for y in impact.years((empty.id,), date(2026, 12, 6))] == [2026]
 
 
 # ---- the pages ---------------------------------------------------------------------------------
