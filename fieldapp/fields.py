@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Response, stream_with_context
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
@@ -23,11 +24,48 @@ from wtforms import SelectField as WTFormsSelectField
 from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.widgets.core import clean_key
 
 from fieldapp.i18n import gettext as _
 
 MAX_ID = 2**31 - 1  # the largest id our INTEGER keys hold on PostgreSQL (int4); SQLite holds more
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+QUOTE, ESCAPED_QUOTE = Markup('"'), Markup("&quot;")  # a quote left in markup given as a value
+
+
+def attributes(**kwargs) -> Markup:
+    """WTForms' ``html_params``, written without ``Markup.format`` (a string formatter per
+    attribute: two attributes cost more than a short list's options): the same text."""
+    params = []
+    for given, value in sorted(kwargs.items()):
+        key = escape(clean_key(given))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            params.append(f'{key}="{escape(value).replace(QUOTE, ESCAPED_QUOTE)}"')
+    return Markup(" ".join(params))
+
+
+def field_attributes(f, autocomplete=None, inputmode=None, autofocus=False) -> dict:
+    """What the ``field`` macro (templates/macros/forms.html) gives a field's input: its help
+    and error described, its error said, the browser's hints, and "required"."""
+    described = [f"{f.id}-help"] if f.description else []
+    if f.errors:
+        described.append(f"{f.id}-error")
+    attrs: dict = {"aria-describedby": " ".join(described)} if described else {}
+    if f.errors:
+        attrs["aria-invalid"] = "true"
+    if autocomplete:
+        attrs["autocomplete"] = autocomplete
+    if inputmode:
+        attrs["inputmode"] = inputmode
+    if autofocus:
+        attrs["autofocus"] = True
+    if f.flags.required:
+        attrs["required"] = True
+    return attrs
 
 
 class _Select(Select):
@@ -36,6 +74,21 @@ class _Select(Select):
     WTForms builds each option through ``html_params`` and ``Markup.format``: a filter form's
     lists (classes, languages, grades) were a fifth of the roster page. An option with
     attributes of its own still goes through WTForms."""
+
+    def __call__(self, field, **kwargs):
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        # The flags WTForms would copy ("required", "disabled"): it looks them up in ``dir()``
+        # of the field's flags, which costs more than the rest of a short list.
+        flags = vars(field.flags)
+        for name in self.validation_attrs:
+            if name in flags and name not in kwargs:
+                kwargs[name] = flags[name]
+        html = [f"<select {attributes(name=field.name, **kwargs)}>"]
+        html.extend(map(self.render_option, field._iter_choices_normalized()))
+        html.append("</select>")
+        return Markup("".join(html))
 
     @classmethod
     def _dispatch_render_option(cls):
@@ -47,7 +100,10 @@ class _Select(Select):
             return super().render_option(choice, **kwargs)
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
         selected = "selected " if choice.selected else ""
-        label = escape(choice.label or choice.value)
+        label = choice.label
+        if isinstance(label, LazyString):
+            label = Markup(label)  # translated once (escape() takes it as markup too)
+        label = escape(label or value)
         return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
 
 

@@ -15,6 +15,7 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from fieldapp import policy, rules
+from fieldapp.fields import field_attributes
 from fieldapp.grades import grade_label
 from fieldapp.i18n import current_locale, family_label
 from fieldapp.i18n import gettext as _
@@ -274,6 +275,7 @@ def register(app: Flask) -> None:
         rescheduling=lambda visit: visit.status == VisitStatus.RESCHEDULING,
     )
     app.jinja_env.globals.update(
+        field_attributes=field_attributes,
         nav_items=nav_items,
         current_nav=current_nav,
         htmx_version="2.0.11",
