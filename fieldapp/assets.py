@@ -13,11 +13,30 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_compress import Compress
 
 YEAR = 365 * 24 * 3600
-compress = Compress()
+
+
+class _Compress(Compress):
+    """Flask-Compress, without weighing the browser's encodings for a body too short to compress
+    (a JSON answer, a redirect, an empty 204): it still says ``Vary: Accept-Encoding``, as
+    Flask-Compress does for every answer."""
+
+    def after_request(self, response):
+        length = response.content_length if response is not None else None
+        if length is None or length >= current_app.config["COMPRESS_MIN_SIZE"]:
+            return super().after_request(response)
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept-Encoding"
+        elif "accept-encoding" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept-Encoding"
+        return response
+
+
+compress = _Compress()
 
 COMPRESS_MIMETYPES = [
     "text/html",

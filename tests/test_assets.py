@@ -70,6 +70,14 @@ def test_pages_and_static_files_are_compressed(app, client):
     assert len(css.data) < len(plain) / 2
 
 
+def test_a_short_answer_is_sent_as_it_is_and_still_varies_by_encoding(app, client):
+    short = client.get("/healthz", headers={"Accept-Encoding": "gzip, br"})
+    assert short.status_code == 200 and short.json == {"status": "ok"}
+    assert "Content-Encoding" not in short.headers
+    assert "Accept-Encoding" in short.headers["Vary"]
+    assert short.headers["Vary"].count("Accept-Encoding") == 1
+
+
 def test_compression_can_be_left_to_a_front_server(app_config):
     app = create_app({**app_config, "COMPRESS_ENABLED": False})
     with app.app_context():
