@@ -216,19 +216,32 @@ REPORTS = [
 
 
 def nav_items() -> list[tuple[str, str]]:
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return []
+    return list(_nav(frozenset(user.role_set), current_locale(), request.script_root))
+
+
+# Each permission of the menu is decided by roles alone (none checks an object): the menu is a
+# function of the person's roles, the language and where the app is mounted, made once per
+# process for each (every page draws it).
+assert all(p.check is None for _label, _endpoint, p in NAV)
+assert all(p.check is None for _endpoint, p in REPORTS)
+
+
+@functools.lru_cache(maxsize=256)
+def _nav(roles: frozenset[Role], code: str, root: str) -> tuple[tuple[str, str], ...]:
     items = []
     for label, endpoint, permission in NAV:
-        if endpoint == "training.mine" and policy.train.allows(current_user):
+        if endpoint == "training.mine" and roles & policy.train.roles:
             continue
-        if permission.allows(current_user):
+        if roles & permission.roles:
             items.append((str(label), url_for(endpoint)))
-    report = next((e for e, p in REPORTS if p.allows(current_user)), None)
+    report = next((e for e, p in REPORTS if roles & p.roles), None)
     if report:
         items.append((_("Reports"), url_for(report)))
     items.append((_("Account"), url_for("auth.account")))
-    return items
+    return tuple(items)
 
 
 def names(
