@@ -213,12 +213,15 @@ def row(chart: Chart, g: Grid, i: int, category: str, values: list[float], value
     else:
         bars = stacked_bars(g, values, bar_y)
     text_y = bar_y + g.bar_h / 2 + 5 if g.labels_left else row_y + 14
+    shown = "" if g.side_by_side else value
     return {
         "label": category,
+        # What a pointer over the row reads: its number, or each bar's.
+        "title": shown or " / ".join(str(b.get("text", "")) for b in bars),
         "text": fitted(category, g),
         "lx": 0,
         "ly": text_y,
-        "value": "" if g.side_by_side else value,
+        "value": shown,
         "vx": WIDTH,
         "vy": text_y,
         "bars": bars,

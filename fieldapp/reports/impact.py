@@ -181,12 +181,14 @@ def groups(school_ids: tuple[int, ...] | None, year: Year, timezone: str) -> Sel
     )
 
 
+@built_once
 def roster_students(school_ids: tuple[int, ...] | None) -> Select:
     return select(func.count(Student.id)).where(
         Student.active.is_(True), *_school_filter(Student.school_id, school_ids)
     )
 
 
+@built_once
 def years_with_data(school_ids: tuple[int, ...] | None) -> Select:
     """The first and the last month with attendance at the schools: each its own subquery, which
     SQLite answers from the end of the (school, month) index (min and max in one SELECT read
