@@ -3,7 +3,6 @@ round, or why not, and their open visits), and the suggested team for a visit.""
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -68,7 +67,8 @@ class _Candidate:
 
 
 class Pool:
-    """Assignable people as ``suggest`` compares them, read off each ``User`` once: a board
+    """Assignable people as ``suggest`` compares them, read off each ``User`` once and kept in
+    the order of the rule's last keys (fewest open visits, then name; ties as given): a board
     suggests a team for each of its cards from the same school's staff."""
 
     def __init__(self, people: Sequence[User], open_counts: dict[int, int]) -> None:
@@ -76,6 +76,34 @@ class Pool:
             _Candidate(p, p.id, frozenset(p.spoken_languages), (open_counts.get(p.id, 0), p.name))
             for p in people
         ]
+        self.by_rest = sorted(self.candidates, key=lambda c: c.rest)  # stable: ties as given
+        self._speakers: dict[str, list[_Candidate]] = {}
+
+    def speakers(self, language: str) -> list[_Candidate]:
+        """Who speaks ``language``, in the same order (worked out once per language)."""
+        found = self._speakers.get(language)
+        if found is None:
+            found = self._speakers[language] = [c for c in self.by_rest if language in c.languages]
+        return found
+
+    def best(self, teachers: set[int], language: str | None, n: int = 2) -> list[_Candidate]:
+        """The first ``n`` in the rule's order: the students' teachers (those who speak the
+        family's language first), then speakers of the language, then everyone else — each
+        group in the order kept. What ``sorted(candidates, key=rule)[:n]`` picks, without
+        sorting the school's staff for every card."""
+        first = [c for c in self.by_rest if c.id in teachers] if teachers else []
+        if language is not None and len(first) > 1:
+            first.sort(key=lambda c: language not in c.languages)  # stable
+        chosen = first[:n]
+        if len(chosen) < n and language is not None:
+            speakers = [c for c in self.speakers(language) if c.id not in teachers]
+            chosen += speakers[: n - len(chosen)]
+        for c in self.by_rest:  # then the others: neither a teacher nor a speaker
+            if len(chosen) >= n:
+                break
+            if c.id not in teachers and (language is None or language not in c.languages):
+                chosen.append(c)
+        return chosen
 
 
 @dataclass
@@ -99,12 +127,7 @@ def suggest(
     language = visit.family.home_language if visit.family else None
     pool = candidates if isinstance(candidates, Pool) else Pool(candidates, open_counts)
 
-    def score(c: _Candidate) -> tuple:
-        return (c.id not in teachers, language is None or language not in c.languages, *c.rest)
-
-    # The two best, as sorted(...)[:2] would pick them (nsmallest is stable too), without
-    # sorting the school's whole staff for every card of the board.
-    chosen = [c.person for c in heapq.nsmallest(2, pool.candidates, key=score)]
+    chosen = [c.person for c in pool.best(teachers, language)]
     reasons = []
     for person in chosen:
         why = []
