@@ -4,6 +4,8 @@ on an option, required and described lists."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from flask_babel import force_locale
 from markupsafe import Markup
@@ -41,23 +43,25 @@ def both(choices, coerce, data, validators=(), **render):
     return Ours(form_data).pick(**render), Theirs(form_data).pick(**render)
 
 
+DATA = [None, "3", "4", "2", "es", "am", "y", "True", "<x>"]
+RENDERS = [{}, {"required": True, "aria-describedby": "h e"}, {"disabled": True}]
+
+
 @pytest.mark.parametrize("choices", CHOICES, ids=range(len(CHOICES)))
-@pytest.mark.parametrize("data", [None, "3", "4", "2", "es", "am", "y", "True", "<x>"])
-@pytest.mark.parametrize(
-    "render", [{}, {"required": True, "aria-describedby": "h e"}, {"disabled": True}]
-)
 @pytest.mark.parametrize("validators", [(), (InputRequired(),)], ids=["free", "required"])
-def test_it_writes_what_wtforms_writes(app, choices, data, render, validators):
+def test_it_writes_what_wtforms_writes(app, choices, validators):
+    """Each list, with and without a required validator, for every value sent and every way a
+    template renders it (one app for all: a case per test made the suite slower for nothing)."""
     coerce = int if choices and isinstance(choices, list) and choices[0].value == 1 else str
-    if coerce is int and data is not None and not data.isdigit():
-        data = None
-    with app.test_request_context("/"), force_locale("es"):
-        ours, theirs = both(choices, coerce, data, validators, **render)
-    assert ours == theirs
-    if validators and "required" not in render:
-        assert " required" in ours  # the field's flag, copied as WTForms copies it
-    if data == "4" and choices is CHOICES[0]:
-        assert '<option selected value="4">Grade &#34;4&#34; &amp; &lt;up&gt;</option>' in ours
+    for data, render in itertools.product(DATA, RENDERS):
+        sent = None if coerce is int and data is not None and not data.isdigit() else data
+        with app.test_request_context("/"), force_locale("es"):
+            ours, theirs = both(choices, coerce, sent, validators, **render)
+        assert ours == theirs, (sent, render)
+        if validators and "required" not in render:
+            assert " required" in ours  # the field's flag, copied as WTForms copies it
+        if sent == "4" and choices is CHOICES[0]:
+            assert '<option selected value="4">Grade &#34;4&#34; &amp; &lt;up&gt;</option>' in ours
 
 
 def test_the_forms_use_it():
