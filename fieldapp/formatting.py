@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -215,11 +215,11 @@ REPORTS = [
 ]
 
 
-def nav_items() -> list[tuple[str, str]]:
+def nav_items() -> tuple[tuple[str, str], ...]:
     user = current_user._get_current_object()
     if not user.is_authenticated:
-        return []
-    return list(_nav(frozenset(user.role_set), current_locale(), request.script_root))
+        return ()
+    return _nav(frozenset(user.role_set), current_locale(), request.script_root)
 
 
 # Each permission of the menu is decided by roles alone (none checks an object): the menu is a
@@ -303,7 +303,7 @@ def may(permission: str, *objects) -> bool:
     return getattr(policy, permission).allows(current_user, *objects)
 
 
-def current_nav(items: list[tuple[str, str]]) -> str | None:
+def current_nav(items: Sequence[tuple[str, str]]) -> str | None:
     """The one navigation link for this page: the longest that the path starts with ("/" only
     for the home page), so that "Trained staff" is not marked along with "Training"."""
     path = request.path

@@ -35,8 +35,7 @@ bp = Blueprint("admin", __name__)
 @bp.get("/")
 @policy.requires(policy.administer)
 def home():
-    search = PeopleSearchForm(request.args)
-    q = (search.q.data or "").strip() if search.validate() else ""
+    search, q = _search(PeopleSearchForm)
     return render(
         "admin/home.html",
         block="people",
@@ -53,17 +52,23 @@ def home():
 def schools():
     """The district's schools, a page at a time by name, with their students and the links to
     their relationship data; found by part of the name or the code."""
-    search = SchoolSearchForm(request.args)
-    q = (search.q.data or "").strip() if search.validate() else ""
-    total = db.session.scalar(queries.count_schools(q or None)) or 0
+    search, q = _search(SchoolSearchForm)
+    total = db.session.scalar(queries.count_schools(q)) or 0
     return render(
         "admin/schools.html",
         block="schools",
         search=search,
         q=q,
-        schools=RowsPage(queries.schools_with_counts(q or None), total, queries.SCHOOLS_PER_PAGE),
+        schools=RowsPage(queries.schools_with_counts(q), total, queries.SCHOOLS_PER_PAGE),
         status=200 if not search.errors else 422,
     )
+
+
+def _search(form_class):
+    """A list's search form from the query string, and the words to find ("" when none, or
+    when the form refused them: the whole list then, the error beside the field)."""
+    search = form_class(request.args)
+    return search, (search.q.data or "").strip() if search.validate() else ""
 
 
 def _people_page(q: str):

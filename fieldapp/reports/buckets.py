@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from babel.dates import format_skeleton
 
+from fieldapp.i18n import current_locale
 from fieldapp.i18n import gettext as _
-from fieldapp.reports.formats import locale
 
 WEEKS_AT_MOST = 26  # a longer span is shown by month
 
@@ -42,7 +42,7 @@ class Buckets:
     def label(self, start: date) -> str:
         """ "5 Oct" or "Oct 2026", month names in the reader's language."""
         skeleton = "dMMM" if self.by == "week" else "yMMM"
-        return format_skeleton(skeleton, start, locale=locale()).replace(".", "")
+        return format_skeleton(skeleton, start, locale=current_locale()).replace(".", "")
 
     @property
     def heading(self) -> str:

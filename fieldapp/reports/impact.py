@@ -88,11 +88,7 @@ class Year:
 
 
 def _school_filter(column, school_ids: tuple[int, ...] | None) -> list:
-    if school_ids is None:
-        return []
-    # One school as "=": SQLite then finds the first and the last month at the ends of the
-    # (school, month) index.
-    return [column == school_ids[0]] if len(school_ids) == 1 else [column.in_(school_ids)]
+    return [] if school_ids is None else [column.in_(school_ids)]
 
 
 @built_once  # per schools, year and zone: building this one was a fifth of the page

@@ -454,7 +454,7 @@ def mine():
         for s in db.session.scalars(
             queries.sessions_for_schools(school_ids).where(TrainingSession.starts_at >= now)
         )
-        if s.id and s.id not in done and rules.worth_joining(s.kind, status)
+        if s.id not in done and rules.worth_joining(s.kind, status)
     ]
     return render(
         "training/mine.html",
