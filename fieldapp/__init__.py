@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401  (the schema must be known to Alembic)
         ratelimit_storage,  # noqa: F401  (registers RATELIMIT_STORAGE_URI's "database://")
         rendering,
+        versions,  # noqa: F401  (every write of the data kept summaries count bumps its version)
     )
     from fieldapp.auth import oidc
     from fieldapp.auth.cookies import CookieSessionInterface

@@ -3,13 +3,16 @@ columns; and the page number asked for, made sane."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
+
+K = TypeVar("K")
 
 
 def page_number() -> int:
@@ -65,3 +68,20 @@ class CountedPage(Pagination):
 
     def _query_count(self) -> int:
         return self._total
+
+
+def spread(sizes: Iterable[tuple[K, int]], limit: int, offset: int) -> tuple[tuple[K, ...], int]:
+    """For a list read group after group (``sizes``: each group's key and its number of rows,
+    in the list's order), the groups that rows ``offset`` to ``offset + limit`` fall in, and
+    the offset of the page among those groups' rows. A page of a district's roster then reads
+    the one or two schools it shows, not the district."""
+    keys: list[K] = []
+    first, at, end = None, 0, offset + limit
+    for key, n in sizes:
+        if at >= end:
+            break
+        if n and at + n > offset:
+            first = at if first is None else first
+            keys.append(key)
+        at += n
+    return tuple(keys), offset - first if first is not None else 0

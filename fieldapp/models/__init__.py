@@ -36,6 +36,7 @@ from fieldapp.models.training import (
     TrainingSessionSchool,
     TrainingSessionTrainer,
 )
+from fieldapp.models.versions import DataVersion
 from fieldapp.models.visits import (
     ContactAttempt,
     ContactOutcome,
@@ -69,6 +70,7 @@ __all__ = [
     "ContactAttempt",
     "ContactMethod",
     "ContactOutcome",
+    "DataVersion",
     "Enrollment",
     "Family",
     "FollowUp",

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from fieldapp import rules
+from fieldapp import rules, versions
 from fieldapp.extensions import db
+from fieldapp.i18n import current_locale
 from fieldapp.i18n import gettext as _
 from fieldapp.models import Round, User, Visit
 from fieldapp.rounds import queries
@@ -40,12 +41,28 @@ class Staff:
 
 def staff_for(round_: Round, today: date) -> Staff:
     people = db.session.scalars(queries.school_staff(round_.school_id)).all()
-    by_user = rules.completions_by_user(db.session.scalars(completions_of(p.id for p in people)))
-    reasons = {
-        p.id: rules.why_not_assignable(by_user.get(p.id, []), today, round_.ends_on) for p in people
-    }
-    counts = dict(db.session.execute(queries.open_visit_counts(round_.school_id)).all())
+    # Who can be assigned, and why not, is kept until training data changes (completions,
+    # roles, accounts): the board is the page a coordinator reloads most, and reading the
+    # staff's completions and deciding was a tenth of it.
+    school_id, until, ids = round_.school_id, round_.ends_on, [p.id for p in people]
+    reasons = dict(
+        versions.kept(
+            versions.TRAINING,
+            ("assignable", school_id, today, until, current_locale()),
+            lambda: tuple(_reasons(ids, today, until).items()),
+        )
+    )
+    missing = [i for i in ids if i not in reasons]  # joined as it was kept: decided now
+    if missing:
+        reasons.update(_reasons(missing, today, until))
+    counts = dict(db.session.execute(queries.open_visit_counts(school_id)).all())
     return Staff(list(people), reasons, counts)
+
+
+def _reasons(user_ids: Sequence[int], today: date, until: date) -> dict[int, str | None]:
+    """Why each of these people cannot be put on a team from ``today`` to ``until``."""
+    by_user = rules.completions_by_user(db.session.scalars(completions_of(user_ids)))
+    return {i: rules.why_not_assignable(by_user.get(i, []), today, until) for i in user_ids}
 
 
 def teachers_by_visit(visits_: Sequence[Visit]) -> dict[int, set[int]]:

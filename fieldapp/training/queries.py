@@ -90,7 +90,18 @@ def trainers() -> Select:
 
 
 def schools(ids: Iterable[int] | None = None) -> Select:
-    query = select(School).order_by(School.name)
+    """The schools (None: all), by name."""
+    return _by_name(select(School), ids)
+
+
+def school_names(ids: Iterable[int] | None = None) -> Select:
+    """(id, name) of ``schools``, in the same order: what a list to choose from needs,
+    without loading a district's 200 schools whole."""
+    return _by_name(select(School.id, School.name), ids)
+
+
+def _by_name(query: Select, ids: Iterable[int] | None) -> Select:
+    query = query.order_by(School.name, School.id)
     return query if ids is None else query.where(School.id.in_(list(ids)))
 
 
@@ -151,7 +162,9 @@ def _staff_pairs(school_ids: Iterable[int] | None):
     return pairs.subquery("staff")
 
 
-ROSTER_ORDER = (School.name, User.name, User.id)  # by school, then name: whole or a page
+# By school, then name: whole or a page. Two schools of one name are not mixed (the page is
+# planned school by school).
+ROSTER_ORDER = (School.name, School.id, User.name, User.id)
 
 
 def _status(st):
@@ -195,38 +208,14 @@ def roster(
     return query.order_by(*ROSTER_ORDER)
 
 
-@built_once  # per schools (a tuple), day and page
-def roster_page(school_ids: tuple[int, ...] | None, on: date, limit: int, offset: int) -> Select:
-    """One page of ``roster`` with no status asked for, as the same rows: the page's people
-    are chosen first (by school, then name) and only their training is read — not the status
-    of a district's 10,000 staff to show a page of them."""
-    pairs = _staff_pairs(school_ids)
-    page = (
-        select(pairs.c.school_id, pairs.c.user_id)
-        .join(School, School.id == pairs.c.school_id)
-        .join(User, User.id == pairs.c.user_id)
-        .where(User.active.is_(True))
-        .order_by(*ROSTER_ORDER)
-        .limit(limit)
-        .offset(offset)
-        .cte("page")  # read twice below, chosen once
-    )
-    st = status_on(on, select(page.c.user_id))
-    return (
-        select(School, User, _status(st), st.c.valid_until)
-        .select_from(page)
-        .join(School, School.id == page.c.school_id)
-        .join(User, User.id == page.c.user_id)
-        .outerjoin(st, st.c.user_id == User.id)
-        .order_by(*ROSTER_ORDER)
-    )
-
-
-@built_once
-def roster_counts(school_ids: tuple[int, ...] | None, on: date) -> Select:
-    """(status value, people) over the same staff as ``roster``."""
-    staff = _staff_statuses(school_ids, on).subquery()
-    return select(staff.c.status, func.count()).group_by(staff.c.status)
+@built_once  # per schools (a tuple), day, status and page
+def roster_page(
+    school_ids: tuple[int, ...], on: date, status: TrainingStatus | None, limit: int, offset: int
+) -> Select:
+    """Rows ``offset`` to ``offset + limit`` of ``roster`` over these schools: the caller
+    names the few schools a page of a district's roster falls in (``paging.spread``), so that
+    only their staff are read, not the district's 10,000 to sort them."""
+    return roster(school_ids, on, status).limit(limit).offset(offset)
 
 
 def status_counts_by_school(school_ids: Iterable[int] | None, on: date) -> Select:

@@ -119,6 +119,8 @@ def stranded_teams(visits_: Sequence[Visit], on: date) -> dict[int, list[User]]:
     """Visit id -> the team members who can no longer visit (disabled, or training lapsed on
     ``on``), for the visits that need a new team; one query for everyone's training."""
     members = {m.user_id: m.user for v in visits_ for m in v.team}
+    if not members:
+        return {}  # a board of visits without a team (as it opens): nothing to read
     completions = _completions(list(members.values()))
     stranded = {v.id: rules.stranded_members(v.team, on, completions) for v in visits_}
     return {visit_id: people for visit_id, people in stranded.items() if people}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 from fieldapp import rules
 from fieldapp.models import Role, RoleAssignment, TrainingKind
+from fieldapp.paging import spread
+from fieldapp.rules import TrainingStatus
 from fieldapp.training import queries, services
 from tests.factories import add_completion, make_school, make_user
 
@@ -67,18 +70,21 @@ def test_sql_and_rules_agree_on_every_history(app, db):
             for _, person, status, until in db.session.execute(queries.roster([school.id], on))
         }
         assert got == expected, on
-        counts = dict(db.session.execute(queries.roster_counts((school.id,), on)).all())
-        assert sum(counts.values()) == len(people)
+        counts = db.session.execute(queries.status_counts_by_school((school.id,), on)).all()
+        assert {status: n for _school, status, n in counts} == {
+            status.value: n for status, n in Counter(s for s, _until in expected.values()).items()
+        }
 
 
-def test_a_roster_page_picks_its_people_first_and_shows_the_same_rows(app, db):
-    """``roster_page`` (the page's people chosen first, only their training read) is the same
-    page of the same rows as ``roster`` cut to the page: across schools, at every offset, with
-    a disabled person left out and someone at two schools shown at each."""
-    schools = [make_school(), make_school()]
+def test_a_roster_page_read_from_the_schools_it_falls_in_is_the_same_page(app, db):
+    """``roster_page`` over the schools ``paging.spread`` picks from the per-school counts is
+    the same page of the same rows as ``roster`` cut to the page: at every offset, with or
+    without a status asked for, two schools of one name kept apart, a disabled person left out
+    and someone at two schools shown at each."""
+    schools = [make_school(name="Oak"), make_school(name="Elm"), make_school(name="Oak")]
     people = []
-    for n, history in enumerate(_histories()[:30]):
-        person = make_user(Role.VISITOR, schools[n % 2], trained=False)
+    for n, history in enumerate(_histories()[:45]):
+        person = make_user(Role.VISITOR, schools[n % 3], trained=False)
         for kind, done, until in history:
             completed = DAY + timedelta(days=done)
             valid = None if until is None else DAY + timedelta(days=until)
@@ -87,9 +93,31 @@ def test_a_roster_page_picks_its_people_first_and_shows_the_same_rows(app, db):
     people[0].active = False
     db.session.add(RoleAssignment(user=people[1], role=Role.VISITOR, school=schools[0]))
     db.session.commit()
-    for school_ids in (None, (schools[0].id,), tuple(s.id for s in schools)):
-        whole = db.session.execute(queries.roster(school_ids, DAY)).all()
-        assert people[0].id not in {person.id for _, person, *_ in whole}
-        for offset in (0, 7, 28, 60):
-            page = db.session.execute(queries.roster_page(school_ids, DAY, 7, offset)).all()
-            assert page == whole[offset : offset + 7], (school_ids, offset)
+    in_name_order = [s.id for s in db.session.scalars(queries.schools())]
+    assert in_name_order == [schools[1].id, schools[0].id, schools[2].id]
+    for shown in (None, (schools[0].id,), (schools[0].id, schools[2].id)):
+        counts = db.session.execute(queries.status_counts_by_school(shown, DAY)).all()
+        for status in (None, TrainingStatus.NOT_TRAINED, TrainingStatus.TRAINED):
+            whole = db.session.execute(queries.roster(shown, DAY, status)).all()
+            assert people[0].id not in {person.id for _, person, *_ in whole}
+            sizes = Counter()
+            for school_id, value, n in counts:
+                if status is None or value == status.value:
+                    sizes[school_id] += n
+            assert sum(sizes.values()) == len(whole)
+            in_order = [(school_id, sizes[school_id]) for school_id in in_name_order]
+            for offset in range(0, len(whole) + 8, 4):
+                school_ids, skip = spread(in_order, 7, offset)
+                page = db.session.execute(queries.roster_page(school_ids, DAY, status, 7, skip))
+                assert page.all() == whole[offset : offset + 7], (shown, status, offset)
+
+
+def test_spread_names_the_groups_a_page_falls_in():
+    sizes = [("a", 3), ("empty", 0), ("b", 5), ("c", 2)]
+    assert spread(sizes, 4, 0) == (("a", "b"), 0)
+    assert spread(sizes, 3, 0) == (("a",), 0)
+    assert spread(sizes, 2, 3) == (("b",), 0)
+    assert spread(sizes, 2, 4) == (("b",), 1)
+    assert spread(sizes, 10, 7) == (("b", "c"), 4)
+    assert spread(sizes, 5, 10) == ((), 0)  # past the end: no group, an empty page
+    assert spread([], 5, 0) == ((), 0)
