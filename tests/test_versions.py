@@ -178,10 +178,39 @@ def test_the_round_board_reads_its_staff_s_training_again_only_after_a_change(db
             TrainingCompletion(
                 user_id=lapsing.id,
                 kind="refresher",
-                completed_on=date.today(),
+                completed_on=date.today() - timedelta(days=2),  # whatever the zone's day
                 valid_until=date.today() + timedelta(days=400),
             )
         )
         other.commit()
     html, read = board()
     assert read == 1 and "La formación vence" not in html
+
+
+def test_the_training_report_counts_as_the_roster_does_and_reads_them_once(db, client, login):
+    school = make_school()
+    untrained = make_user(Role.VISITOR, school, trained=False)
+    make_user(Role.VISITOR, school)
+    login(make_user(Role.TRAINER))
+
+    def report() -> tuple[str, int]:
+        with count_queries(db.engine) as statements:
+            html = client.get("/reports/training").get_data(as_text=True)
+        return html, sum("FROM training_completions" in s for s in statements)
+
+    html, read = report()
+    assert read == 1 and "1 of 2 staff can visit" in html
+    html, read = report()
+    assert read == 0 and "1 of 2 staff can visit" in html
+    with Session(db.engine) as other:
+        other.add(
+            TrainingCompletion(
+                user_id=untrained.id,
+                kind="foundational",
+                completed_on=date.today() - timedelta(days=2),  # whatever the zone's day
+                valid_until=date.today() + timedelta(days=400),
+            )
+        )
+        other.commit()
+    html, read = report()
+    assert read == 1 and "2 of 2 staff can visit" in html

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from fieldapp import audit, clock, policy, rules, versions
+from fieldapp import audit, clock, policy, rules
 from fieldapp.extensions import db
 from fieldapp.fields import csv_response, parse_id, parse_ids
 from fieldapp.formatting import zone
@@ -361,13 +361,7 @@ def roster():
     a district's 10,000 staff cost what one school's 50 do."""
     schools, chosen, wanted, shown = _roster_filters(policy.roster_school_ids(current_user))
     today = clock.today(zone())
-    # Kept per process until a completion, a role or an account changes: deciding the status
-    # of a district's 10,000 staff is one 22 ms statement, the rest of the page a few ms.
-    by_school = versions.kept(
-        versions.TRAINING,
-        ("roster_counts", shown, today),
-        lambda: tuple(db.session.execute(queries.status_counts_by_school(shown, today)).all()),
-    )
+    by_school = services.status_counts_by_school(shown, today)  # kept until training changes
     counts = dict.fromkeys(TrainingStatus, 0)
     sizes: dict[int, int] = {}  # the rows each school has in the list shown
     for school_id, status, n in by_school:

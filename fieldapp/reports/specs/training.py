@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from fieldapp.extensions import db
 from fieldapp.i18n import gettext as _
 from fieldapp.models import School
 from fieldapp.reports.charts import Chart, Series
 from fieldapp.reports.formats import num
 from fieldapp.rules import TrainingStatus
-from fieldapp.training import queries as training_queries
+from fieldapp.training import services as training_services
 
 TRAINING_ORDER = [
     TrainingStatus.TRAINED,
@@ -27,11 +26,9 @@ def training_by_school(
 ) -> dict[int, dict[TrainingStatus, int]]:
     """Per school, how many of its active staff are in each training status on ``on``: the
     trained-staff roster's statuses (decided in SQL, held equal to ``rules.training_status``),
-    counted by school."""
+    counted by school, and kept as the roster keeps them."""
     counts: dict[int, dict[TrainingStatus, int]] = {}
-    for school_id, status, people in db.session.execute(
-        training_queries.status_counts_by_school(school_ids, on)
-    ):
+    for school_id, status, people in training_services.status_counts_by_school(school_ids, on):
         counts.setdefault(school_id, dict.fromkeys(TRAINING_ORDER, 0))[TrainingStatus(status)] = (
             people
         )
