@@ -44,7 +44,9 @@ WATCHED = {
 COLUMNS_THAT_COUNT = {"users": ("active",)}
 
 MAX_AGE = 60.0  # seconds: the bound for a write the session did not see
-MAX_ENTRIES = 256  # kept summaries per app and process; the oldest half goes beyond this
+# Kept summaries per app and process (a district's boards: 200 schools, in two languages); the
+# oldest half goes beyond this.
+MAX_ENTRIES = 1024
 
 _TABLE = DataVersion.__table__
 _READ = select(_TABLE.c.version).where(_TABLE.c.name == bindparam("version_name"))
@@ -122,7 +124,9 @@ def kept(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     session = db.session()
     if name in session.info.get(_WRITTEN, ()):
         return compute()
-    version = session.execute(_READ, {"version_name": name}).scalar_one()
+    version = session.execute(_READ, {"version_name": name}).scalar()
+    if version is None:  # a database without the counter row: nothing can be kept safely
+        return compute()
     store: dict = current_app.extensions.setdefault("fieldapp.versions", {})
     now = time.monotonic()
     entry = store.get((name, key))

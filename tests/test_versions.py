@@ -214,3 +214,11 @@ def test_the_training_report_counts_as_the_roster_does_and_reads_them_once(db, c
         other.commit()
     html, read = report()
     assert read == 1 and "2 of 2 staff can visit" in html
+
+
+def test_without_its_counter_row_nothing_is_kept(db):
+    db.session.execute(DataVersion.__table__.delete())
+    computed = []
+    for _ in range(2):
+        versions.kept(versions.TRAINING, "test", lambda: computed.append(1))
+    assert len(computed) == 2
