@@ -48,7 +48,7 @@ def test_the_bench_measures_pages_hello_world_and_mixed_traffic(tmp_path, capsys
         rate=20,
         search=False,  # one rate, for a known count (the search: tests/test_bench_targets.py)
         mixed_seconds=2,
-        pages=["my visits", "visit detail", "school dashboard", "admin home"],
+        pages=["my visits", "visit detail", "school dashboard", "admin home", "district report"],
         port=free_port_pair(),
         data=tmp_path / "data",
         results=tmp_path / "latest.json",
@@ -57,7 +57,11 @@ def test_the_bench_measures_pages_hello_world_and_mixed_traffic(tmp_path, capsys
     out = capsys.readouterr().out
 
     pages = {p["name"]: p for p in figures["pages"]}
-    assert set(pages) == set(settings.pages)
+    assert set(pages) == set(settings.pages) - {"district report"}
+    # A district-wide report: timed one request at a time, not loaded by wrk.
+    [district] = figures["reports"]
+    assert district["name"] == "district report" and district["ms"] > 0
+    assert "district-wide reports: one request" in out
     for page in pages.values():
         assert page["requests"] > 0 and page["rps"] > 0, page
         assert page["errors"] == 0, page

@@ -4,6 +4,7 @@ of issue #20's targets. (tests/test_bench.py runs the whole bench on a tiny dist
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from dataclasses import asdict
 
@@ -173,8 +174,12 @@ def by_name(checked):
     return {t.name.removesuffix(": throughput").split(" (")[0]: t for t in checked}
 
 
+def reports(*ms: float) -> list:
+    return [bench.Alone(f"report {n}", "admin", value) for n, value in enumerate(ms, 1)]
+
+
 def test_every_target_passes_with_its_figure():
-    checked = bench.targets(district(), 1000.0, rates(210))
+    checked = bench.targets(district(), 1000.0, rates(210), reports=reports(120, 250))
     rows = by_name(checked)
 
     assert [t.verdict for t in checked] == ["PASS"] * len(checked)
@@ -188,6 +193,21 @@ def test_every_target_passes_with_its_figure():
     mixed = rows["mixed: rate held 60 s"]
     assert mixed.name == "mixed: rate held 60 s (p95 ≤ 200 ms, 0 errors)"
     assert (mixed.figure, mixed.goal) == ("210 req/s", "≥ 200 req/s")
+    district_wide = rows["district-wide reports: one request"]
+    assert (district_wide.figure, district_wide.goal) == (
+        "250 ms (report 2; 0 of 2 over)",
+        "≤ 250 ms",
+    )
+
+
+def test_a_district_wide_report_over_its_time_fails_and_one_not_run_is_skipped():
+    slow = by_name(bench.targets(district(), 1000.0, rates(210), reports=reports(1767, 90, 251)))
+    row = slow["district-wide reports: one request"]
+    assert (row.figure, row.verdict) == ("1767 ms (report 1; 2 of 3 over)", "FAIL")
+    skipped = by_name(bench.targets(district(), 1000.0, rates(210)))
+    assert skipped["district-wide reports: one request"].verdict == "SKIP"
+    missing = by_name(bench.targets(district(), 1000.0, rates(210), reports=[]))
+    assert missing["district-wide reports: one request"].verdict == "FAIL"
 
 
 def test_each_target_fails_on_its_own_figure():
@@ -281,12 +301,16 @@ def test_each_page_row_says_which_targets_it_misses():
 
 
 def test_the_targets_table_is_printed_one_row_each(capsys):
-    checked = bench.targets(district(), 1000.0, rates(210))
+    timed = reports(1767, 90)
+    checked = bench.targets(district(), 1000.0, rates(210), reports=timed)
     settings = bench.Settings(p95_connections=10)
     hello = page("hello-world (mean)", 1000.0, role="baseline")
     hello.latency = None
-    bench.report(settings, "sqlite:///x.db", district(), [hello], rates(210), None, True, checked)
+    bench.report(
+        settings, "sqlite:///x.db", district(), [hello], rates(210), None, True, checked, timed
+    )
     out = capsys.readouterr().out
+    assert re.search(r"report 1 +1767 +> 250 ms\n", out)  # the reports' own table
     table = out[out.index("Targets (issue #20)") :].splitlines()
     assert table[1].split() == ["target", "figure", "goal", "verdict"]
     assert len(table) == 3 + len(checked)
