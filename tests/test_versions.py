@@ -103,6 +103,29 @@ def test_a_kept_value_is_used_until_its_version_moves(db, monkeypatch):
     assert value() == 5  # the bound for writes made around the session
 
 
+def recorded_elsewhere(db, user_id: int, kind: str, *, days_ago: int = 2, valid: int = 400):
+    """A completion recorded by another process or server (its own session): dated two days
+    back by default, whatever the school's day is in UTC's morning."""
+    today = date.today()
+    with Session(db.engine) as other:
+        other.add(
+            TrainingCompletion(
+                user_id=user_id,
+                kind=kind,
+                completed_on=today - timedelta(days=days_ago),
+                valid_until=today + timedelta(days=valid),
+            )
+        )
+        other.commit()
+
+
+def page_reading_completions(db, client, path: str) -> tuple[str, int]:
+    """The page, and how many of its statements read training completions."""
+    with count_queries(db.engine) as statements:
+        html = client.get(path).get_data(as_text=True)
+    return html, sum("FROM training_completions" in s for s in statements)
+
+
 def counts(client) -> dict[str, int]:
     html = client.get("/training/roster").get_data(as_text=True)
     return {
@@ -138,16 +161,7 @@ def test_the_roster_s_counts_follow_a_completion_written_by_another_process(
         )
         other.commit()
     assert counts(client) == {"trained": 1, "lapsing_soon": 0, "lapsed": 0, "not_trained": 1}
-    with Session(db.engine) as other:
-        other.add(
-            TrainingCompletion(
-                user_id=person.id,
-                kind="foundational",
-                completed_on=date.today() - timedelta(days=700),
-                valid_until=date.today() + timedelta(days=5),
-            )
-        )
-        other.commit()
+    recorded_elsewhere(db, person.id, "foundational", days_ago=700, valid=5)
     assert counts(client) == {"trained": 1, "lapsing_soon": 1, "lapsed": 0, "not_trained": 0}
 
 
@@ -161,10 +175,7 @@ def test_the_round_board_reads_its_staff_s_training_again_only_after_a_change(db
     login(coordinator)
 
     def board() -> tuple[str, int]:
-        with count_queries(db.engine) as statements:
-            html = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
-        read = sum("FROM training_completions" in s for s in statements)
-        return html, read
+        return page_reading_completions(db, client, f"/rounds/{round_.id}")
 
     html, read = board()
     assert read == 1 and "Training lapses on" in html
@@ -173,16 +184,7 @@ def test_the_round_board_reads_its_staff_s_training_again_only_after_a_change(db
     login(spanish)
     html, read = board()
     assert read == 1 and "La formación vence el" in html  # kept per language
-    with Session(db.engine) as other:  # a refresher, recorded by a trainer elsewhere
-        other.add(
-            TrainingCompletion(
-                user_id=lapsing.id,
-                kind="refresher",
-                completed_on=date.today() - timedelta(days=2),  # whatever the zone's day
-                valid_until=date.today() + timedelta(days=400),
-            )
-        )
-        other.commit()
+    recorded_elsewhere(db, lapsing.id, "refresher")  # by a trainer, on another server
     html, read = board()
     assert read == 1 and "La formación vence" not in html
 
@@ -194,24 +196,13 @@ def test_the_training_report_counts_as_the_roster_does_and_reads_them_once(db, c
     login(make_user(Role.TRAINER))
 
     def report() -> tuple[str, int]:
-        with count_queries(db.engine) as statements:
-            html = client.get("/reports/training").get_data(as_text=True)
-        return html, sum("FROM training_completions" in s for s in statements)
+        return page_reading_completions(db, client, "/reports/training")
 
     html, read = report()
     assert read == 1 and "1 of 2 staff can visit" in html
     html, read = report()
     assert read == 0 and "1 of 2 staff can visit" in html
-    with Session(db.engine) as other:
-        other.add(
-            TrainingCompletion(
-                user_id=untrained.id,
-                kind="foundational",
-                completed_on=date.today() - timedelta(days=2),  # whatever the zone's day
-                valid_until=date.today() + timedelta(days=400),
-            )
-        )
-        other.commit()
+    recorded_elsewhere(db, untrained.id, "foundational")
     html, read = report()
     assert read == 1 and "2 of 2 staff can visit" in html
 
