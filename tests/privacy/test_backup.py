@@ -65,8 +65,11 @@ def test_a_backup_under_write_load_is_the_database_as_of_one_moment(
     written = []
 
     def write():
-        """The app at work: one committed audit event after another, for about a second."""
-        deadline = time.monotonic() + 1.0
+        """The app at work: one committed audit event after another, until told to stop.
+
+        No fixed duration: on a loaded machine the backup can outlast any second we pick, and
+        the writer must still be writing when it ends (the cap only guards a hung test)."""
+        deadline = time.monotonic() + 60.0
         with writer_engine.connect() as conn:
             while time.monotonic() < deadline and not stop.is_set():
                 with conn.begin():
@@ -86,9 +89,13 @@ def test_a_backup_under_write_load_is_the_database_as_of_one_moment(
         before_backup = len(_rows(source, WRITTEN))
         result = runner.invoke(args=["backup", str(tmp_path / "fieldapp.backup")])
         after_backup = len(_rows(source, WRITTEN))
+        # The writer goes on after the backup: a few more events, then it stops.
+        went_on = time.monotonic() + 10
+        while len(written) < after_backup + 5 and time.monotonic() < went_on:
+            time.sleep(0.01)
     finally:
-        thread.join(5)
         stop.set()
+        thread.join(5)
         writer_engine.dispose()
     assert result.exit_code == 0, result.output
     assert "Backed up to" in result.output
