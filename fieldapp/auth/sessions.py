@@ -128,6 +128,7 @@ def forget() -> None:
     once more when the change is committed (a request that read them in between would keep
     the old state)."""
     _cache().clear()
+    g.pop("_session_entry", None)
     db.session.info["accounts_changed"] = True
 
 
@@ -178,10 +179,22 @@ def _fetch(user_id: int, token_hash: str, now: datetime) -> _Entry | None:
     return entry
 
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the user, their roles (with schools) and this browser's
-    session row, which ``current_row`` then hands to the session check. From the cache when
-    read less than FRESH_SECONDS ago, else one statement."""
+def _entry(session_id: str) -> _Entry | None:
+    """The cached account and session row of Flask-Login's session id ("user id:version"), read
+    again when older than FRESH_SECONDS; None when the account is gone or was signed out
+    everywhere since. Looked up once per request: the session check and the user loader share
+    it."""
+    found = g.get("_session_entry", _UNSET)
+    if found is not _UNSET and found[0] == session_id:
+        return found[1]
+    entry = _look_up(session_id)
+    g._session_entry = (session_id, entry)
+    if entry is not None:
+        g._session_row = entry.state
+    return entry
+
+
+def _look_up(session_id: str) -> _Entry | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
         return None
@@ -195,8 +208,39 @@ def load_user(session_id: str) -> User | None:
             return None
     if entry.user.session_version != int(version):
         return None  # signed out everywhere since this session began
-    g._session_row = entry.state
-    return db.session.merge(entry.user, load=False)  # this request's own copy, no query
+    return entry
+
+
+def signed_in_account() -> User | None:
+    """The account this request's cookie is signed in as, for the session check: the cached
+    object itself, shared by every request of the process and belonging to no database
+    session. Read it; never change it or hand it to a page (``current_user`` is the page's own
+    copy). No copy is made here: a request that never uses ``current_user`` (a health check,
+    a file) pays for the check alone."""
+    session_id = session.get("_user_id")  # where Flask-Login keeps it
+    if not isinstance(session_id, str):
+        return None
+    entry = _entry(session_id)
+    return None if entry is None else entry.user
+
+
+def signed_in_id() -> int | None:
+    """The id of the account this request is signed in as, None for nobody: the page's copy
+    when one was made (it follows a sign-in or sign-out in this request), else the cached one."""
+    loaded = g.get("_login_user")  # where Flask-Login keeps the request's current_user
+    if loaded is not None:
+        return loaded.id if loaded.is_authenticated else None
+    account = signed_in_account()
+    return None if account is None else account.id
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader, run at the first use of ``current_user``: the user, their
+    roles (with schools) and this browser's session row, which ``current_row`` then hands to
+    the session check. From the cache when read less than FRESH_SECONDS ago, else one
+    statement; the request gets its own copy of the cached user (``merge``, no query)."""
+    entry = _entry(session_id)
+    return None if entry is None else db.session.merge(entry.user, load=False)
 
 
 def current_row() -> SessionState | None:

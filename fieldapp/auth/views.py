@@ -64,9 +64,10 @@ def check_session():
     read at most ``sessions.FRESH_SECONDS`` ago, in this process)."""
     if request.endpoint == "static" or request.blueprint == "shell":
         return None  # files anyone may fetch (the service worker updates itself with them)
-    user = current_user._get_current_object()  # once: each use of the proxy looks it up anew
-    if not user.is_authenticated:
-        return None
+    # The cached account, not current_user: the page's own copy is made only if it is used.
+    user = sessions.signed_in_account()
+    if user is None:
+        return None  # not signed in, or the account is gone: current_user is anonymous
     now = clock.now()
     row = sessions.current_row()
     reason = sessions.why_ended(row, user, now=now, config=current_app.config)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from fieldapp import clock, i18n, policy
+from fieldapp.auth import sessions
 from fieldapp.extensions import csrf, db
 from fieldapp.i18n import gettext as _
 from fieldapp.models import VisitStatus
@@ -177,6 +178,6 @@ def mark_user(response):
     """Tell the service worker whose page this is: it keeps pages per person, and drops them
     all when it sees a page for nobody (signed out)."""
     if request.endpoint != "static" and request.blueprint != "shell":
-        user = current_user._get_current_object()
-        response.headers["X-Fieldapp-User"] = str(user.id) if user.is_authenticated else ""
+        user_id = sessions.signed_in_id()  # no copy of the account for a page that made none
+        response.headers["X-Fieldapp-User"] = "" if user_id is None else str(user_id)
     return response

@@ -180,3 +180,45 @@ def test_the_browser_identifier_is_worked_out_only_when_session_protection_is_on
     )
     assert client.get("/visits/").status_code == 200
     assert bool(made) == (protection is not None)
+
+
+def count_copies(app, monkeypatch) -> list:
+    """The accounts Flask-Login's user loader hands out (a request's copy of the account)."""
+    copies: list = []
+    loader = app.login_manager._user_callback
+    monkeypatch.setattr(
+        app.login_manager, "_user_callback", lambda sid: copies.append(loader(sid)) or copies[-1]
+    )
+    return copies
+
+
+def test_a_request_that_never_uses_the_account_makes_no_copy_of_it(app, db, client, monkeypatch):
+    """The session check reads the cached account; the request's own copy is made only when
+    something uses ``current_user`` (a page always does, a health check never), once."""
+    person = make_user(Role.VISITOR)
+    db.session.commit()
+    sign_in(client, person)
+    copies = count_copies(app, monkeypatch)
+    assert client.get("/healthz").status_code == 200  # read after the sign-in's write
+    response, seen = statements(app, client, "/healthz")
+    assert response.status_code == 200 and copies == []
+    assert response.headers["X-Fieldapp-User"] == str(person.id)
+    assert not [s for s in seen if "users" in s]  # checked, from the cache
+
+    assert client.get("/visits/").status_code == 200
+    assert len(copies) == 1 and copies[0].id == person.id
+    cached = [entry.user for entry in app.extensions["fieldapp.session_cache"].entries.values()]
+    assert cached and all(copies[0] is not user for user in cached)  # the page's own copy
+
+
+def test_a_session_ended_is_refused_on_a_request_that_never_uses_the_account(app, db, client):
+    person = make_user(Role.VISITOR)
+    db.session.commit()
+    sign_in(client, person)
+    thief = app.test_client()
+    copy_cookie(app, client, thief)
+    assert thief.get("/healthz").status_code == 200
+    assert client.post("/logout").status_code == 303
+    response = thief.get("/healthz")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert thief.get("/visits/").status_code == 302  # and the cookie stays worthless
