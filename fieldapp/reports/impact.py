@@ -23,9 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Select, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Select, and_, case, func, select
 
 from fieldapp import rules
 from fieldapp.extensions import built_once, db
@@ -36,29 +34,11 @@ from fieldapp.models import AttendanceMonth, Student, Visit, VisitStatus, VisitS
 from fieldapp.reports.charts import Chart, Series
 from fieldapp.reports.formats import num as _num
 from fieldapp.reports.formats import pct as percent
-from fieldapp.reports.queries import local_date, zone_offsets
+from fieldapp.reports.queries import local_date, month_start, zone_offsets
 
 MIN_GROUP = 10
 SMALL_GROUP = 30
 ALL_GRADES = ""  # the key of the row over every grade
-
-
-class month_start(FunctionElement):  # noqa: N801  (reads as the SQL function it is)
-    """The first day of a date's month."""
-
-    type = Date()
-    inherit_cache = True
-    name = "month_start"
-
-
-@compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
-
-
-@compiles(month_start)
-def _month_start_default(element, compiler, **kw):
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ midnight, on either side of a DST change, counts on the day the school's clocks 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -85,3 +85,39 @@ def test_a_statement_compiled_for_one_zone_is_never_reused_for_another(db):
             day = clock.local_date(at, scope.zone)
             expected[day] = expected.get(day, 0) + 1
         assert counted == expected, timezone
+
+
+@pytest.mark.parametrize("timezone", ["America/Santiago", "America/Los_Angeles"])
+def test_a_visit_at_the_very_minute_the_clocks_change_counts_on_the_day_they_then_show(
+    db, timezone
+):
+    """At the instant of a change the new offset holds. Santiago changes at midnight, so the
+    day itself depends on it: 5 Apr 2026 03:00 UTC is 4 Apr 23:00 there, not 5 Apr 00:00.
+    (PostgreSQL compares the instants themselves; SQLite's stored text, with microseconds,
+    sorts after the change's, so there the new offset holds at the change either way.)"""
+    school = make_school(timezone=timezone)
+    changes = [until for until, _ in queries.zone_offsets(timezone, date(2026, 1, 1),
+               date(2026, 12, 31)) if until is not None]  # fmt: skip
+    assert len(changes) == 2
+    instants = [
+        (change + timedelta(minutes=m)).replace(tzinfo=UTC) for change in changes for m in (-1, 0)
+    ]
+    for at in instants:
+        make_visit(school, status=VisitStatus.COMPLETED, completed_at=at, scheduled_start=at)
+    db.session.flush()
+    scope = queries.Scope(
+        school_ids=(school.id,), start=date(2026, 1, 1), end=date(2026, 12, 31), timezone=timezone
+    )
+    counted = {
+        date.fromisoformat(str(day)[:10]): n
+        for day, _status, n in db.session.execute(queries.visits_by_day_and_status(scope))
+    }
+    expected: dict[date, int] = {}
+    for at in instants:
+        day = clock.local_date(at, scope.zone)
+        expected[day] = expected.get(day, 0) + 1
+    assert counted == expected
+    if timezone == "America/Santiago":
+        assert clock.local_date(datetime(2026, 4, 5, 3, 0, tzinfo=UTC), scope.zone) == date(
+            2026, 4, 4
+        )

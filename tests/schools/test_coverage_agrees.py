@@ -24,7 +24,7 @@ def test_the_dashboard_and_the_report_list_the_same_classes(db):
                   timezone=school.timezone)  # fmt: skip
     report = {
         label: students
-        for _, _, label, students, _ in db.session.execute(coverage(scope, ("class",)))
+        for _, _, label, _, students, _ in db.session.execute(coverage(scope, ("class",)))
     }
     assert dashboard == report
     assert kept.classes[0].name in dashboard and ended.classes[0].name not in dashboard

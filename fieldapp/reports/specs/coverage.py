@@ -45,21 +45,35 @@ class Coverage:
 
 
 def coverage_rows(scope: Scope, by: Sequence[str]) -> dict[str, list[Coverage]]:
-    """Coverage by each grouping in ``by``, all in one aggregate statement."""
+    """Coverage by each grouping in ``by``, all in one aggregate statement: schools and grades
+    are added up here from its rows by school and grade."""
     found: dict[str, list[Coverage]] = {g: [] for g in by}
-    for grouping, key, label, students, visited in db.session.execute(
+    schools: dict[int, Coverage] = {}
+    grades: dict[str, Coverage] = {}
+    for grouping, key, label, grade, students, visited in db.session.execute(
         queries.coverage(scope, tuple(by))
     ):
-        shown = grade_label(label) if grouping == "grade" else label
-        found[grouping].append(
-            Coverage(shown, int(key or 0), int(students), int(visited or 0), code=label)
-        )
+        counts = int(students), int(visited or 0)
+        if grouping == "class":
+            found["class"].append(Coverage(label, int(key), *counts, code=label))
+            continue
+        _add(schools, key, Coverage(label, int(key), 0, 0, code=label), counts)
+        _add(grades, grade, Coverage("", 0, 0, 0, code=grade), counts)
+    if "school" in found:
+        found["school"] = sorted(schools.values(), key=lambda c: c.label)
     if "grade" in found:
-        found["grade"].sort(key=lambda c: grade_order(c.code))
-    for grouping in ("school", "class"):
-        if grouping in found:
-            found[grouping].sort(key=lambda c: c.label)
+        for row in grades.values():
+            row.label = grade_label(row.code)
+        found["grade"] = sorted(grades.values(), key=lambda c: grade_order(c.code))
+    if "class" in found:
+        found["class"].sort(key=lambda c: c.label)
     return found
+
+
+def _add(rows: dict, key, new: Coverage, counts: tuple[int, int]) -> None:
+    row = rows.setdefault(key, new)
+    row.students += counts[0]
+    row.visited += counts[1]
 
 
 def summary(grouping: str, rows: list[Coverage]) -> str:

@@ -22,10 +22,8 @@ HOURS = "#,##0.00"  # hours for people: two decimals, grouped, in the reader's l
 def counts(scope: Scope) -> tuple[Buckets, list[list[Decimal]]]:
     """Every month from the first with hours to the last: [visitor hours, interpreter hours]."""
     found: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for year, month, role, hours, _people in db.session.execute(queries.hours_by_month(scope)):
-        found[date(int(year), int(month), 1)][0 if role == TeamRole.VISITOR else 1] += Decimal(
-            hours or 0
-        )
+    for month, role, hours in db.session.execute(queries.hours_by_month(scope)):
+        found[month][0 if role == TeamRole.VISITOR else 1] += Decimal(hours or 0)
     buckets = Buckets("month", months(min(found), max(found)) if found else [])
     return buckets, [found.get(b, [Decimal(0), Decimal(0)]) for b in buckets.starts]
 
