@@ -30,7 +30,7 @@ from fieldapp.extensions import built_once, db
 from fieldapp.grades import grade_label, grade_order
 from fieldapp.i18n import gettext as _
 from fieldapp.i18n import lazy_gettext as _l
-from fieldapp.models import AttendanceMonth, Student, Visit, VisitStatus, VisitStudent
+from fieldapp.models import AttendanceMonth, School, Student, Visit, VisitStatus, VisitStudent
 from fieldapp.reports.charts import Chart, Series
 from fieldapp.reports.formats import num as _num
 from fieldapp.reports.formats import pct as percent
@@ -109,8 +109,11 @@ def groups(school_ids: tuple[int, ...] | None, year: Year, timezone: str) -> Sel
     before, after = month < visit_month, month > visit_month
     per = (
         select(
-            Student.grade.label("grade"),
-            case((first.c.first_at.is_not(None), 1), else_=0).label("visited"),
+            # One grade and one first visit per student: max() of the one value, so that the
+            # rows group by student alone, in the order the (student, school, month) index
+            # already reads them (grouping by all three sorted the year's months again).
+            func.max(Student.grade).label("grade"),
+            case((func.max(first.c.first_at).is_not(None), 1), else_=0).label("visited"),
             func.sum(enrolled).label("e"),
             func.sum(absent).label("a"),
             func.sum(case((before, enrolled), else_=0)).label("eb"),
@@ -125,7 +128,7 @@ def groups(school_ids: tuple[int, ...] | None, year: Year, timezone: str) -> Sel
             month <= year.last,
             *_school_filter(AttendanceMonth.school_id, school_ids),
         )
-        .group_by(AttendanceMonth.student_id, Student.grade, first.c.first_at)
+        .group_by(AttendanceMonth.student_id)
         .subquery("per_student")
     )
     paired = and_(per.c.eb > 0, per.c.ea > 0)
@@ -166,15 +169,25 @@ def roster_students(school_ids: tuple[int, ...] | None) -> Select:
 
 @built_once
 def years_with_data(school_ids: tuple[int, ...] | None) -> Select:
-    """The first and the last month with attendance at the schools: each its own subquery, which
-    SQLite answers from the end of the (school, month) index (min and max in one SELECT read
-    every month of the school)."""
+    """The first and the last month with attendance at the schools: each school's from the two
+    ends of its part of the (school, month) index, then over the schools. (Min and max in one
+    SELECT read every month of a school; over all schools at once, every month of the
+    district: 118 ms for 612,000 months, against 2 ms school by school.)"""
 
     def month(edge):
-        where = _school_filter(AttendanceMonth.school_id, school_ids)
-        return select(edge(AttendanceMonth.month)).where(*where).scalar_subquery()
+        return (
+            select(edge(AttendanceMonth.month))
+            .where(AttendanceMonth.school_id == School.id)
+            .scalar_subquery()
+        )
 
-    return select(month(func.min), month(func.max))
+    per_school = (
+        select(month(func.min).label("first"), month(func.max).label("last"))
+        .select_from(School)
+        .where(*_school_filter(School.id, school_ids))
+        .subquery()
+    )
+    return select(func.min(per_school.c.first), func.max(per_school.c.last))
 
 
 # ---- the figures ------------------------------------------------------------------------------
