@@ -4,6 +4,7 @@ midnight, on either side of a DST change, counts on the day the school's clocks 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -73,17 +74,7 @@ def test_a_statement_compiled_for_one_zone_is_never_reused_for_another(db):
         *((tz, date(2026, 12, 31)) for tz in zones),
         (zones[0], date(2027, 6, 30)),
     ]:
-        scope = queries.Scope(
-            school_ids=(schools[timezone].id,), start=date(2026, 1, 1), end=end, timezone=timezone
-        )
-        counted = {
-            date.fromisoformat(str(day)[:10]): n
-            for day, _status, n in db.session.execute(queries.visits_by_day_and_status(scope))
-        }
-        expected: dict[date, int] = {}
-        for at in INSTANTS:
-            day = clock.local_date(at, scope.zone)
-            expected[day] = expected.get(day, 0) + 1
+        counted, expected = days_counted(db, schools[timezone], INSTANTS, end=end)
         assert counted == expected, timezone
 
 
@@ -105,8 +96,18 @@ def test_a_visit_at_the_very_minute_the_clocks_change_counts_on_the_day_they_the
     for at in instants:
         make_visit(school, status=VisitStatus.COMPLETED, completed_at=at, scheduled_start=at)
     db.session.flush()
+    counted, expected = days_counted(db, school, instants)
+    assert counted == expected
+    if timezone == "America/Santiago":
+        zone = ZoneInfo(timezone)
+        assert clock.local_date(datetime(2026, 4, 5, 3, 0, tzinfo=UTC), zone) == date(2026, 4, 4)
+
+
+def days_counted(db, school, instants, *, end=date(2026, 12, 31)):
+    """The report's visits per local day at ``school`` over 2026 (to ``end``), and what the
+    school's clock says of ``instants`` (a visit completed at each)."""
     scope = queries.Scope(
-        school_ids=(school.id,), start=date(2026, 1, 1), end=date(2026, 12, 31), timezone=timezone
+        school_ids=(school.id,), start=date(2026, 1, 1), end=end, timezone=school.timezone
     )
     counted = {
         date.fromisoformat(str(day)[:10]): n
@@ -116,8 +117,4 @@ def test_a_visit_at_the_very_minute_the_clocks_change_counts_on_the_day_they_the
     for at in instants:
         day = clock.local_date(at, scope.zone)
         expected[day] = expected.get(day, 0) + 1
-    assert counted == expected
-    if timezone == "America/Santiago":
-        assert clock.local_date(datetime(2026, 4, 5, 3, 0, tzinfo=UTC), scope.zone) == date(
-            2026, 4, 4
-        )
+    return counted, expected
