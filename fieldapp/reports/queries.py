@@ -150,9 +150,11 @@ def _shift(element, column: str, instant, offset) -> str:
     pieces = element.pieces
     if len(pieces) == 1:
         return offset(pieces[0][1])
-    # Piece i holds before its ``until`` and from the one before's on; the last one after all.
-    since = [(pieces[i - 1][0], pieces[i][1]) for i in range(len(pieces) - 1, 0, -1)]
-    whens = " ".join(f"WHEN {column} >= {instant(start)} THEN {offset(m)}" for start, m in since)
+    # A piece holds from the change before it (the ``until`` of the piece before) on.
+    since = zip([until for until, _ in pieces[:-1]], [m for _, m in pieces[1:]], strict=True)
+    whens = " ".join(
+        f"WHEN {column} >= {instant(start)} THEN {offset(m)}" for start, m in reversed(list(since))
+    )
     return f"CASE {whens} ELSE {offset(pieces[0][1])} END"
 
 

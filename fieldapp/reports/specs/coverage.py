@@ -3,6 +3,7 @@ against the mark research found made a difference (``rules.COVERAGE_MARK``)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,8 +49,8 @@ def coverage_rows(scope: Scope, by: Sequence[str]) -> dict[str, list[Coverage]]:
     """Coverage by each grouping in ``by``, all in one aggregate statement: schools and grades
     are added up here from its rows by school and grade."""
     found: dict[str, list[Coverage]] = {g: [] for g in by}
-    schools: dict[int, Coverage] = {}
-    grades: dict[str, Coverage] = {}
+    by_school: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    by_grade: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for grouping, key, label, grade, students, visited in db.session.execute(
         queries.coverage(scope, tuple(by))
     ):
@@ -57,23 +58,18 @@ def coverage_rows(scope: Scope, by: Sequence[str]) -> dict[str, list[Coverage]]:
         if grouping == "class":
             found["class"].append(Coverage(label, int(key), *counts, code=label))
             continue
-        _add(schools, key, Coverage(label, int(key), 0, 0, code=label), counts)
-        _add(grades, grade, Coverage("", 0, 0, 0, code=grade), counts)
+        for total in (by_school[int(key), label], by_grade[grade]):
+            total[0] += counts[0]
+            total[1] += counts[1]
     if "school" in found:
-        found["school"] = sorted(schools.values(), key=lambda c: c.label)
+        schools = [Coverage(n, k, *c, code=n) for (k, n), c in by_school.items()]
+        found["school"] = sorted(schools, key=lambda c: c.label)
     if "grade" in found:
-        for row in grades.values():
-            row.label = grade_label(row.code)
-        found["grade"] = sorted(grades.values(), key=lambda c: grade_order(c.code))
+        grades = [Coverage(grade_label(g), 0, *c, code=g) for g, c in by_grade.items()]
+        found["grade"] = sorted(grades, key=lambda c: grade_order(c.code))
     if "class" in found:
         found["class"].sort(key=lambda c: c.label)
     return found
-
-
-def _add(rows: dict, key, new: Coverage, counts: tuple[int, int]) -> None:
-    row = rows.setdefault(key, new)
-    row.students += counts[0]
-    row.visited += counts[1]
 
 
 def summary(grouping: str, rows: list[Coverage]) -> str:
